@@ -1,0 +1,16 @@
+// @ts-check
+const tseslint = require('typescript-eslint');
+
+module.exports = tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'src/__generated__/**', 'coverage/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // The client is the only importer of `soap` (see DESIGN.md).
+      'no-restricted-imports': ['error', { paths: [{ name: 'soap', message: 'Only src/upstream/client.ts may import soap.' }] }],
+    },
+  },
+  { files: ['src/upstream/client.ts', 'src/upstream/soapClient.ts'], rules: { 'no-restricted-imports': 'off' } },
+  { files: ['**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
+);

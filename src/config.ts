@@ -1,0 +1,196 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * The subgraph's whole configuration, read from the environment once at boot and frozen.
+ * Nothing else in the product reads `process.env`. Every setting is documented in README.md
+ * ("Configuration"); keep the two in step.
+ */
+export interface Config {
+  /** HTTP port of the subgraph (`PORT`, default 4001). 0 picks a free port. */
+  port: number;
+  api300: {
+    /**
+     * Endpoint URL (`API300_URL`). `null` → `npm start` runs the embedded simulator and
+     * talks to it with the simulator's demo tokens.
+     */
+    url: string | null;
+    cusToken: string | null;
+    authToken: string | null;
+    /** Per-call timeout (`API300_TIMEOUT_MS`, default 10000). */
+    timeoutMs: number;
+    /** SOAP version the client speaks (`API300_SOAP_VERSION`, `1.1` or `1.2`, default 1.1). */
+    soapVersion: '1.1' | '1.2';
+  };
+  /** Port of the embedded simulator (`SIMULATOR_PORT`; `null` = a free port). */
+  simulatorPort: number | null;
+  upstream: {
+    /** Calls started in any rolling 60 s (`UPSTREAM_CALLS_PER_MINUTE`, default 50, max 60). */
+    callsPerMinute: number;
+    /** Share of the budget only writes may use (`UPSTREAM_WRITE_RESERVE`, default 5). */
+    writeReserve: number;
+    /** Deadline of one GraphQL request (`REQUEST_DEADLINE_MS`, default 10000). */
+    requestDeadlineMs: number;
+  };
+  cache: {
+    /** TTL of fresh customer/reservation/ticket entries (`CACHE_TTL_MS`, default 30000). */
+    ttlMs: number;
+    /** How long past its TTL an entry may still be served stale (`CACHE_STALE_MS`, default 300000). */
+    staleMs: number;
+    /** TTL of "not found" (`CACHE_NOT_FOUND_TTL_MS`, default 10000). */
+    notFoundTtlMs: number;
+    /** TTL of the station list (`CACHE_STATIONS_TTL_MS`, default 300000). */
+    stationsTtlMs: number;
+    /** Most entries per entity kind (`CACHE_MAX_ENTRIES`, default 50000). */
+    maxEntries: number;
+  };
+  /** Redis for the shared quota, cache L2 and write locks (`REDIS_URL`; `null` = in memory). */
+  redisUrl: string | null;
+  /** Shared secret the router sends in `x-router-secret` (`ROUTER_SECRET`; `null` = off). */
+  routerSecret: string | null;
+  /** Whether introspection is allowed (`INTROSPECTION`, default true). */
+  introspection: boolean;
+  /** pino level (`LOG_LEVEL`, default `info`). */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** A setting that failed validation; the message names the variable, the value and what is allowed. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Validates `env` and returns a frozen Config; throws one ConfigError listing every bad value. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = new Reader(env, problems);
+
+  const config: Config = {
+    port: read.int('PORT', 4001, 0, 65535),
+    api300: {
+      url: read.url('API300_URL'),
+      cusToken: read.secret('API300_CUS_TOKEN'),
+      authToken: read.secret('API300_AUTH_TOKEN'),
+      timeoutMs: read.int('API300_TIMEOUT_MS', 10000, 100, 120000),
+      soapVersion: read.oneOf('API300_SOAP_VERSION', ['1.1', '1.2'] as const, '1.1'),
+    },
+    simulatorPort: read.optionalInt('SIMULATOR_PORT', 0, 65535),
+    upstream: {
+      callsPerMinute: read.int('UPSTREAM_CALLS_PER_MINUTE', 50, 1, 60),
+      writeReserve: read.int('UPSTREAM_WRITE_RESERVE', 5, 0, 59),
+      requestDeadlineMs: read.int('REQUEST_DEADLINE_MS', 10000, 100, 600000),
+    },
+    cache: {
+      ttlMs: read.int('CACHE_TTL_MS', 30000, 1, 86_400_000),
+      staleMs: read.int('CACHE_STALE_MS', 300000, 0, 86_400_000),
+      notFoundTtlMs: read.int('CACHE_NOT_FOUND_TTL_MS', 10000, 1, 86_400_000),
+      stationsTtlMs: read.int('CACHE_STATIONS_TTL_MS', 300000, 1, 86_400_000),
+      maxEntries: read.int('CACHE_MAX_ENTRIES', 50000, 1, 10_000_000),
+    },
+    redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
+    routerSecret: read.secret('ROUTER_SECRET'),
+    introspection: read.bool('INTROSPECTION', true),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+  };
+
+  if (config.upstream.writeReserve >= config.upstream.callsPerMinute) {
+    problems.push(
+      `UPSTREAM_WRITE_RESERVE=${config.upstream.writeReserve} must be less than ` +
+        `UPSTREAM_CALLS_PER_MINUTE=${config.upstream.callsPerMinute}, or reads could never run`,
+    );
+  }
+  if (config.api300.url && (!config.api300.cusToken || !config.api300.authToken)) {
+    problems.push(
+      'API300_URL is set, so API300_CUS_TOKEN and API300_AUTH_TOKEN (or their *_FILE forms) are required',
+    );
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  return deepFreeze(config);
+}
+
+class Reader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  private raw(name: string): string | undefined {
+    const v = this.env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    return this.optionalInt(name, min, max) ?? fallback;
+  }
+
+  optionalInt(name: string, min: number, max: number): number | null {
+    const v = this.raw(name);
+    if (v === undefined) return null;
+    if (!/^-?\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+      this.problems.push(`${name}=${JSON.stringify(v)} is not allowed: expected an integer from ${min} to ${max}`);
+      return null;
+    }
+    return Number(v);
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(v.toLowerCase())) return true;
+    if (['false', '0', 'no'].includes(v.toLowerCase())) return false;
+    this.problems.push(`${name}=${JSON.stringify(v)} is not allowed: expected true or false`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    this.problems.push(`${name}=${JSON.stringify(v)} is not allowed: expected one of ${allowed.join(', ')}`);
+    return fallback;
+  }
+
+  url(name: string, protocols: string[] = ['http:', 'https:']): string | null {
+    const v = this.raw(name);
+    if (v === undefined) return null;
+    try {
+      const u = new URL(v);
+      if (protocols.includes(u.protocol)) return v;
+    } catch {
+      // reported below
+    }
+    // A URL may hold credentials (redis://:password@host): never echo it back.
+    this.problems.push(`${name} is not a valid URL: expected ${protocols.map((p) => `${p}//…`).join(' or ')}`);
+    return null;
+  }
+
+  /** A secret from `NAME` or from the file named by `NAME_FILE` (container secrets). Never echoed. */
+  secret(name: string): string | null {
+    const direct = this.raw(name);
+    const file = this.raw(`${name}_FILE`);
+    if (direct !== undefined && file !== undefined) {
+      this.problems.push(`${name} and ${name}_FILE are both set: set only one`);
+      return null;
+    }
+    if (file !== undefined) {
+      try {
+        const value = readFileSync(file, 'utf8').trim();
+        if (value === '') this.problems.push(`${name}_FILE=${JSON.stringify(file)} names an empty file`);
+        return value || null;
+      } catch {
+        this.problems.push(`${name}_FILE=${JSON.stringify(file)} cannot be read`);
+        return null;
+      }
+    }
+    return direct ?? null;
+  }
+}
+
+function deepFreeze<T extends object>(o: T): Readonly<T> {
+  for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
+  return Object.freeze(o);
+}
