@@ -1,0 +1,22 @@
+import type { Loaders } from './loaders';
+import type { Hypersoft } from './upstream/types';
+
+/** Minimal logger shape the GraphQL layer needs (pino's `Logger` fits). */
+export interface AppLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Per-request GraphQL context; built fresh for each HTTP request. */
+export interface Context {
+  /** Per-request batching loaders for every read. */
+  loaders: Loaders;
+  /** Writes go straight to the data layer (they are neither batched nor cached per request). */
+  hypersoft: Hypersoft;
+  /** Epoch ms by which upstream work for this request must be done. */
+  deadline: number;
+  /** From `x-request-id` when the caller sent a sane one, else generated; in logs and errors. */
+  requestId: string;
+  logger: AppLogger;
+}
