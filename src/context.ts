@@ -1,4 +1,4 @@
-import type { Loaders } from './loaders';
+import { createLoaders, type Loaders } from './loaders';
 import type { Hypersoft } from './upstream/types';
 
 /** Minimal logger shape the GraphQL layer needs (pino's `Logger` fits). */
@@ -19,4 +19,16 @@ export interface Context {
   /** From `x-request-id` when the caller sent a sane one, else generated; in logs and errors. */
   requestId: string;
   logger: AppLogger;
+}
+
+export interface RequestContextDeps {
+  hypersoft: Hypersoft;
+  deadline: number;
+  requestId: string;
+  logger: AppLogger;
+}
+
+/** A fresh context: new loaders, so nothing is memoized across requests. */
+export function createRequestContext(deps: RequestContextDeps): Context {
+  return { ...deps, loaders: createLoaders({ hypersoft: deps.hypersoft, deadline: deps.deadline }) };
 }

@@ -5,9 +5,8 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
-import type { AppLogger, Context } from './context';
+import { createRequestContext, type AppLogger, type Context } from './context';
 import { createFormatError } from './graphqlErrors';
-import { createLoaders } from './loaders';
 import { buildSchema } from './schema';
 import type { Hypersoft } from './upstream/types';
 
@@ -50,6 +49,16 @@ const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 const silentLogger: AppLogger = { info() {}, warn() {}, error() {} };
+
+/** Apollo logs plain strings; route them to the app logger (debug is dropped). */
+function apolloLogger(logger: AppLogger) {
+  return {
+    debug() {},
+    info: (message: unknown) => logger.info({}, String(message)),
+    warn: (message: unknown) => logger.warn({}, String(message)),
+    error: (message: unknown) => logger.error({}, String(message)),
+  };
+}
 
 class HttpError extends Error {
   constructor(
@@ -122,6 +131,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const apollo = new ApolloServer<Context>({
     schema: buildSchema(),
     csrfPrevention: true,
+    logger: apolloLogger(logger),
     introspection: deps.config.introspection,
     includeStacktraceInErrorResponses: false,
     formatError: createFormatError(logger),
@@ -133,16 +143,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   await apollo.start();
 
-  const contextFor = (requestId: string) => (): Promise<Context> => {
-    const deadline = now() + deps.config.upstream.requestDeadlineMs;
-    return Promise.resolve({
-      loaders: createLoaders({ hypersoft: deps.hypersoft, deadline }),
+  const contextFor = (requestId: string) => async (): Promise<Context> =>
+    createRequestContext({
       hypersoft: deps.hypersoft,
-      deadline,
+      deadline: now() + deps.config.upstream.requestDeadlineMs,
       requestId,
       logger,
     });
-  };
 
   async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';

@@ -1,0 +1,26 @@
+import { loadConfig } from '../../../src/config';
+import { createRequestContext } from '../../../src/context';
+import { createApp } from '../../../src/server';
+import { FakeHypersoft } from '../../helpers/fakeHypersoft';
+
+export interface Result {
+  data?: Record<string, any> | null;
+  errors?: readonly { message: string; extensions?: Record<string, any> }[];
+}
+
+const silent = { info() {}, warn() {}, error() {} };
+
+/**
+ * Runs operations through the real schema, resolvers and error formatting (no HTTP) against
+ * a FakeHypersoft. Each `run` is one GraphQL request with fresh loaders.
+ */
+export async function createHarness(fake = new FakeHypersoft()) {
+  const app = await createApp({ config: loadConfig({}), hypersoft: fake });
+  async function run(query: string, variables?: Record<string, unknown>): Promise<Result> {
+    const contextValue = createRequestContext({ hypersoft: fake, deadline: Date.now() + 10_000, requestId: 'test', logger: silent });
+    const response = await app.apollo.executeOperation({ query, variables }, { contextValue });
+    if (response.body.kind !== 'single') throw new Error('expected a single result');
+    return response.body.singleResult as Result;
+  }
+  return { fake, run, stop: () => app.stop() };
+}
