@@ -30,5 +30,8 @@ export interface RequestContextDeps {
 
 /** A fresh context: new loaders, so nothing is memoized across requests. */
 export function createRequestContext(deps: RequestContextDeps): Context {
-  return { ...deps, loaders: createLoaders({ hypersoft: deps.hypersoft, deadline: deps.deadline }) };
+  return {
+    ...deps,
+    loaders: createLoaders({ hypersoft: deps.hypersoft, deadline: deps.deadline }),
+  };
 }

@@ -38,7 +38,9 @@ export interface PublicError {
 function retryAfterOf(error: Error): number | undefined {
   const e = error as Error & { retryAfter?: unknown; details?: { retryAfter?: unknown } };
   const value = e.details?.retryAfter ?? e.retryAfter;
-  return typeof value === 'number' && Number.isFinite(value) ? Math.max(0, Math.ceil(value)) : undefined;
+  return typeof value === 'number' && Number.isFinite(value)
+    ? Math.max(0, Math.ceil(value))
+    : undefined;
 }
 
 /** The client-safe form of an upstream error, or `null` when `error` is not one. */
@@ -67,7 +69,10 @@ export function publicError(error: unknown, logger: AppLogger, requestId: string
 function logUnexpected(logger: AppLogger, error: unknown, requestId: string | undefined): void {
   const e = error instanceof Error ? error : new Error(String(error));
   // Name and stack only: a foreign error's message might quote a payload.
-  logger.error({ requestId, errorName: e.name, stack: e.stack?.split('\n').slice(1, 8).join('\n') }, 'unexpected error masked');
+  logger.error(
+    { requestId, errorName: e.name, stack: e.stack?.split('\n').slice(1, 8).join('\n') },
+    'unexpected error masked',
+  );
 }
 
 /** Apollo `formatError`: applies the rules above to every error of a response. */
@@ -84,7 +89,10 @@ export function createFormatError(logger: AppLogger) {
     }
     // Errors of GraphQL itself (parse, validation, variable coercion, our coded errors) are
     // GraphQLErrors all the way down; a wrapped non-GraphQL error is what must be masked.
-    if (original instanceof GraphQLError && !(original.originalError && !(original.originalError instanceof GraphQLError))) {
+    if (
+      original instanceof GraphQLError &&
+      !(original.originalError && !(original.originalError instanceof GraphQLError))
+    ) {
       return { ...formatted, extensions };
     }
     logUnexpected(logger, original, undefined);

@@ -12,9 +12,13 @@ import type { Context } from './context';
  * roots are tried.
  */
 export function schemaDirectory(): string {
-  const candidates = [path.resolve(__dirname, '..', 'schema'), path.resolve(__dirname, '..', '..', 'schema')];
+  const candidates = [
+    path.resolve(__dirname, '..', 'schema'),
+    path.resolve(__dirname, '..', '..', 'schema'),
+  ];
   const found = candidates.find((dir) => existsSync(path.join(dir, 'subgraph.graphql')));
-  if (!found) throw new Error(`schema/subgraph.graphql not found (looked in ${candidates.join(', ')})`);
+  if (!found)
+    throw new Error(`schema/subgraph.graphql not found (looked in ${candidates.join(', ')})`);
   return found;
 }
 
@@ -28,5 +32,7 @@ export function loadTypeDefs(directory = schemaDirectory()): DocumentNode {
 
 /** The executable Federation 2 subgraph schema (adds `_entities`, `_service`). */
 export function buildSchema(): GraphQLSchema {
-  return buildSubgraphSchema([{ typeDefs: loadTypeDefs(), resolvers: resolvers as GraphQLResolverMap<Context> }]);
+  return buildSubgraphSchema([
+    { typeDefs: loadTypeDefs(), resolvers: resolvers as GraphQLResolverMap<Context> },
+  ]);
 }

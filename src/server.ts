@@ -1,4 +1,9 @@
-import { ApolloServer, HeaderMap, type ApolloServerPlugin, type HTTPGraphQLRequest } from '@apollo/server';
+import {
+  ApolloServer,
+  HeaderMap,
+  type ApolloServerPlugin,
+  type HTTPGraphQLRequest,
+} from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { randomUUID } from 'node:crypto';
@@ -113,7 +118,12 @@ function parseBody(text: string, headers: HeaderMap): unknown {
   }
 }
 
-function sendPlain(res: http.ServerResponse, status: number, message: string, extraHeaders: Record<string, string> = {}) {
+function sendPlain(
+  res: http.ServerResponse,
+  status: number,
+  message: string,
+  extraHeaders: Record<string, string> = {},
+) {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -137,7 +147,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     formatError: createFormatError(logger),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
-      ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: deps.stopGracePeriodMs }),
+      ApolloServerPluginDrainHttpServer({
+        httpServer: server,
+        stopGracePeriodMillis: deps.stopGracePeriodMs,
+      }),
       ...(deps.plugins ?? []),
     ],
   });
@@ -151,19 +164,29 @@ export async function createApp(deps: AppDeps): Promise<App> {
       logger,
     });
 
-  async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+  async function handleGraphQL(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+  ): Promise<void> {
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'POST') {
-      sendPlain(res, 405, `${method} is not allowed on ${GRAPHQL_PATH}; use GET or POST`, { allow: 'GET, POST' });
+      sendPlain(res, 405, `${method} is not allowed on ${GRAPHQL_PATH}; use GET or POST`, {
+        allow: 'GET, POST',
+      });
       return;
     }
     const headers = toHeaderMap(req);
     const offered = headers.get('x-request-id');
     const requestId = offered && REQUEST_ID.test(offered) ? offered : randomUUID();
-    const body = method === 'POST' ? parseBody(await readBody(req, maxBodyBytes), headers) : undefined;
+    const body =
+      method === 'POST' ? parseBody(await readBody(req, maxBodyBytes), headers) : undefined;
     const httpGraphQLRequest: HTTPGraphQLRequest = { method, headers, search: url.search, body };
 
-    const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: contextFor(requestId) });
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest,
+      context: contextFor(requestId),
+    });
 
     res.statusCode = response.status ?? 200;
     for (const [name, value] of response.headers) res.setHeader(name, value);

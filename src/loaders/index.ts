@@ -1,5 +1,12 @@
 import DataLoader from 'dataloader';
-import type { Customer, Hypersoft, ReadOptions, Reservation, Station, Ticket } from '../upstream/types';
+import type {
+  Customer,
+  Hypersoft,
+  ReadOptions,
+  Reservation,
+  Station,
+  Ticket,
+} from '../upstream/types';
 
 /**
  * Per-request DataLoaders over `Hypersoft` (DESIGN.md §2). Every `load` issued in one tick of
@@ -62,15 +69,24 @@ export function createLoaders({ hypersoft, deadline }: LoaderDeps): Loaders {
   const opts: ReadOptions = { deadline, priority: 'read' };
 
   const customerByNumber = new DataLoader<number, Customer | null>(
-    keyedBatch((keys) => hypersoft.customersByNumber(keys, opts), () => null),
+    keyedBatch(
+      (keys) => hypersoft.customersByNumber(keys, opts),
+      () => null,
+    ),
     OPTIONS,
   );
   const reservationById = new DataLoader<number, Reservation | null>(
-    keyedBatch((keys) => hypersoft.reservationsById(keys, opts), () => null),
+    keyedBatch(
+      (keys) => hypersoft.reservationsById(keys, opts),
+      () => null,
+    ),
     OPTIONS,
   );
   const ticketByNumber = new DataLoader<string, Ticket | null>(
-    keyedBatch((keys) => hypersoft.ticketsByNumber(keys, opts), () => null),
+    keyedBatch(
+      (keys) => hypersoft.ticketsByNumber(keys, opts),
+      () => null,
+    ),
     OPTIONS,
   );
 
@@ -86,22 +102,34 @@ export function createLoaders({ hypersoft, deadline }: LoaderDeps): Loaders {
   };
 
   const reservationsByCustomer = new DataLoader<number, Reservation[]>(
-    keyedBatch((keys) => hypersoft.reservationsByCustomer(keys, opts).then(primeReservations), () => []),
+    keyedBatch(
+      (keys) => hypersoft.reservationsByCustomer(keys, opts).then(primeReservations),
+      () => [],
+    ),
     OPTIONS,
   );
   const ticketsByCustomer = new DataLoader<number, Ticket[]>(
-    keyedBatch((keys) => hypersoft.ticketsByCustomer(keys, opts).then(primeTickets), () => []),
+    keyedBatch(
+      (keys) => hypersoft.ticketsByCustomer(keys, opts).then(primeTickets),
+      () => [],
+    ),
     OPTIONS,
   );
   const ticketsByReservation = new DataLoader<number, Ticket[]>(
-    keyedBatch((keys) => hypersoft.ticketsByReservation(keys, opts).then(primeTickets), () => []),
+    keyedBatch(
+      (keys) => hypersoft.ticketsByReservation(keys, opts).then(primeTickets),
+      () => [],
+    ),
     OPTIONS,
   );
 
   let stationList: Promise<Station[]> | undefined;
   const stations = () => (stationList ??= hypersoft.stations(opts));
   const stationByNumber = new DataLoader<number, Station | null>(
-    keyedBatch(async () => new Map((await stations()).map((s) => [s.number, s])), () => null),
+    keyedBatch(
+      async () => new Map((await stations()).map((s) => [s.number, s])),
+      () => null,
+    ),
     OPTIONS,
   );
 

@@ -24,6 +24,8 @@ export const Customer: CustomerResolvers<Context> = {
     const all = await ctx.loaders.ticketsByCustomer.load(customer.number);
     return all
       .filter((t) => !status || status.includes(t.status))
-      .sort((a, b) => a.validFrom.getTime() - b.validFrom.getTime() || a.number.localeCompare(b.number));
+      .sort(
+        (a, b) => a.validFrom.getTime() - b.validFrom.getTime() || a.number.localeCompare(b.number),
+      );
   },
 };

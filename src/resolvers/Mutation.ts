@@ -1,4 +1,8 @@
-import type { CustomerInput, ImportCustomerResult, MutationResolvers } from '../__generated__/resolvers-types';
+import type {
+  CustomerInput,
+  ImportCustomerResult,
+  MutationResolvers,
+} from '../__generated__/resolvers-types';
 import type { Context } from '../context';
 import { publicError } from '../graphqlErrors';
 import { codeForStatus } from '../upstream/errors';
@@ -54,7 +58,12 @@ function rememberTicket(ctx: Context, ticket: Ticket): Ticket {
  * exactly which records to send again.
  */
 async function importCustomers(ctx: Context, customers: readonly CustomerInput[]) {
-  const results: ImportCustomerResult[] = customers.map((_, index) => ({ index, number: null, success: false, error: null }));
+  const results: ImportCustomerResult[] = customers.map((_, index) => ({
+    index,
+    number: null,
+    success: false,
+    error: null,
+  }));
   const valid: { index: number; record: CustomerWrite }[] = [];
 
   customers.forEach((input, index) => {
@@ -92,8 +101,16 @@ async function importCustomers(ctx: Context, customers: readonly CustomerInput[]
         ctx.loaders.customerByNumber.clear(outcome.number);
       } else {
         results[index].error = outcome
-          ? { code: codeForStatus(outcome.code), field: null, message: outcome.message ?? `API300 refused the record (status ${outcome.code})` }
-          : { code: 'UPSTREAM_INTERNAL', field: null, message: 'API300 returned no result for this record' };
+          ? {
+              code: codeForStatus(outcome.code),
+              field: null,
+              message: outcome.message ?? `API300 refused the record (status ${outcome.code})`,
+            }
+          : {
+              code: 'UPSTREAM_INTERNAL',
+              field: null,
+              message: 'API300 returned no result for this record',
+            };
       }
     });
   }
@@ -105,11 +122,17 @@ async function importCustomers(ctx: Context, customers: readonly CustomerInput[]
 export const Mutation: MutationResolvers<Context> = {
   async createCustomer(_parent, { input }, ctx) {
     assertValid(checkNewCustomer(input, 'input'));
-    return rememberCustomer(ctx, await ctx.hypersoft.createCustomer(customerWriteFromInput(input), writeOptions(ctx)));
+    return rememberCustomer(
+      ctx,
+      await ctx.hypersoft.createCustomer(customerWriteFromInput(input), writeOptions(ctx)),
+    );
   },
 
   async updateCustomer(_parent, { number, patch }, ctx) {
-    assertValid([...checkKey(number, 'number', CUSTOMER_NUMBER), ...checkCustomerPatch(patch, 'patch')]);
+    assertValid([
+      ...checkKey(number, 'number', CUSTOMER_NUMBER),
+      ...checkCustomerPatch(patch, 'patch'),
+    ]);
     const updated = await ctx.hypersoft.updateCustomer(
       number,
       (current) => applyCustomerPatch(current, patch),
@@ -124,7 +147,10 @@ export const Mutation: MutationResolvers<Context> = {
 
   async createReservation(_parent, { input }, ctx) {
     assertValid(checkNewReservation(input, 'input'));
-    return rememberReservation(ctx, await ctx.hypersoft.createReservation(reservationWriteFromInput(input), writeOptions(ctx)));
+    return rememberReservation(
+      ctx,
+      await ctx.hypersoft.createReservation(reservationWriteFromInput(input), writeOptions(ctx)),
+    );
   },
 
   async updateReservation(_parent, { id, patch }, ctx) {
@@ -149,7 +175,10 @@ export const Mutation: MutationResolvers<Context> = {
 
   async issueTicket(_parent, { input }, ctx) {
     assertValid(checkNewTicket(input, 'input'));
-    return rememberTicket(ctx, await ctx.hypersoft.issueTicket(ticketWriteFromInput(input), writeOptions(ctx)));
+    return rememberTicket(
+      ctx,
+      await ctx.hypersoft.issueTicket(ticketWriteFromInput(input), writeOptions(ctx)),
+    );
   },
 
   async redeemTicket(_parent, { number, stationNumber }, ctx) {
@@ -157,6 +186,9 @@ export const Mutation: MutationResolvers<Context> = {
       ...checkKey(number, 'number', TICKET_NUMBER),
       ...checkKey(stationNumber, 'stationNumber', POSITIVE_ID),
     ]);
-    return rememberTicket(ctx, await ctx.hypersoft.redeemTicket(number, stationNumber, writeOptions(ctx)));
+    return rememberTicket(
+      ctx,
+      await ctx.hypersoft.redeemTicket(number, stationNumber, writeOptions(ctx)),
+    );
   },
 };

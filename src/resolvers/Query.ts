@@ -2,7 +2,13 @@ import type { QueryResolvers } from '../__generated__/resolvers-types';
 import type { Context } from '../context';
 import type { Customer, CustomerQuery, Page } from '../upstream/types';
 import { assertValid, type InputIssue } from '../validation/checks';
-import { CUSTOMER_NUMBER, POSITIVE_ID, TICKET_NUMBER, checkCustomerFilter, checkKey } from '../validation/inputs';
+import {
+  CUSTOMER_NUMBER,
+  POSITIVE_ID,
+  TICKET_NUMBER,
+  checkCustomerFilter,
+  checkKey,
+} from '../validation/inputs';
 import { fetchSlice, readSlice, toConnection, type Slice } from './connection';
 
 function readOptions(ctx: Context) {
@@ -10,7 +16,11 @@ function readOptions(ctx: Context) {
 }
 
 /** Validates paging plus any further issues, then returns the slice. */
-function validSlice(first: number | null | undefined, after: string | null | undefined, more: InputIssue[] = []): Slice {
+function validSlice(
+  first: number | null | undefined,
+  after: string | null | undefined,
+  more: InputIssue[] = [],
+): Slice {
   const { slice, issues } = readSlice(first, after);
   assertValid([...issues, ...more]);
   return slice;
@@ -54,7 +64,10 @@ async function customersByNumbers(
       (since === undefined || c.changed.getTime() >= since) &&
       (!filter.searchText || matchesSearch(c, filter.searchText)),
   );
-  return { items: matching.slice(slice.offset, slice.offset + slice.count), totalCount: matching.length };
+  return {
+    items: matching.slice(slice.offset, slice.offset + slice.count),
+    totalCount: matching.length,
+  };
 }
 
 export const Query: QueryResolvers<Context> = {
@@ -65,10 +78,15 @@ export const Query: QueryResolvers<Context> = {
 
   async customers(_parent, { filter, first, after }, ctx) {
     const slice = validSlice(first, after, filter ? checkCustomerFilter(filter, 'filter') : []);
-    const query = { searchText: filter?.search ?? undefined, changedSince: filter?.changedSince ?? null };
+    const query = {
+      searchText: filter?.search ?? undefined,
+      changedSince: filter?.changedSince ?? null,
+    };
     const page = filter?.numbers
       ? await customersByNumbers(ctx, filter.numbers, query, slice)
-      : await fetchSlice(slice, (p) => ctx.hypersoft.searchCustomers({ ...query, ...p }, readOptions(ctx)));
+      : await fetchSlice(slice, (p) =>
+          ctx.hypersoft.searchCustomers({ ...query, ...p }, readOptions(ctx)),
+        );
     for (const c of page.items) ctx.loaders.customerByNumber.prime(c.number, c);
     return toConnection(slice, page);
   },
@@ -80,7 +98,9 @@ export const Query: QueryResolvers<Context> = {
 
   async reservations(_parent, { filter, first, after }, ctx) {
     const issues = [
-      ...(filter?.stationNumber != null ? checkKey(filter.stationNumber, 'filter.stationNumber', POSITIVE_ID) : []),
+      ...(filter?.stationNumber != null
+        ? checkKey(filter.stationNumber, 'filter.stationNumber', POSITIVE_ID)
+        : []),
       ...(filter?.customerNumber != null
         ? checkKey(filter.customerNumber, 'filter.customerNumber', CUSTOMER_NUMBER)
         : []),
@@ -114,7 +134,9 @@ export const Query: QueryResolvers<Context> = {
       ...(filter?.customerNumber != null
         ? checkKey(filter.customerNumber, 'filter.customerNumber', CUSTOMER_NUMBER)
         : []),
-      ...(filter?.reservationId != null ? checkKey(filter.reservationId, 'filter.reservationId', POSITIVE_ID) : []),
+      ...(filter?.reservationId != null
+        ? checkKey(filter.reservationId, 'filter.reservationId', POSITIVE_ID)
+        : []),
     ];
     const slice = validSlice(first, after, issues);
     const page = await fetchSlice(slice, (p) =>

@@ -12,7 +12,9 @@ export const Reservation: ReservationResolvers<Context> = {
   },
 
   customer(reservation, _args, ctx) {
-    return reservation.customerNumber === null ? null : ctx.loaders.customerByNumber.load(reservation.customerNumber);
+    return reservation.customerNumber === null
+      ? null
+      : ctx.loaders.customerByNumber.load(reservation.customerNumber);
   },
 
   tickets(reservation, _args, ctx) {

@@ -8,14 +8,20 @@ export const Ticket: TicketResolvers<Context> = {
   },
 
   customer(ticket, _args, ctx) {
-    return ticket.customerNumber === null ? null : ctx.loaders.customerByNumber.load(ticket.customerNumber);
+    return ticket.customerNumber === null
+      ? null
+      : ctx.loaders.customerByNumber.load(ticket.customerNumber);
   },
 
   reservation(ticket, _args, ctx) {
-    return ticket.reservationId === null ? null : ctx.loaders.reservationById.load(ticket.reservationId);
+    return ticket.reservationId === null
+      ? null
+      : ctx.loaders.reservationById.load(ticket.reservationId);
   },
 
   redeemedStation(ticket, _args, ctx) {
-    return ticket.redeemedStation === null ? null : ctx.loaders.stationByNumber.load(ticket.redeemedStation);
+    return ticket.redeemedStation === null
+      ? null
+      : ctx.loaders.stationByNumber.load(ticket.redeemedStation);
   },
 };

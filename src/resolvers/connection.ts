@@ -43,12 +43,17 @@ export function readSlice(
 ): { slice: Slice; issues: InputIssue[] } {
   const issues: InputIssue[] = [];
   const count = first ?? DEFAULT_PAGE_SIZE;
-  if (!PAGE_SIZE.accepts(count)) issues.push({ field: 'first', value: count, allowed: PAGE_SIZE.allowed });
+  if (!PAGE_SIZE.accepts(count))
+    issues.push({ field: 'first', value: count, allowed: PAGE_SIZE.allowed });
   let offset = 0;
   if (after !== null && after !== undefined) {
     const position = decodeCursor(after);
     if (position === null) {
-      issues.push({ field: 'after', value: after, allowed: 'a cursor from pageInfo.endCursor or edges.cursor' });
+      issues.push({
+        field: 'after',
+        value: after,
+        allowed: 'a cursor from pageInfo.endCursor or edges.cursor',
+      });
     } else {
       offset = position + 1;
     }
@@ -100,7 +105,12 @@ export async function fetchSlice<T>(
 
 export interface Connection<T> {
   edges: { cursor: string; node: T }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
   totalCount: number | null;
 }
 
@@ -110,9 +120,20 @@ export interface Connection<T> {
  * `endCursor` points past the last record examined, and `totalCount` is null because the
  * list's count is not the number of records the filter lets through.
  */
-export function toConnection<T>(slice: Slice, page: Page<T>): Connection<T> & { totalCount: number };
-export function toConnection<T>(slice: Slice, page: Page<T>, keep?: (item: T) => boolean): Connection<T>;
-export function toConnection<T>(slice: Slice, page: Page<T>, keep?: (item: T) => boolean): Connection<T> {
+export function toConnection<T>(
+  slice: Slice,
+  page: Page<T>,
+): Connection<T> & { totalCount: number };
+export function toConnection<T>(
+  slice: Slice,
+  page: Page<T>,
+  keep?: (item: T) => boolean,
+): Connection<T>;
+export function toConnection<T>(
+  slice: Slice,
+  page: Page<T>,
+  keep?: (item: T) => boolean,
+): Connection<T> {
   const examined = page.items.length;
   const edges = page.items
     .map((node, i) => ({ cursor: encodeCursor(slice.offset + i), node }))

@@ -17,12 +17,16 @@ function isCalendarDate(year: number, month: number, day: number): boolean {
 }
 
 function refuse(scalar: string, value: unknown, allowed: string): GraphQLError {
-  return new GraphQLError(`${scalar} cannot represent ${JSON.stringify(value)}: expected ${allowed}`, {
-    extensions: { code: 'BAD_USER_INPUT', value, allowed },
-  });
+  return new GraphQLError(
+    `${scalar} cannot represent ${JSON.stringify(value)}: expected ${allowed}`,
+    {
+      extensions: { code: 'BAD_USER_INPUT', value, allowed },
+    },
+  );
 }
 
-const DATE_TIME_FORMAT = 'an RFC 3339 date-time with offset, e.g. "2024-03-31T02:30:00+02:00" or "2024-03-31T00:30:00Z"';
+const DATE_TIME_FORMAT =
+  'an RFC 3339 date-time with offset, e.g. "2024-03-31T02:30:00+02:00" or "2024-03-31T00:30:00Z"';
 const LOCAL_DATE_FORMAT = 'a calendar date YYYY-MM-DD, e.g. "1985-04-23"';
 const LOCAL_TIME_FORMAT = 'a time of day HH:MM or HH:MM:SS (00:00 to 23:59:59), e.g. "08:30"';
 
@@ -39,7 +43,9 @@ export function parseDateTime(text: string): Date | null {
     if (offHours > 23 || offMinutes > 59) return null;
     offsetMinutes = (m[9] === '-' ? -1 : 1) * (offHours * 60 + offMinutes);
   }
-  return new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000);
+  return new Date(
+    Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000,
+  );
 }
 
 /** Checks a `YYYY-MM-DD` calendar date; returns it unchanged, or `null`. */
@@ -72,7 +78,8 @@ function textScalar<T>(
     serialize(value) {
       const text = serialize(value);
       // An output that does not fit the format is a bug upstream of here, not user input.
-      if (text === null) throw new Error(`${name} cannot serialize a value of type ${typeof value}`);
+      if (text === null)
+        throw new Error(`${name} cannot serialize a value of type ${typeof value}`);
       return text;
     },
     parseValue,

@@ -5,7 +5,13 @@ import type {
   ReservationPatch,
   TicketInput,
 } from '../__generated__/resolvers-types';
-import type { Customer, CustomerWrite, Reservation, ReservationWrite, TicketWrite } from '../upstream/types';
+import type {
+  Customer,
+  CustomerWrite,
+  Reservation,
+  ReservationWrite,
+  TicketWrite,
+} from '../upstream/types';
 
 /**
  * GraphQL inputs → the whole records API300 writes (CONTRACT.md §7: every write replaces the
@@ -108,11 +114,17 @@ export function reservationWriteFromInput(input: ReservationInput): ReservationW
  * The current reservation with the patch applied. Null resets only the nullable fields;
  * a null for a required field (start, persons …) keeps the stored value.
  */
-export function applyReservationPatch(current: Reservation, patch: ReservationPatch): ReservationWrite {
+export function applyReservationPatch(
+  current: Reservation,
+  patch: ReservationPatch,
+): ReservationWrite {
   const { created: _created, changed: _changed, ...whole } = current;
   void _created;
   void _changed;
-  return merge<ReservationWrite>(whole, patch as Fields<ReservationWrite>, { ...whole, ...RESERVATION_TEXT_DEFAULTS });
+  return merge<ReservationWrite>(whole, patch as Fields<ReservationWrite>, {
+    ...whole,
+    ...RESERVATION_TEXT_DEFAULTS,
+  });
 }
 
 export function ticketWriteFromInput(input: TicketInput): TicketWrite {

@@ -71,13 +71,18 @@ export type FieldChecks<T> = { readonly [K in keyof T]?: Check };
  * Checks every field of `input` that has a rule. Null and absent values are not checked:
  * whether a field may be null is the schema's business (non-null types).
  */
-export function checkFields<T extends object>(input: T, checks: FieldChecks<T>, path: string): InputIssue[] {
+export function checkFields<T extends object>(
+  input: T,
+  checks: FieldChecks<T>,
+  path: string,
+): InputIssue[] {
   const issues: InputIssue[] = [];
   for (const field of Object.keys(checks) as (keyof T & string)[]) {
     const value = input[field];
     const check = checks[field];
     if (value === null || value === undefined || !check) continue;
-    if (!check.accepts(value)) issues.push({ field: joinPath(path, field), value, allowed: check.allowed });
+    if (!check.accepts(value))
+      issues.push({ field: joinPath(path, field), value, allowed: check.allowed });
   }
   return issues;
 }
@@ -88,18 +93,25 @@ export function joinPath(path: string, field: string): string {
 
 const SHOWN_TEXT_LENGTH = 60;
 
-/** The value as it appears in messages and `extensions.value`: long texts are cut. */
+/** The value as `extensions.value` carries it: long texts are cut, lists are summarized. */
 export function reportedValue(value: unknown): unknown {
-  if (typeof value === 'string' && value.length > SHOWN_TEXT_LENGTH) {
-    return `${value.slice(0, SHOWN_TEXT_LENGTH)}… (${value.length} characters)`;
-  }
+  if (typeof value === 'string' && value.length > SHOWN_TEXT_LENGTH)
+    return `${value.slice(0, SHOWN_TEXT_LENGTH)}…`;
   if (Array.isArray(value)) return `a list of ${value.length} items`;
   return value;
 }
 
+function shownValue(value: unknown): string {
+  const reported = reportedValue(value);
+  if (typeof reported !== 'string' || Array.isArray(value)) return String(reported);
+  const length =
+    typeof value === 'string' && value !== reported ? ` (${value.length} characters)` : '';
+  return `${JSON.stringify(reported)}${length}`;
+}
+
+/** `<field> got <value>, allowed: <allowed>`. */
 export function describeIssue(issue: InputIssue): string {
-  const value = reportedValue(issue.value);
-  return `${issue.field} got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}, allowed: ${issue.allowed}`;
+  return `${issue.field} got ${shownValue(issue.value)}, allowed: ${issue.allowed}`;
 }
 
 /**
@@ -115,7 +127,11 @@ export function badUserInput(issues: readonly InputIssue[]): GraphQLError {
       value: reportedValue(first.value),
       allowed: first.allowed,
       ...(issues.length > 1 && {
-        issues: issues.map((i) => ({ field: i.field, value: reportedValue(i.value), allowed: i.allowed })),
+        issues: issues.map((i) => ({
+          field: i.field,
+          value: reportedValue(i.value),
+          allowed: i.allowed,
+        })),
       }),
     },
   });

@@ -81,7 +81,8 @@ export function checkNewCustomer(input: CustomerInput, path: string): InputIssue
     issues.unshift({
       field: joinPath(path, 'number'),
       value: input.number,
-      allowed: 'no number: Hypersoft assigns it (use updateCustomer to change an existing customer)',
+      allowed:
+        'no number: Hypersoft assigns it (use updateCustomer to change an existing customer)',
     });
   }
   return issues;
@@ -101,7 +102,11 @@ const NEW_RESERVATION_STATUS = oneOf(['REQUESTED', 'CONFIRMED']);
 export function checkNewReservation(input: ReservationInput, path: string): InputIssue[] {
   const issues = checkFields(input, RESERVATION_CHECKS, path);
   if (input.status && !NEW_RESERVATION_STATUS.accepts(input.status)) {
-    issues.push({ field: joinPath(path, 'status'), value: input.status, allowed: NEW_RESERVATION_STATUS.allowed });
+    issues.push({
+      field: joinPath(path, 'status'),
+      value: input.status,
+      allowed: NEW_RESERVATION_STATUS.allowed,
+    });
   }
   return issues;
 }
@@ -131,9 +136,15 @@ export function checkCustomerFilter(filter: CustomerFilter, path: string): Input
   const issues: InputIssue[] = [];
   const numbers = filter.numbers ?? [];
   if (numbers.length > MAX_KEYS_PER_FILTER) {
-    issues.push({ field: joinPath(path, 'numbers'), value: numbers, allowed: `at most ${MAX_KEYS_PER_FILTER} numbers` });
+    issues.push({
+      field: joinPath(path, 'numbers'),
+      value: numbers,
+      allowed: `at most ${MAX_KEYS_PER_FILTER} numbers`,
+    });
   }
-  numbers.forEach((n, i) => issues.push(...checkKey(n, `${joinPath(path, 'numbers')}[${i}]`, CUSTOMER_NUMBER)));
+  numbers.forEach((n, i) =>
+    issues.push(...checkKey(n, `${joinPath(path, 'numbers')}[${i}]`, CUSTOMER_NUMBER)),
+  );
   if (filter.search !== null && filter.search !== undefined) {
     issues.push(...checkKey(filter.search, joinPath(path, 'search'), text(100)));
   }

@@ -118,15 +118,25 @@ const MAX_RECORDS = 500;
 
 function capKeys(method: string, keys: readonly unknown[]): void {
   if (keys.length > MAX_RECORDS) {
-    throw new Api300Error('UPSTREAM_TOO_MANY_RECORDS', `${method}: ${keys.length} keys, at most ${MAX_RECORDS}`);
+    throw new Api300Error(
+      'UPSTREAM_TOO_MANY_RECORDS',
+      `${method}: ${keys.length} keys, at most ${MAX_RECORDS}`,
+    );
   }
 }
 
 function paged<T>(items: T[], pageIndex: number, pageSize: number): Page<T> {
-  return { items: items.slice(pageIndex * pageSize, (pageIndex + 1) * pageSize), totalCount: items.length };
+  return {
+    items: items.slice(pageIndex * pageSize, (pageIndex + 1) * pageSize),
+    totalCount: items.length,
+  };
 }
 
-function groupBy<K, V>(keys: readonly K[], items: Iterable<V>, keyOf: (v: V) => K | null): Map<K, V[]> {
+function groupBy<K, V>(
+  keys: readonly K[],
+  items: Iterable<V>,
+  keyOf: (v: V) => K | null,
+): Map<K, V[]> {
   const groups = new Map<K, V[]>(keys.map((k) => [k, []]));
   for (const item of items) {
     const key = keyOf(item);
@@ -189,19 +199,27 @@ export class FakeHypersoft implements Hypersoft {
   async customersByNumber(numbers: readonly number[], opts: ReadOptions) {
     await this.record({ method: 'customersByNumber', keys: numbers, opts });
     capKeys('customersByNumber', numbers);
-    return new Map(numbers.flatMap((n) => (this.customers.has(n) ? [[n, this.customers.get(n)!] as const] : [])));
+    return new Map(
+      numbers.flatMap((n) => (this.customers.has(n) ? [[n, this.customers.get(n)!] as const] : [])),
+    );
   }
 
   async reservationsById(ids: readonly number[], opts: ReadOptions) {
     await this.record({ method: 'reservationsById', keys: ids, opts });
     capKeys('reservationsById', ids);
-    return new Map(ids.flatMap((id) => (this.reservations.has(id) ? [[id, this.reservations.get(id)!] as const] : [])));
+    return new Map(
+      ids.flatMap((id) =>
+        this.reservations.has(id) ? [[id, this.reservations.get(id)!] as const] : [],
+      ),
+    );
   }
 
   async ticketsByNumber(numbers: readonly string[], opts: ReadOptions) {
     await this.record({ method: 'ticketsByNumber', keys: numbers, opts });
     capKeys('ticketsByNumber', numbers);
-    return new Map(numbers.flatMap((n) => (this.tickets.has(n) ? [[n, this.tickets.get(n)!] as const] : [])));
+    return new Map(
+      numbers.flatMap((n) => (this.tickets.has(n) ? [[n, this.tickets.get(n)!] as const] : [])),
+    );
   }
 
   async reservationsByCustomer(customerNumbers: readonly number[], opts: ReadOptions) {
@@ -227,7 +245,13 @@ export class FakeHypersoft implements Hypersoft {
     const needle = query.searchText?.toLowerCase();
     const matches = [...this.customers.values()]
       .filter((c) => !query.changedSince || c.changed >= query.changedSince)
-      .filter((c) => !needle || [c.lastName, c.firstName, c.company, c.email].some((v) => v?.toLowerCase().includes(needle)))
+      .filter(
+        (c) =>
+          !needle ||
+          [c.lastName, c.firstName, c.company, c.email].some((v) =>
+            v?.toLowerCase().includes(needle),
+          ),
+      )
       .sort((a, b) => a.number - b.number);
     return paged(matches, query.pageIndex, query.pageSize);
   }
@@ -236,7 +260,10 @@ export class FakeHypersoft implements Hypersoft {
     await this.record({ method: 'searchReservations', opts });
     const matches = [...this.reservations.values()]
       .filter((r) => !query.stationNumber || r.stationNumber === query.stationNumber)
-      .filter((r) => !query.customerNumbers?.length || query.customerNumbers.includes(r.customerNumber ?? 0))
+      .filter(
+        (r) =>
+          !query.customerNumbers?.length || query.customerNumbers.includes(r.customerNumber ?? 0),
+      )
       .filter((r) => !query.from || r.start >= query.from)
       .filter((r) => !query.to || r.start < query.to)
       .filter((r) => !query.changedSince || r.changed >= query.changedSince)
@@ -247,8 +274,13 @@ export class FakeHypersoft implements Hypersoft {
   async searchTickets(query: Omit<TicketQuery, 'numbers'>, opts: ReadOptions) {
     await this.record({ method: 'searchTickets', opts });
     const matches = [...this.tickets.values()]
-      .filter((t) => !query.customerNumbers?.length || query.customerNumbers.includes(t.customerNumber ?? 0))
-      .filter((t) => !query.reservationIds?.length || query.reservationIds.includes(t.reservationId ?? 0))
+      .filter(
+        (t) =>
+          !query.customerNumbers?.length || query.customerNumbers.includes(t.customerNumber ?? 0),
+      )
+      .filter(
+        (t) => !query.reservationIds?.length || query.reservationIds.includes(t.reservationId ?? 0),
+      )
       .filter((t) => !query.changedSince || t.changed >= query.changedSince)
       .sort((a, b) => a.number.localeCompare(b.number));
     return paged(matches, query.pageIndex, query.pageSize);
@@ -272,14 +304,22 @@ export class FakeHypersoft implements Hypersoft {
     return this.storeCustomer(customer);
   }
 
-  async updateCustomer(number: number, change: (current: Customer) => CustomerWrite, opts: WriteOptions) {
+  async updateCustomer(
+    number: number,
+    change: (current: Customer) => CustomerWrite,
+    opts: WriteOptions,
+  ) {
     await this.record({ method: 'updateCustomer', keys: [number], opts });
     const current = this.customers.get(number);
-    if (!current) throw new Api300Error('NOT_FOUND', `Customer ${number} does not exist`, { statusCode: 40 });
+    if (!current)
+      throw new Api300Error('NOT_FOUND', `Customer ${number} does not exist`, { statusCode: 40 });
     return this.storeCustomer({ ...change(current), number });
   }
 
-  async importCustomers(customers: readonly CustomerWrite[], opts: WriteOptions): Promise<SetResult[]> {
+  async importCustomers(
+    customers: readonly CustomerWrite[],
+    opts: WriteOptions,
+  ): Promise<SetResult[]> {
     await this.record({ method: 'importCustomers', records: customers.length, opts });
     capKeys('importCustomers', customers);
     return customers.map((record, index) => {
@@ -302,10 +342,15 @@ export class FakeHypersoft implements Hypersoft {
     return this.storeReservation(reservation);
   }
 
-  async updateReservation(id: number, change: (current: Reservation) => ReservationWrite, opts: WriteOptions) {
+  async updateReservation(
+    id: number,
+    change: (current: Reservation) => ReservationWrite,
+    opts: WriteOptions,
+  ) {
     await this.record({ method: 'updateReservation', keys: [id], opts });
     const current = this.reservations.get(id);
-    if (!current) throw new Api300Error('NOT_FOUND', `Reservation ${id} does not exist`, { statusCode: 40 });
+    if (!current)
+      throw new Api300Error('NOT_FOUND', `Reservation ${id} does not exist`, { statusCode: 40 });
     return this.storeReservation({ ...change(current), id });
   }
 
@@ -320,11 +365,24 @@ export class FakeHypersoft implements Hypersoft {
   async redeemTicket(ticketNumber: string, stationNumber: number, opts: WriteOptions) {
     await this.record({ method: 'redeemTicket', keys: [ticketNumber], opts });
     const ticket = this.tickets.get(ticketNumber);
-    if (!ticket) throw new Api300Error('NOT_FOUND', `Ticket ${ticketNumber} does not exist`, { statusCode: 40 });
+    if (!ticket)
+      throw new Api300Error('NOT_FOUND', `Ticket ${ticketNumber} does not exist`, {
+        statusCode: 40,
+      });
     if (ticket.status !== 'VALID') {
-      throw new Api300Error('CONFLICT', `Ticket ${ticketNumber} is ${ticket.status.toLowerCase()}`, { statusCode: 41 });
+      throw new Api300Error(
+        'CONFLICT',
+        `Ticket ${ticketNumber} is ${ticket.status.toLowerCase()}`,
+        { statusCode: 41 },
+      );
     }
-    const redeemed: Ticket = { ...ticket, status: 'REDEEMED', redeemedAt: this.now(), redeemedStation: stationNumber, changed: this.now() };
+    const redeemed: Ticket = {
+      ...ticket,
+      status: 'REDEEMED',
+      redeemedAt: this.now(),
+      redeemedStation: stationNumber,
+      changed: this.now(),
+    };
     this.tickets.set(ticketNumber, redeemed);
     return redeemed;
   }

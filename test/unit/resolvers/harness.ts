@@ -3,9 +3,13 @@ import { createRequestContext } from '../../../src/context';
 import { createApp } from '../../../src/server';
 import { FakeHypersoft } from '../../helpers/fakeHypersoft';
 
+/** Response JSON as tests read it: shapes are asserted by the tests, not by types. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
+
 export interface Result {
-  data?: Record<string, any> | null;
-  errors?: readonly { message: string; extensions?: Record<string, any> }[];
+  data?: Json | null;
+  errors?: readonly { message: string; extensions?: Json }[];
 }
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -17,7 +21,12 @@ const silent = { info() {}, warn() {}, error() {} };
 export async function createHarness(fake = new FakeHypersoft()) {
   const app = await createApp({ config: loadConfig({}), hypersoft: fake });
   async function run(query: string, variables?: Record<string, unknown>): Promise<Result> {
-    const contextValue = createRequestContext({ hypersoft: fake, deadline: Date.now() + 10_000, requestId: 'test', logger: silent });
+    const contextValue = createRequestContext({
+      hypersoft: fake,
+      deadline: Date.now() + 10_000,
+      requestId: 'test',
+      logger: silent,
+    });
     const response = await app.apollo.executeOperation({ query, variables }, { contextValue });
     if (response.body.kind !== 'single') throw new Error('expected a single result');
     return response.body.singleResult as Result;

@@ -1,17 +1,28 @@
 import { loadConfig } from '../../../src/config';
 import { createApp, type App } from '../../../src/server';
 import { Api300Error } from '../../../src/upstream/errors';
-import { FakeHypersoft, makeCustomer, makeReservation, makeTicket } from '../../helpers/fakeHypersoft';
+import { type Json } from '../resolvers/harness';
+import {
+  FakeHypersoft,
+  makeCustomer,
+  makeReservation,
+  makeTicket,
+} from '../../helpers/fakeHypersoft';
 
 interface GraphQLBody {
-  data?: Record<string, any> | null;
-  errors?: { message: string; extensions?: Record<string, any> }[];
+  data?: Json | null;
+  errors?: { message: string; extensions?: Json }[];
 }
 
 let app: App | undefined;
 
 async function start(fake: FakeHypersoft, extra: Partial<Parameters<typeof createApp>[0]> = {}) {
-  app = await createApp({ config: loadConfig({}), hypersoft: fake, stopGracePeriodMs: 1000, ...extra });
+  app = await createApp({
+    config: loadConfig({}),
+    hypersoft: fake,
+    stopGracePeriodMs: 1000,
+    ...extra,
+  });
   const { url } = await app.listen(0, '127.0.0.1');
   return url;
 }
@@ -21,7 +32,11 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function post(url: string, query: string, variables?: object): Promise<{ status: number; body: GraphQLBody }> {
+async function post(
+  url: string,
+  query: string,
+  variables?: object,
+): Promise<{ status: number; body: GraphQLBody }> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -38,7 +53,10 @@ describe('the subgraph over HTTP', () => {
     for (const n of range(1, 300)) {
       fake.addCustomers(makeCustomer(n));
       fake.addReservations(makeReservation(n, { customerNumber: n }));
-      fake.addTickets(makeTicket(`R${n}`, { reservationId: n }), makeTicket(`C${n}`, { customerNumber: n }));
+      fake.addTickets(
+        makeTicket(`R${n}`, { reservationId: n }),
+        makeTicket(`C${n}`, { customerNumber: n }),
+      );
     }
     const url = await start(fake);
 
@@ -53,9 +71,15 @@ describe('the subgraph over HTTP', () => {
     expect(body.data?.customers.edges).toHaveLength(300);
     expect(body.data?.customers.edges[299].node.reservations[0].tickets[0].number).toBe('R300');
     const counts = Object.fromEntries(
-      ['searchCustomers', 'reservationsByCustomer', 'ticketsByReservation', 'ticketsByCustomer', 'stations', 'reservationsById', 'customersByNumber'].map(
-        (m) => [m, fake.callsOf(m as never).length],
-      ),
+      [
+        'searchCustomers',
+        'reservationsByCustomer',
+        'ticketsByReservation',
+        'ticketsByCustomer',
+        'stations',
+        'reservationsById',
+        'customersByNumber',
+      ].map((m) => [m, fake.callsOf(m as never).length]),
     );
     expect(counts).toEqual({
       searchCustomers: 1,
@@ -89,7 +113,10 @@ describe('the subgraph over HTTP', () => {
     const fake = new FakeHypersoft();
     const url = await start(fake);
 
-    const { body } = await post(url, 'mutation { createCustomer(input: { lastName: "Ok", discount: 150 }) { number } }');
+    const { body } = await post(
+      url,
+      'mutation { createCustomer(input: { lastName: "Ok", discount: 150 }) { number } }',
+    );
 
     expect(body.errors?.[0].extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
@@ -97,16 +124,22 @@ describe('the subgraph over HTTP', () => {
       value: 150,
       allowed: 'an integer from 0 to 100',
     });
-    expect(body.errors?.[0].message).toBe('Invalid input: input.discount got 150, allowed: an integer from 0 to 100');
+    expect(body.errors?.[0].message).toBe(
+      'Invalid input: input.discount got 150, allowed: an integer from 0 to 100',
+    );
     expect(fake.calls).toEqual([]);
   });
 
   it('refuses an impossible LocalDate in variables with a message naming the value and format', async () => {
     const url = await start(new FakeHypersoft());
 
-    const { status, body } = await post(url, 'mutation ($b: LocalDate) { createCustomer(input: { birthday: $b }) { number } }', {
-      b: '1985-02-30',
-    });
+    const { status, body } = await post(
+      url,
+      'mutation ($b: LocalDate) { createCustomer(input: { birthday: $b }) { number } }',
+      {
+        b: '1985-02-30',
+      },
+    );
 
     expect(status).toBe(400);
     expect(body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
@@ -115,13 +148,19 @@ describe('the subgraph over HTTP', () => {
   });
 
   it('masks an unexpected failure and leaks none of its text', async () => {
-    const fake = new FakeHypersoft().fail('customersByNumber', new Error('<soap:Envelope> CusToken=secret-token'));
+    const fake = new FakeHypersoft().fail(
+      'customersByNumber',
+      new Error('<soap:Envelope> CusToken=secret-token'),
+    );
     const url = await start(fake);
 
     const { body } = await post(url, '{ customer(number: 7) { number } }');
 
     expect(body.errors).toEqual([
-      expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }),
+      expect.objectContaining({
+        message: 'Internal server error',
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      }),
     ]);
     expect(JSON.stringify(body)).not.toMatch(/soap|secret-token/i);
   });
@@ -129,7 +168,9 @@ describe('the subgraph over HTTP', () => {
   it('passes an upstream rate limit on with its code and retryAfter', async () => {
     const fake = new FakeHypersoft().fail(
       'customersByNumber',
-      new Api300Error('UPSTREAM_RATE_LIMITED', 'No upstream budget before the request deadline', { retryAfter: 12.2 }),
+      new Api300Error('UPSTREAM_RATE_LIMITED', 'No upstream budget before the request deadline', {
+        retryAfter: 12.2,
+      }),
     );
     const url = await start(fake);
 
@@ -144,7 +185,10 @@ describe('the subgraph over HTTP', () => {
   it('imports 1,200 customers with 3 invalid ones in chunks of 500, 500 and 197 and reports the 3', async () => {
     const fake = new FakeHypersoft();
     const url = await start(fake);
-    const customers = range(0, 1200).map((i) => ({ lastName: `Imported ${i}`, email: `i${i}@example.com` }));
+    const customers = range(0, 1200).map((i) => ({
+      lastName: `Imported ${i}`,
+      email: `i${i}@example.com`,
+    }));
     Object.assign(customers[10], { discount: 101 });
     Object.assign(customers[600], { country: 'Germany' });
     Object.assign(customers[1199], { zipCode: '12345678901' });
@@ -162,11 +206,28 @@ describe('the subgraph over HTTP', () => {
     expect([result.storedCount, result.failedCount]).toEqual([1197, 3]);
     const failed = result.results.filter((r: { success: boolean }) => !r.success);
     expect(failed).toEqual([
-      { index: 10, number: null, success: false, error: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'discount' }) },
-      { index: 600, number: null, success: false, error: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'country' }) },
-      { index: 1199, number: null, success: false, error: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'zipCode' }) },
+      {
+        index: 10,
+        number: null,
+        success: false,
+        error: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'discount' }),
+      },
+      {
+        index: 600,
+        number: null,
+        success: false,
+        error: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'country' }),
+      },
+      {
+        index: 1199,
+        number: null,
+        success: false,
+        error: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'zipCode' }),
+      },
     ]);
-    expect(failed[0].error.message).toBe('customers[10].discount got 101, allowed: an integer from 0 to 100');
+    expect(failed[0].error.message).toBe(
+      'customers[10].discount got 101, allowed: an integer from 0 to 100',
+    );
     expect(result.results[11]).toMatchObject({ index: 11, success: true, error: null });
     expect(fake.customers.get(result.results[11].number)?.lastName).toBe('Imported 11');
   });

@@ -1,0 +1,79 @@
+import { badUserInput } from '../../../src/validation/checks';
+import {
+  checkCustomerFilter,
+  checkCustomerPatch,
+  checkImportedCustomer,
+  checkNewReservation,
+} from '../../../src/validation/inputs';
+
+describe('input validation', () => {
+  it('accepts values at the edges of CONTRACT.md §9 ranges', () => {
+    expect(
+      checkImportedCustomer(
+        {
+          number: 9_999_999,
+          discount: 100,
+          priceLevel: 9,
+          creditLimit: 0,
+          zipCode: '1234567890',
+          country: 'AT',
+        },
+        '',
+      ),
+    ).toEqual([]);
+  });
+
+  it('names field, value and allowed range for each value just outside', () => {
+    expect(
+      checkCustomerPatch(
+        { discount: -1, priceLevel: 10, creditLimit: -0.01, salutation: 'x'.repeat(21) },
+        'patch',
+      ),
+    ).toEqual([
+      {
+        field: 'patch.salutation',
+        value: 'x'.repeat(21),
+        allowed: 'a text of at most 20 characters',
+      },
+      { field: 'patch.discount', value: -1, allowed: 'an integer from 0 to 100' },
+      { field: 'patch.priceLevel', value: 10, allowed: 'an integer from 1 to 9' },
+      { field: 'patch.creditLimit', value: -0.01, allowed: 'a number of at least 0' },
+    ]);
+  });
+
+  it('leaves null values to the schema', () => {
+    expect(checkCustomerPatch({ email: null, discount: null }, 'patch')).toEqual([]);
+  });
+
+  it('checks reservation durations', () => {
+    const base = { stationNumber: 1, start: new Date(), persons: 2 };
+    expect(checkNewReservation({ ...base, durationMinutes: 14 }, 'input')).toEqual([
+      { field: 'input.durationMinutes', value: 14, allowed: 'an integer from 15 to 720' },
+    ]);
+  });
+
+  it('limits customer number filters to 500 valid numbers', () => {
+    const numbers = Array.from({ length: 501 }, (_, i) => i + 1);
+    numbers[3] = 0;
+    expect(checkCustomerFilter({ numbers }, 'filter').map((i) => i.field)).toEqual([
+      'filter.numbers',
+      'filter.numbers[3]',
+    ]);
+  });
+
+  it('builds a BAD_USER_INPUT error whose message and extensions name field, value and allowed', () => {
+    const error = badUserInput([
+      { field: 'input.email', value: 'a'.repeat(101), allowed: 'a text of at most 100 characters' },
+    ]);
+
+    expect(error.message).toBe(
+      `Invalid input: input.email got "${'a'.repeat(60)}…" (101 characters), allowed: a text of at most 100 characters`,
+    );
+    expect(error.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.email',
+      value: `${'a'.repeat(60)}…`,
+      allowed: 'a text of at most 100 characters',
+    });
+  });
+});
