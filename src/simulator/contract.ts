@@ -40,9 +40,10 @@ export type TypeName = Scalar | StructName | ArrayName;
 
 /**
  * How the service reads a `dateTime` field (§6): `date` keeps only the calendar day, `time`
- * only the time of day; everything else is a full Berlin wall-clock date-time.
+ * only the time of day, `changedSince` applies the DST rule; everything else is a full
+ * Berlin wall-clock date-time.
  */
-export type Temporal = 'date' | 'time';
+export type Temporal = 'date' | 'time' | 'changedSince';
 
 export interface FieldSpec {
   name: string;
@@ -172,7 +173,7 @@ export interface OperationSpec {
   description: string;
 }
 
-const changedSince = f('ChangedSince', 'dateTime', { nillable: true });
+const changedSince = f('ChangedSince', 'dateTime', { nillable: true, temporal: 'changedSince' });
 const paging = [f('PageIndex', 'int'), f('PageSize', 'int')];
 
 export const OPERATIONS: Record<OperationName, OperationSpec> = {

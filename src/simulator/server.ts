@@ -1,0 +1,333 @@
+import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
+import { SERVICE_PATH } from './contract';
+import { DataSizes, createRandom, generateData } from './data';
+import { FaultKnobs, NO_FAULTS, hostilePrologue, mergeFaults } from './faults';
+import { interpretJson, jsonError, jsonResponse } from './json';
+import { CallLimiter, PairKey } from './limits';
+import { Api300Service, TokenPair } from './service';
+import { SOAP_CONTENT_TYPE, SoapVersion, interpretSoap, soapFault, soapResponse } from './soap';
+import { Store } from './store';
+import { formatInstant } from './time';
+import { readCommittedWsdl, wsdlForLocation } from './wsdl';
+
+export interface SimulatorSetup {
+  tokens: TokenPair[];
+  seed: number;
+  sizes: DataSizes;
+  now: () => number;
+}
+
+/** Largest request body accepted: 500 full records fit many times over. */
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+const OPERATOR_PREFIX = '/__simulator/';
+const UNKNOWN_OPERATION = '(unknown)';
+
+interface Reply {
+  status: number;
+  contentType: string;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The HTTP face of the simulator: WSDL, SOAP 1.1/1.2, JSON mode and the operator endpoints,
+ * over one state (data, limiter, fault knobs, counters).
+ */
+export class SimulatorServer {
+  readonly server: Server;
+  private store: Store;
+  private readonly limiter = new CallLimiter();
+  private readonly service: Api300Service;
+  private readonly wsdl = readCommittedWsdl();
+  private faults: FaultKnobs = { ...NO_FAULTS };
+  private readonly faultRandom: () => number;
+  private calls = 0;
+  private callsByOperation: Record<string, number> = {};
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly setup: SimulatorSetup) {
+    this.store = generateData(setup.seed, setup.sizes, setup.now());
+    this.service = new Api300Service(
+      () => this.store,
+      setup.now,
+      () => setup.tokens,
+    );
+    this.faultRandom = createRandom(setup.seed ^ 0x5eed);
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) this.send(res, { status: 500, contentType: 'text/plain; charset=utf-8', body: String(error) });
+        else res.destroy();
+      });
+    });
+  }
+
+  /** Stops timers of delayed replies and drops every connection, hung ones included. */
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const path = url.pathname;
+    if (path.startsWith(OPERATOR_PREFIX)) return this.handleOperator(req, res, path.slice(OPERATOR_PREFIX.length));
+
+    const lowerPath = path.toLowerCase();
+    const servicePath = SERVICE_PATH.toLowerCase();
+    if (lowerPath !== servicePath && !lowerPath.startsWith(servicePath + '/')) {
+      return this.send(res, { status: 404, contentType: 'text/plain; charset=utf-8', body: 'Not found.' });
+    }
+    const jsonOperation = lowerPath === servicePath ? null : path.slice(SERVICE_PATH.length + 1);
+    if (req.method === 'GET' && jsonOperation === null) {
+      const wantsWsdl = [...url.searchParams.keys()].some((k) => k.toLowerCase() === 'wsdl');
+      if (wantsWsdl) {
+        const location = `http://${req.headers.host ?? 'localhost'}${path}`;
+        return this.send(res, { status: 200, contentType: 'text/xml; charset=utf-8', body: wsdlForLocation(this.wsdl, location) });
+      }
+      return this.send(res, { status: 200, contentType: 'text/html; charset=utf-8', body: this.helpPage() });
+    }
+    if (req.method !== 'POST') {
+      return this.send(res, { status: 405, contentType: 'text/plain; charset=utf-8', body: 'POST only.', headers: { Allow: 'POST' } });
+    }
+    const body = await readBody(req);
+    if (body === null) {
+      return this.send(res, { status: 413, contentType: 'text/plain; charset=utf-8', body: 'Request body too large.' });
+    }
+    return jsonOperation === null
+      ? this.handleSoap(req, res, body)
+      : this.handleJson(req, res, jsonOperation, body);
+  }
+
+  // ------------------------------------------------------------------ API300 calls
+
+  private async handleSoap(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
+    const request = interpretSoap(req.headers['content-type'], header(req, 'soapaction'), body);
+    const tokens = request.kind === 'call' ? tokensOf(request.params) : guessXmlTokens(body);
+    const blocked = this.count(request.operation, tokens);
+    const version: SoapVersion = request.kind === 'unsupported' ? '1.1' : request.version;
+    const soapReply = (status: number, xml: string): Reply => ({ status, contentType: SOAP_CONTENT_TYPE[version], body: xml });
+
+    await this.deliver(res, {
+      serverError: () => soapReply(500, soapFault(version, 'Server', 'Server was unable to process request. ---> Simulated server error (fault knob http500Rate).')),
+      run: () => {
+        if (request.kind === 'unsupported') {
+          return { status: 415, contentType: 'text/plain; charset=utf-8', body: request.message };
+        }
+        if (request.kind === 'fault') return soapReply(500, soapFault(request.version, request.fault, request.message));
+        try {
+          const result = this.service.execute(request.operation, request.params, this.context(blocked));
+          return soapReply(200, soapResponse(request.version, request.operation, result));
+        } catch (error) {
+          return soapReply(500, soapFault(request.version, 'Server', `Server was unable to process request. ---> ${String(error)}`));
+        }
+      },
+      hostile: true,
+    });
+  }
+
+  private async handleJson(req: IncomingMessage, res: ServerResponse, operation: string, body: string): Promise<void> {
+    const request = interpretJson(operation, req.headers['content-type'], body);
+    const blocked = this.count(request.operation, request.kind === 'call' ? tokensOf(request.params) : guessJsonTokens(body));
+    const errorReply = (exceptionType: string, message: string): Reply => ({
+      status: 500,
+      contentType: 'application/json; charset=utf-8',
+      body: jsonError(exceptionType, message),
+      headers: { jsonerror: 'true' },
+    });
+    await this.deliver(res, {
+      serverError: () => errorReply('System.Exception', 'Simulated server error (fault knob http500Rate).'),
+      run: () => {
+        if (request.kind === 'unsupported') return { status: 415, contentType: 'text/plain; charset=utf-8', body: request.message };
+        if (request.kind === 'error') return errorReply(request.exceptionType, request.message);
+        try {
+          const result = this.service.execute(request.operation, request.params, this.context(blocked));
+          return { status: 200, contentType: 'application/json; charset=utf-8', body: jsonResponse(request.operation, result) };
+        } catch (error) {
+          return errorReply('System.Exception', String(error));
+        }
+      },
+      hostile: false,
+    });
+  }
+
+  private context(blocked: boolean): { blocked: boolean; forcedStatusCode: number | null } {
+    return { blocked, forcedStatusCode: this.faults.forceStatusCode };
+  }
+
+  /** Counts one POST (§3) and returns whether its token pair is blocked now. */
+  private count(operation: string | null, tokens: PairKey | null): boolean {
+    this.calls++;
+    const key = operation ?? UNKNOWN_OPERATION;
+    this.callsByOperation[key] = (this.callsByOperation[key] ?? 0) + 1;
+    const known = tokens && this.setup.tokens.some((t) => t.cusToken === tokens.cusToken && t.authToken === tokens.authToken);
+    return known ? this.limiter.record(tokens, this.setup.now()) : false;
+  }
+
+  /**
+   * Applies the fault knobs around one counted call: latency first, then a hang, an HTTP 500
+   * instead of the call, or the call followed by a truncated reply or a hostile DTD.
+   */
+  private async deliver(
+    res: ServerResponse,
+    call: { run: () => Reply; serverError: () => Reply; hostile: boolean },
+  ): Promise<void> {
+    const faults = this.faults;
+    if (faults.latencyMs > 0) await this.delay(faults.latencyMs);
+    if (faults.hangRate > 0 && this.faultRandom() < faults.hangRate) return; // never answered; close() drops it
+    if (faults.http500Rate > 0 && this.faultRandom() < faults.http500Rate) return this.send(res, call.serverError());
+    const reply = call.run();
+    if (call.hostile && faults.hostileXml && reply.body.startsWith('<?xml')) {
+      const { doctype, reference } = hostilePrologue(faults.hostileXml);
+      const declarationEnd = reply.body.indexOf('?>') + 2;
+      reply.body =
+        reply.body.slice(0, declarationEnd) +
+        doctype +
+        reply.body.slice(declarationEnd).replace(/<(Message|faultstring|soap:Text)([^>]*)>/, `<$1$2>${reference}`);
+    }
+    if (faults.malformedXmlRate > 0 && this.faultRandom() < faults.malformedXmlRate) {
+      reply.body = reply.body.slice(0, Math.floor(reply.body.length / 2));
+    }
+    this.send(res, reply);
+  }
+
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
+  }
+
+  private send(res: ServerResponse, reply: Reply): void {
+    if (res.destroyed) return;
+    const body = Buffer.from(reply.body, 'utf8');
+    res.writeHead(reply.status, {
+      'Content-Type': reply.contentType,
+      'Content-Length': body.length,
+      'Cache-Control': 'private, max-age=0',
+      ...reply.headers,
+    });
+    res.end(body);
+  }
+
+  // ------------------------------------------------------------------ operator endpoints
+
+  private async handleOperator(req: IncomingMessage, res: ServerResponse, action: string): Promise<void> {
+    const json = (status: number, value: unknown): void =>
+      this.send(res, { status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(value) });
+    const route = `${req.method} ${action}`;
+    let body: unknown = {};
+    if (req.method === 'POST') {
+      const text = (await readBody(req)) ?? '';
+      if (text.trim() !== '') {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          return json(400, { error: 'Body must be JSON.' });
+        }
+      }
+    }
+    switch (route) {
+      case 'GET stats':
+        return json(200, this.stats());
+      case 'POST reset':
+        this.calls = 0;
+        this.callsByOperation = {};
+        this.limiter.reset();
+        if ((body as { data?: unknown }).data === true) {
+          this.store = generateData(this.setup.seed, this.setup.sizes, this.setup.now());
+        }
+        return json(200, this.stats());
+      case 'POST reactivate': {
+        const { cusToken, authToken } = body as Partial<PairKey>;
+        const pair = typeof cusToken === 'string' && typeof authToken === 'string' ? { cusToken, authToken } : undefined;
+        return json(200, { reactivated: this.limiter.reactivate(pair) });
+      }
+      case 'GET faults':
+        return json(200, this.faults);
+      case 'POST faults':
+        try {
+          this.faults = mergeFaults(this.faults, body);
+        } catch (error) {
+          return json(400, { error: (error as Error).message });
+        }
+        return json(200, this.faults);
+      case 'DELETE faults':
+        this.faults = { ...NO_FAULTS };
+        return json(200, this.faults);
+      default:
+        return json(404, { error: `Unknown operator endpoint ${route}.` });
+    }
+  }
+
+  stats(): Record<string, unknown> {
+    const now = this.setup.now();
+    return {
+      calls: this.calls,
+      callsByOperation: { ...this.callsByOperation },
+      maxCallsInAnyWindow: this.limiter.maxCallsInAnyWindow(),
+      blockedTokens: this.limiter.blockedPairs(),
+      tokens: this.limiter.perPair(now),
+      faults: this.faults,
+      serverDateTime: formatInstant(now),
+      data: {
+        customers: this.store.customers.size,
+        reservations: this.store.reservations.size,
+        tickets: this.store.tickets.size,
+        stations: this.store.stations.length,
+      },
+    };
+  }
+
+  private helpPage(): string {
+    return (
+      '<!DOCTYPE html><html><head><title>API300 Web Service (simulator)</title></head><body>' +
+      '<h1>API300</h1><p>Simulated Hypersoft B2B Data Interface 3.0.0. ' +
+      `See the <a href="${SERVICE_PATH}?WSDL">service description</a>.</p></body></html>`
+    );
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function tokensOf(params: Record<string, unknown>): PairKey | null {
+  const { CusToken, AuthToken } = params;
+  return typeof CusToken === 'string' && typeof AuthToken === 'string' ? { cusToken: CusToken, authToken: AuthToken } : null;
+}
+
+/** Best-effort token pair of a request that could not be read: it still counts (§3). */
+function guessXmlTokens(body: string): PairKey | null {
+  const cusToken = /<(?:[\w.-]+:)?CusToken(?:\s[^>]*)?>([^<]*)</.exec(body)?.[1];
+  const authToken = /<(?:[\w.-]+:)?AuthToken(?:\s[^>]*)?>([^<]*)</.exec(body)?.[1];
+  return cusToken !== undefined && authToken !== undefined ? { cusToken: cusToken.trim(), authToken: authToken.trim() } : null;
+}
+
+function guessJsonTokens(body: string): PairKey | null {
+  const cusToken = /"CusToken"\s*:\s*"([^"]*)"/.exec(body)?.[1];
+  const authToken = /"AuthToken"\s*:\s*"([^"]*)"/.exec(body)?.[1];
+  return cusToken !== undefined && authToken !== undefined ? { cusToken, authToken } : null;
+}
+
+function readBody(req: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
