@@ -87,11 +87,14 @@ export function createFormatError(logger: AppLogger) {
       const { message, ...codes } = upstream;
       return { ...formatted, message, extensions: { ...extensions, ...codes } };
     }
-    // Errors of GraphQL itself (parse, validation, variable coercion, our coded errors) are
-    // GraphQLErrors all the way down; a wrapped non-GraphQL error is what must be masked.
+    // Coded GraphQL errors pass: ours (BAD_USER_INPUT …) and Apollo's request errors (parse,
+    // validation, variable coercion). A resolver's non-GraphQL error unwraps to itself, and
+    // Apollo codes anything uncoded INTERNAL_SERVER_ERROR: both are masked.
+    const code = formatted.extensions?.code;
     if (
       original instanceof GraphQLError &&
-      !(original.originalError && !(original.originalError instanceof GraphQLError))
+      typeof code === 'string' &&
+      code !== 'INTERNAL_SERVER_ERROR'
     ) {
       return { ...formatted, extensions };
     }

@@ -1,4 +1,4 @@
-import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 
 /**
  * The three time scalars of the schema. Parsing is strict: a value that is not exactly in
@@ -16,13 +16,12 @@ function isCalendarDate(year: number, month: number, day: number): boolean {
   return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-function refuse(scalar: string, value: unknown, allowed: string): GraphQLError {
-  return new GraphQLError(
-    `${scalar} cannot represent ${JSON.stringify(value)}: expected ${allowed}`,
-    {
-      extensions: { code: 'BAD_USER_INPUT', value, allowed },
-    },
-  );
+/**
+ * A plain TypeError on purpose: graphql-js then prefixes the message with the variable or
+ * the literal (with its location), and Apollo marks variable errors `BAD_USER_INPUT`.
+ */
+function refuse(scalar: string, value: unknown, allowed: string): TypeError {
+  return new TypeError(`${scalar} cannot represent ${JSON.stringify(value)}: expected ${allowed}`);
 }
 
 const DATE_TIME_FORMAT =

@@ -1,4 +1,5 @@
-import { GraphQLError, Kind } from 'graphql';
+import { Kind } from 'graphql';
+import { createHarness } from './harness';
 import { DateTimeScalar, LocalDateScalar, LocalTimeScalar } from '../../../src/resolvers/scalars';
 
 describe('DateTime', () => {
@@ -18,7 +19,7 @@ describe('DateTime', () => {
     '2024-03-31T02:30:00+25:00',
     1711845000000,
   ])('refuses %p', (value) => {
-    expect(() => DateTimeScalar.parseValue(value)).toThrow(GraphQLError);
+    expect(() => DateTimeScalar.parseValue(value)).toThrow(TypeError);
     expect(() => DateTimeScalar.parseValue(value)).toThrow(/RFC 3339 date-time with offset/);
   });
 
@@ -35,7 +36,7 @@ describe('LocalDate', () => {
     expect(() => LocalDateScalar.parseValue('2023-02-29')).toThrow(
       'LocalDate cannot represent "2023-02-29": expected a calendar date YYYY-MM-DD',
     );
-    expect(() => LocalDateScalar.parseValue('2024-2-1')).toThrow(GraphQLError);
+    expect(() => LocalDateScalar.parseValue('2024-2-1')).toThrow(TypeError);
   });
 });
 
@@ -44,6 +45,21 @@ describe('LocalTime', () => {
     expect(LocalTimeScalar.parseValue('08:30')).toBe('08:30:00');
     expect(LocalTimeScalar.serialize('17:45:10')).toBe('17:45:10');
     expect(() => LocalTimeScalar.parseValue('24:00')).toThrow(/HH:MM or HH:MM:SS/);
-    expect(() => LocalTimeScalar.parseValue('8:30')).toThrow(GraphQLError);
+    expect(() => LocalTimeScalar.parseValue('8:30')).toThrow(TypeError);
+  });
+});
+
+describe('scalar errors in operations', () => {
+  it('report an inline literal with its location as a validation error', async () => {
+    const h = await createHarness();
+    const result = await h.run(
+      'mutation { createCustomer(input: { birthday: "1985-02-30" }) { number } }',
+    );
+    await h.stop();
+
+    expect(result.errors?.[0].message).toBe(
+      'Expected value of type "LocalDate", found "1985-02-30"; LocalDate cannot represent "1985-02-30": expected a calendar date YYYY-MM-DD, e.g. "1985-04-23"',
+    );
+    expect(result.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 });
