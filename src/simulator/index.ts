@@ -11,6 +11,7 @@ import { TokenPair } from './service';
 
 export type { TokenPair } from './service';
 export type { FaultKnobs } from './faults';
+export type { SimulatorStats } from './server';
 
 /**
  * The documented demo pair, with every licence. Fixed GUIDs so that docs, `.env` examples and

@@ -22,6 +22,23 @@ const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const OPERATOR_PREFIX = '/__simulator/';
 const UNKNOWN_OPERATION = '(unknown)';
 
+/** `GET /__simulator/stats`. Counters cover the time since start or the last reset. */
+export interface SimulatorStats {
+  /** Every POST to the service, whatever became of it. */
+  calls: number;
+  /** POSTs by operation name; requests naming none count under `(unknown)`. */
+  callsByOperation: Record<string, number>;
+  /** The most calls of one token pair inside any rolling 60 s window. */
+  maxCallsInAnyWindow: number;
+  blockedTokens: PairKey[];
+  /** Per known token pair: calls, calls in the current window, its own maximum, blocked. */
+  tokens: Array<PairKey & { calls: number; callsInWindow: number; maxCallsInAnyWindow: number; blocked: boolean }>;
+  faults: FaultKnobs;
+  /** The service clock as Berlin wall-clock. */
+  serverDateTime: string;
+  data: { customers: number; reservations: number; tickets: number; stations: number };
+}
+
 interface Reply {
   status: number;
   contentType: string;
@@ -266,7 +283,7 @@ export class SimulatorServer {
     }
   }
 
-  stats(): Record<string, unknown> {
+  stats(): SimulatorStats {
     const now = this.setup.now();
     return {
       calls: this.calls,
