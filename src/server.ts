@@ -96,6 +96,10 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
+    // A client that goes away mid-body never sends 'end'; settle instead of waiting forever.
+    req.on('close', () => {
+      if (!req.complete) reject(new HttpError(400, 'Request body incomplete'));
+    });
   });
 }
 

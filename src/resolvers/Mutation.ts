@@ -1,5 +1,6 @@
 import type {
   CustomerInput,
+  ReservationPatch,
   ImportCustomerResult,
   MutationResolvers,
 } from '../__generated__/resolvers-types';
@@ -119,6 +120,20 @@ async function importCustomers(ctx: Context, customers: readonly CustomerInput[]
   return { results, storedCount, failedCount: results.length - storedCount };
 }
 
+/** Read-modify-write of one reservation (under the data layer's per-record lock). */
+async function patchReservation(
+  ctx: Context,
+  id: number,
+  patch: ReservationPatch,
+): Promise<Reservation> {
+  const updated = await ctx.hypersoft.updateReservation(
+    id,
+    (current) => applyReservationPatch(current, patch),
+    writeOptions(ctx),
+  );
+  return rememberReservation(ctx, updated);
+}
+
 export const Mutation: MutationResolvers<Context> = {
   async createCustomer(_parent, { input }, ctx) {
     assertValid(checkNewCustomer(input, 'input'));
@@ -153,24 +168,14 @@ export const Mutation: MutationResolvers<Context> = {
     );
   },
 
-  async updateReservation(_parent, { id, patch }, ctx) {
+  updateReservation(_parent, { id, patch }, ctx) {
     assertValid([...checkKey(id, 'id', POSITIVE_ID), ...checkReservationPatch(patch, 'patch')]);
-    const updated = await ctx.hypersoft.updateReservation(
-      id,
-      (current) => applyReservationPatch(current, patch),
-      writeOptions(ctx),
-    );
-    return rememberReservation(ctx, updated);
+    return patchReservation(ctx, id, patch);
   },
 
-  async cancelReservation(_parent, { id }, ctx) {
+  cancelReservation(_parent, { id }, ctx) {
     assertValid(checkKey(id, 'id', POSITIVE_ID));
-    const cancelled = await ctx.hypersoft.updateReservation(
-      id,
-      (current) => applyReservationPatch(current, { status: 'CANCELLED' }),
-      writeOptions(ctx),
-    );
-    return rememberReservation(ctx, cancelled);
+    return patchReservation(ctx, id, { status: 'CANCELLED' });
   },
 
   async issueTicket(_parent, { input }, ctx) {

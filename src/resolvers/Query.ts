@@ -8,6 +8,8 @@ import {
   TICKET_NUMBER,
   checkCustomerFilter,
   checkKey,
+  checkReservationFilter,
+  checkTicketFilter,
 } from '../validation/inputs';
 import { fetchSlice, readSlice, toConnection, type Slice } from './connection';
 
@@ -70,6 +72,11 @@ async function customersByNumbers(
   };
 }
 
+/** The local status filter of a list, if the query asked for one (API300 has none). */
+function withStatus<S extends string>(statuses: readonly S[] | null | undefined) {
+  return statuses ? (item: { status: S }) => statuses.includes(item.status) : undefined;
+}
+
 export const Query: QueryResolvers<Context> = {
   customer(_parent, { number }, ctx) {
     assertValid(checkKey(number, 'number', CUSTOMER_NUMBER));
@@ -97,15 +104,7 @@ export const Query: QueryResolvers<Context> = {
   },
 
   async reservations(_parent, { filter, first, after }, ctx) {
-    const issues = [
-      ...(filter?.stationNumber != null
-        ? checkKey(filter.stationNumber, 'filter.stationNumber', POSITIVE_ID)
-        : []),
-      ...(filter?.customerNumber != null
-        ? checkKey(filter.customerNumber, 'filter.customerNumber', CUSTOMER_NUMBER)
-        : []),
-    ];
-    const slice = validSlice(first, after, issues);
+    const slice = validSlice(first, after, filter ? checkReservationFilter(filter, 'filter') : []);
     const page = await fetchSlice(slice, (p) =>
       ctx.hypersoft.searchReservations(
         {
@@ -120,8 +119,7 @@ export const Query: QueryResolvers<Context> = {
       ),
     );
     for (const r of page.items) ctx.loaders.reservationById.prime(r.id, r);
-    const statuses = filter?.status;
-    return toConnection(slice, page, statuses ? (r) => statuses.includes(r.status) : undefined);
+    return toConnection(slice, page, withStatus(filter?.status));
   },
 
   ticket(_parent, { number }, ctx) {
@@ -130,15 +128,7 @@ export const Query: QueryResolvers<Context> = {
   },
 
   async tickets(_parent, { filter, first, after }, ctx) {
-    const issues = [
-      ...(filter?.customerNumber != null
-        ? checkKey(filter.customerNumber, 'filter.customerNumber', CUSTOMER_NUMBER)
-        : []),
-      ...(filter?.reservationId != null
-        ? checkKey(filter.reservationId, 'filter.reservationId', POSITIVE_ID)
-        : []),
-    ];
-    const slice = validSlice(first, after, issues);
+    const slice = validSlice(first, after, filter ? checkTicketFilter(filter, 'filter') : []);
     const page = await fetchSlice(slice, (p) =>
       ctx.hypersoft.searchTickets(
         {
@@ -151,8 +141,7 @@ export const Query: QueryResolvers<Context> = {
       ),
     );
     for (const t of page.items) ctx.loaders.ticketByNumber.prime(t.number, t);
-    const statuses = filter?.status;
-    return toConnection(slice, page, statuses ? (t) => statuses.includes(t.status) : undefined);
+    return toConnection(slice, page, withStatus(filter?.status));
   },
 
   async stations(_parent, { activeOnly }, ctx) {

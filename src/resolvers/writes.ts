@@ -24,7 +24,7 @@ function textOrNull(value: string | null | undefined): string | null {
 }
 
 /** Values a customer field takes when an input leaves it out or a patch sets it to null. */
-const CUSTOMER_DEFAULTS: CustomerWrite = {
+export const CUSTOMER_DEFAULTS: Readonly<CustomerWrite> = {
   number: 0,
   salutation: null,
   firstName: null,

@@ -1,5 +1,7 @@
 import type {
   CustomerFilter,
+  ReservationFilter,
+  TicketFilter,
   CustomerInput,
   CustomerPatch,
   ReservationInput,
@@ -149,4 +151,12 @@ export function checkCustomerFilter(filter: CustomerFilter, path: string): Input
     issues.push(...checkKey(filter.search, joinPath(path, 'search'), text(100)));
   }
   return issues;
+}
+
+export function checkReservationFilter(filter: ReservationFilter, path: string): InputIssue[] {
+  return checkFields(filter, { stationNumber: POSITIVE_ID, customerNumber: CUSTOMER_NUMBER }, path);
+}
+
+export function checkTicketFilter(filter: TicketFilter, path: string): InputIssue[] {
+  return checkFields(filter, { customerNumber: CUSTOMER_NUMBER, reservationId: POSITIVE_ID }, path);
 }

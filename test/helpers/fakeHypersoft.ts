@@ -1,3 +1,4 @@
+import { CUSTOMER_DEFAULTS } from '../../src/resolvers/writes';
 import { Api300Error } from '../../src/upstream/errors';
 import type {
   Customer,
@@ -38,33 +39,12 @@ const T0 = new Date('2024-01-15T10:00:00Z');
 
 export function makeCustomer(number: number, overrides: Partial<Customer> = {}): Customer {
   return {
+    ...CUSTOMER_DEFAULTS,
     number,
-    salutation: null,
     firstName: `First${number}`,
     lastName: `Last${number}`,
-    company: null,
-    alias: null,
-    gender: 'UNKNOWN',
-    birthday: null,
-    street: null,
-    zipCode: null,
-    city: null,
     country: 'DE',
-    phonePrivate: null,
-    phoneBusiness: null,
-    mobile: null,
-    fax: null,
     email: `customer${number}@example.com`,
-    homepage: null,
-    reachableFrom: null,
-    reachableTo: null,
-    cardNumber: null,
-    discount: 0,
-    priceLevel: 1,
-    creditLimit: 0,
-    locked: false,
-    favourite: false,
-    memo: null,
     created: T0,
     changed: T0,
     ...overrides,

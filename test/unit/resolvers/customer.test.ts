@@ -1,16 +1,8 @@
-import {
-  FakeHypersoft,
-  makeCustomer,
-  makeReservation,
-  makeTicket,
-} from '../../helpers/fakeHypersoft';
-import { createHarness, type Json } from './harness';
+import { makeCustomer, makeReservation, makeTicket } from '../../helpers/fakeHypersoft';
+import { useHarness, type Json } from './harness';
 
-type Harness = Awaited<ReturnType<typeof createHarness>>;
-let h: Harness;
-
-beforeEach(async () => {
-  const fake = new FakeHypersoft().addCustomers(
+const h = useHarness((fake) => {
+  fake.addCustomers(
     makeCustomer(1, { birthday: '1985-04-23', reachableFrom: '08:30:00', gender: 'FEMALE' }),
     makeCustomer(2, { company: 'Acme GmbH' }),
     makeCustomer(3, { changed: new Date('2024-06-01T00:00:00Z') }),
@@ -30,14 +22,11 @@ beforeEach(async () => {
     makeTicket('T1', { customerNumber: 1 }),
     makeTicket('T2', { customerNumber: 1, status: 'REDEEMED' }),
   );
-  h = await createHarness(fake);
 });
-
-afterEach(() => h.stop());
 
 describe('customer queries', () => {
   it('serves a customer with GraphQL names and scalar formats', async () => {
-    const result = await h.run(
+    const result = await h().run(
       '{ customer(number: 1) { number lastName gender birthday reachableFrom created } }',
     );
 
@@ -52,26 +41,26 @@ describe('customer queries', () => {
   });
 
   it('answers null for a customer that does not exist', async () => {
-    expect((await h.run('{ customer(number: 999) { number } }')).data?.customer).toBeNull();
+    expect((await h().run('{ customer(number: 999) { number } }')).data?.customer).toBeNull();
   });
 
   it('refuses a customer number API300 cannot hold without asking upstream', async () => {
-    const result = await h.run('{ customer(number: 0) { number } }');
+    const result = await h().run('{ customer(number: 0) { number } }');
 
     expect(result.errors?.[0].extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'number',
       value: 0,
     });
-    expect(h.fake.calls).toEqual([]);
+    expect(h().fake.calls).toEqual([]);
   });
 
   it('pages customers with opaque cursors and a total count', async () => {
-    const first = await h.run(
+    const first = await h().run(
       '{ customers(first: 2) { totalCount edges { cursor node { number } } pageInfo { hasNextPage hasPreviousPage endCursor } } }',
     );
     const page1 = first.data?.customers;
-    const second = await h.run(
+    const second = await h().run(
       `{ customers(first: 2, after: "${page1.pageInfo.endCursor}") { edges { node { number } } pageInfo { hasNextPage hasPreviousPage } } }`,
     );
 
@@ -83,7 +72,7 @@ describe('customer queries', () => {
   });
 
   it('refuses a cursor it did not issue and a page size over 500', async () => {
-    const result = await h.run('{ customers(first: 501, after: "bm9wZQ==") { totalCount } }');
+    const result = await h().run('{ customers(first: 501, after: "bm9wZQ==") { totalCount } }');
 
     expect(result.errors?.[0].extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
@@ -97,18 +86,18 @@ describe('customer queries', () => {
   });
 
   it('serves a numbers filter through the batched entity path and filters the rest locally', async () => {
-    const result = await h.run(
+    const result = await h().run(
       '{ customers(filter: { numbers: [5, 2, 3, 99], search: "acme" }) { totalCount edges { node { number } } } }',
     );
 
     expect(result.data?.customers).toEqual({ totalCount: 1, edges: [{ node: { number: 2 } }] });
-    expect(h.fake.calls.map((c) => [c.method, c.keys])).toEqual([
+    expect(h().fake.calls.map((c) => [c.method, c.keys])).toEqual([
       ['customersByNumber', [2, 3, 5, 99]],
     ]);
   });
 
   it('filters and sorts a customer’s reservations and tickets locally', async () => {
-    const result = await h.run(`{ customer(number: 1) {
+    const result = await h().run(`{ customer(number: 1) {
       all: reservations { id }
       february: reservations(from: "2024-02-01T00:00:00+01:00", to: "2024-03-01T00:00:00+01:00", status: [CONFIRMED]) { id }
       tickets(status: [VALID]) { number } } }`);
@@ -118,11 +107,11 @@ describe('customer queries', () => {
       february: [{ id: 10 }],
       tickets: [{ number: 'T1' }],
     });
-    expect(h.fake.callsOf('reservationsByCustomer')).toHaveLength(1);
+    expect(h().fake.callsOf('reservationsByCustomer')).toHaveLength(1);
   });
 
   it('resolves Customer references through the loader and null for impossible numbers', async () => {
-    const result = await h.run(
+    const result = await h().run(
       'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { number } } }',
       {
         r: [
@@ -134,6 +123,6 @@ describe('customer queries', () => {
     );
 
     expect(result.data?._entities).toEqual([{ number: 2 }, null, { number: 2 }]);
-    expect(h.fake.calls.map((c) => c.keys)).toEqual([[2]]);
+    expect(h().fake.calls.map((c) => c.keys)).toEqual([[2]]);
   });
 });

@@ -33,3 +33,26 @@ export async function createHarness(fake = new FakeHypersoft()) {
   }
   return { fake, run, stop: () => app.stop() };
 }
+
+export type Harness = Awaited<ReturnType<typeof createHarness>>;
+
+/**
+ * A fresh harness for every test of the calling `describe`/file, over a FakeHypersoft that
+ * `seed` fills; read it through the returned getter inside tests.
+ */
+export function useHarness(seed: (fake: FakeHypersoft) => void = () => {}): () => Harness {
+  let current: Harness | undefined;
+  beforeEach(async () => {
+    const fake = new FakeHypersoft();
+    seed(fake);
+    current = await createHarness(fake);
+  });
+  afterEach(async () => {
+    await current?.stop();
+    current = undefined;
+  });
+  return () => {
+    if (!current) throw new Error('useHarness: only available inside a test');
+    return current;
+  };
+}

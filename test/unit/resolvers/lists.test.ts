@@ -1,11 +1,8 @@
-import { FakeHypersoft, makeReservation, makeTicket } from '../../helpers/fakeHypersoft';
-import { createHarness, type Json } from './harness';
+import { makeReservation, makeTicket } from '../../helpers/fakeHypersoft';
+import { useHarness, type Json } from './harness';
 
-type Harness = Awaited<ReturnType<typeof createHarness>>;
-let h: Harness;
-
-beforeEach(async () => {
-  const fake = new FakeHypersoft().addReservations(
+const h = useHarness((fake) => {
+  fake.addReservations(
     makeReservation(1, { status: 'CONFIRMED' }),
     makeReservation(2, { status: 'CANCELLED' }),
     makeReservation(3, { status: 'CANCELLED', stationNumber: 2 }),
@@ -16,14 +13,11 @@ beforeEach(async () => {
     makeTicket('B', { reservationId: 1 }),
     makeTicket('C', { reservationId: 4 }),
   );
-  h = await createHarness(fake);
 });
-
-afterEach(() => h.stop());
 
 describe('reservation and ticket lists', () => {
   it('filters reservations upstream by station and counts them all', async () => {
-    const result = await h.run(
+    const result = await h().run(
       '{ reservations(filter: { stationNumber: 1 }) { totalCount edges { node { id } } } }',
     );
 
@@ -34,11 +28,11 @@ describe('reservation and ticket lists', () => {
   });
 
   it('applies a status filter to the fetched page, gives no total count and continues past filtered records', async () => {
-    const page1 = await h.run(
+    const page1 = await h().run(
       '{ reservations(first: 3, filter: { status: [CONFIRMED] }) { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }',
     );
     const after = page1.data?.reservations.pageInfo.endCursor;
-    const page2 = await h.run(
+    const page2 = await h().run(
       `{ reservations(first: 3, after: "${after}", filter: { status: [CONFIRMED] }) { edges { node { id } } pageInfo { hasNextPage } } }`,
     );
 
@@ -54,7 +48,7 @@ describe('reservation and ticket lists', () => {
   });
 
   it('links reservations to their tickets with one batch, and tickets back without another call', async () => {
-    const result = await h.run(
+    const result = await h().run(
       '{ reservations { edges { node { id tickets { number reservation { id } } } } } }',
     );
 
@@ -62,17 +56,17 @@ describe('reservation and ticket lists', () => {
       e.node.tickets.map((t: Json) => `${t.number}->${t.reservation.id}`),
     );
     expect(tickets).toEqual([['A->1', 'B->1'], [], [], ['C->4']]);
-    expect(h.fake.calls.map((c) => c.method)).toEqual([
+    expect(h().fake.calls.map((c) => c.method)).toEqual([
       'searchReservations',
       'ticketsByReservation',
     ]);
   });
 
   it('pages tickets and serves a single ticket and a Reservation reference', async () => {
-    const list = await h.run(
+    const list = await h().run(
       '{ tickets(first: 2, filter: { reservationId: 1 }) { totalCount edges { node { number } } } }',
     );
-    const single = await h.run(
+    const single = await h().run(
       `query ($r: [_Any!]!) { ticket(number: "C") { validTo } _entities(representations: $r) { ... on Reservation { id } } }`,
       {
         r: [{ __typename: 'Reservation', id: 4 }],
@@ -90,7 +84,7 @@ describe('reservation and ticket lists', () => {
   });
 
   it('lists stations, optionally only the active ones', async () => {
-    const result = await h.run(
+    const result = await h().run(
       '{ all: stations { number active } active: stations(activeOnly: true) { number } }',
     );
 
@@ -101,6 +95,6 @@ describe('reservation and ticket lists', () => {
       ],
       active: [{ number: 1 }],
     });
-    expect(h.fake.callsOf('stations')).toHaveLength(1);
+    expect(h().fake.callsOf('stations')).toHaveLength(1);
   });
 });

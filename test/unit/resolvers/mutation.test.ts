@@ -1,28 +1,17 @@
 import { Api300Error } from '../../../src/upstream/errors';
-import {
-  FakeHypersoft,
-  makeCustomer,
-  makeReservation,
-  makeTicket,
-} from '../../helpers/fakeHypersoft';
-import { createHarness, type Json } from './harness';
+import { makeCustomer, makeReservation, makeTicket } from '../../helpers/fakeHypersoft';
+import { useHarness, type Json } from './harness';
 
-type Harness = Awaited<ReturnType<typeof createHarness>>;
-let h: Harness;
-
-beforeEach(async () => {
-  const fake = new FakeHypersoft()
+const h = useHarness((fake) => {
+  fake
     .addCustomers(makeCustomer(1, { birthday: '1985-04-23', memo: 'VIP', discount: 10 }))
     .addReservations(makeReservation(10, { customerNumber: 1, comment: 'window seat' }))
     .addTickets(makeTicket('T1'), makeTicket('T2', { status: 'REDEEMED' }));
-  h = await createHarness(fake);
 });
-
-afterEach(() => h.stop());
 
 describe('customer mutations', () => {
   it('updateCustomer changes the patched fields and the birthday survives', async () => {
-    const result = await h.run(
+    const result = await h().run(
       'mutation { updateCustomer(number: 1, patch: { email: "new@example.com", memo: null }) { email memo birthday discount } }',
     );
 
@@ -32,7 +21,7 @@ describe('customer mutations', () => {
       birthday: '1985-04-23',
       discount: 10,
     });
-    expect(h.fake.customers.get(1)).toMatchObject({
+    expect(h().fake.customers.get(1)).toMatchObject({
       birthday: '1985-04-23',
       email: 'new@example.com',
       memo: null,
@@ -40,7 +29,7 @@ describe('customer mutations', () => {
   });
 
   it('updateCustomer of a missing customer fails with NOT_FOUND', async () => {
-    const result = await h.run(
+    const result = await h().run(
       'mutation { updateCustomer(number: 2, patch: { memo: "x" }) { number } }',
     );
 
@@ -48,7 +37,7 @@ describe('customer mutations', () => {
   });
 
   it('createCustomer stores defaults for fields left out and lets Hypersoft assign the number', async () => {
-    const result = await h.run(
+    const result = await h().run(
       'mutation { createCustomer(input: { lastName: "Neu", email: "" }) { number lastName email gender priceLevel } }',
     );
 
@@ -62,7 +51,7 @@ describe('customer mutations', () => {
   });
 
   it('createCustomer refuses a number, and reports every bad field', async () => {
-    const result = await h.run(
+    const result = await h().run(
       'mutation { createCustomer(input: { number: 5, country: "de", memo: "' +
         'm'.repeat(2001) +
         '" }) { number } }',
@@ -78,11 +67,11 @@ describe('customer mutations', () => {
     expect(result.errors?.[0].message).toContain(
       '(2001 characters), allowed: a text of at most 2000 characters',
     );
-    expect(h.fake.calls).toEqual([]);
+    expect(h().fake.calls).toEqual([]);
   });
 
   it('importCustomers reports records API300 refused and chunks whose upload failed', async () => {
-    h.fake.refuseImport = (record) =>
+    h().fake.refuseImport = (record) =>
       record.lastName === 'Dup' ? 'CardNumber is already used' : null;
     const customers = [
       { lastName: 'A' },
@@ -90,7 +79,7 @@ describe('customer mutations', () => {
       { number: 1, lastName: 'Overwritten' },
     ];
 
-    const result = await h.run(
+    const result = await h().run(
       'mutation ($c: [CustomerInput!]!) { importCustomers(customers: $c) { storedCount failedCount results { index number success error { code message } } } }',
       { c: customers },
     );
@@ -109,16 +98,16 @@ describe('customer mutations', () => {
         { index: 2, number: 1, success: true, error: null },
       ],
     });
-    expect(h.fake.customers.get(1)?.birthday).toBeNull();
+    expect(h().fake.customers.get(1)?.birthday).toBeNull();
   });
 
   it('importCustomers marks every record of a failed upload with the failure', async () => {
-    h.fake.fail(
+    h().fake.fail(
       'importCustomers',
       new Api300Error('UPSTREAM_RATE_LIMITED', 'No upstream budget', { retryAfter: 5 }),
     );
 
-    const result = await h.run(
+    const result = await h().run(
       'mutation { importCustomers(customers: [{ lastName: "A" }, { lastName: "B" }]) { failedCount results { error { code } } } }',
     );
 
@@ -134,7 +123,7 @@ describe('customer mutations', () => {
 
 describe('reservation mutations', () => {
   it('createReservation stores the input with default duration and status', async () => {
-    const result = await h.run(
+    const result = await h().run(
       'mutation { createReservation(input: { stationNumber: 1, start: "2024-05-01T19:00:00+02:00", persons: 4 }) { id start durationMinutes status station { name } } }',
     );
 
@@ -148,7 +137,7 @@ describe('reservation mutations', () => {
   });
 
   it('createReservation refuses a status other than REQUESTED or CONFIRMED and out-of-range persons', async () => {
-    const result = await h.run(
+    const result = await h().run(
       'mutation { createReservation(input: { stationNumber: 1, start: "2024-05-01T19:00:00Z", persons: 501, status: SEATED }) { id } }',
     );
 
@@ -159,8 +148,8 @@ describe('reservation mutations', () => {
   });
 
   it('updateReservation keeps what the patch leaves out; cancelReservation only changes the status', async () => {
-    await h.run('mutation { updateReservation(id: 10, patch: { persons: 6 }) { id } }');
-    const result = await h.run(
+    await h().run('mutation { updateReservation(id: 10, patch: { persons: 6 }) { id } }');
+    const result = await h().run(
       'mutation { cancelReservation(id: 10) { status persons comment customer { number } } }',
     );
 
@@ -170,13 +159,13 @@ describe('reservation mutations', () => {
       comment: 'window seat',
       customer: { number: 1 },
     });
-    expect(h.fake.callsOf('updateReservation')).toHaveLength(2);
+    expect(h().fake.callsOf('updateReservation')).toHaveLength(2);
   });
 });
 
 describe('ticket mutations', () => {
   it('issueTicket refuses a validity that ends before it starts', async () => {
-    const result = await h.run(
+    const result = await h().run(
       'mutation { issueTicket(input: { articleNumber: 1, price: 5, validFrom: "2024-05-02T00:00:00Z", validTo: "2024-05-01T00:00:00Z" }) { number } }',
     );
 
@@ -188,7 +177,7 @@ describe('ticket mutations', () => {
   });
 
   it('issueTicket issues a VALID ticket', async () => {
-    const result = await h.run(
+    const result = await h().run(
       'mutation { issueTicket(input: { articleNumber: 1, price: 5, validFrom: "2024-05-01T00:00:00Z", validTo: "2024-05-02T00:00:00Z" }) { number status redeemedAt } }',
     );
 
@@ -200,10 +189,10 @@ describe('ticket mutations', () => {
   });
 
   it('redeemTicket redeems a valid ticket and passes CONFLICT on for a redeemed one', async () => {
-    const ok = await h.run(
+    const ok = await h().run(
       'mutation { redeemTicket(number: "T1", stationNumber: 1) { status redeemedStation { number } } }',
     );
-    const again = await h.run(
+    const again = await h().run(
       'mutation { redeemTicket(number: "T2", stationNumber: 1) { status } }',
     );
 
