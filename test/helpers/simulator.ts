@@ -157,7 +157,7 @@ export function operationXml(
   params: Record<string, unknown>,
   tokens: TokenPairLike = DEMO_TOKENS,
 ): string {
-  const all = { CusToken: tokens.cusToken, AuthToken: tokens.authToken, ...params };
+  const all: Record<string, unknown> = { CusToken: tokens.cusToken, AuthToken: tokens.authToken, ...params };
   return `<${operation} xmlns="${NAMESPACE}">${parametersOf(operation)
     .map((p) => looseXml(p, all[p.name]))
     .join('')}</${operation}>`;
