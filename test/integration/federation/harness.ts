@@ -1,0 +1,74 @@
+import { loadConfig, type Config } from '../../../src/config';
+import { createApp, type App } from '../../../src/server';
+import type { Hypersoft } from '../../../src/upstream/types';
+import { startLoyaltySubgraph } from '../../fixtures/subgraphs/loyalty';
+import { startOrdersSubgraph, type OrderRecord } from '../../fixtures/subgraphs/orders';
+import type { FixtureSubgraph } from '../../fixtures/subgraphs/start';
+import {
+  composeSupergraph,
+  fetchServiceSdl,
+  startGateway,
+  type RunningGateway,
+  type Supergraph,
+} from '../../helpers/gateway';
+
+/** Name of this subgraph in the supergraph (as in supergraph.yaml). */
+export const SUBGRAPH_NAME = 'hypersoft';
+
+export interface Federation {
+  gateway: RunningGateway;
+  /** This subgraph, reached directly (not through the gateway). */
+  subgraphUrl: string;
+  app: App;
+  orders: FixtureSubgraph;
+  loyalty: FixtureSubgraph;
+  supergraph: Supergraph;
+  stop(): Promise<void>;
+}
+
+export interface FederationOptions {
+  hypersoft: Hypersoft;
+  orders: readonly OrderRecord[];
+  /** Environment for `loadConfig` (e.g. `{ ROUTER_SECRET: '…' }`). */
+  env?: Record<string, string>;
+  /** Headers the gateway sends to every subgraph. */
+  subgraphHeaders?: Record<string, string>;
+}
+
+/** This subgraph (port 0), the orders and loyalty fixtures, and a gateway over their composition. */
+export async function startFederation(options: FederationOptions): Promise<Federation> {
+  const config: Config = loadConfig(options.env ?? {});
+  const app = await createApp({ config, hypersoft: options.hypersoft, stopGracePeriodMs: 1000 });
+  const started: { stop(): Promise<void> }[] = [app];
+  try {
+    const { url: subgraphUrl } = await app.listen(0, '127.0.0.1');
+    const orders = await startOrdersSubgraph(options.orders);
+    started.push(orders);
+    const loyalty = await startLoyaltySubgraph();
+    started.push(loyalty);
+    const headers = options.subgraphHeaders ?? {};
+    const supergraph = composeSupergraph([
+      { name: SUBGRAPH_NAME, url: subgraphUrl, sdl: await fetchServiceSdl(subgraphUrl, headers) },
+      { name: orders.name, url: orders.url, sdl: await fetchServiceSdl(orders.url) },
+      { name: loyalty.name, url: loyalty.url, sdl: await fetchServiceSdl(loyalty.url) },
+    ]);
+    const gateway = await startGateway(supergraph.supergraphSdl, headers);
+    started.push(gateway);
+    return {
+      gateway,
+      subgraphUrl,
+      app,
+      orders,
+      loyalty,
+      supergraph,
+      stop: () => stopAll(started),
+    };
+  } catch (e) {
+    await stopAll(started);
+    throw e;
+  }
+}
+
+async function stopAll(servers: { stop(): Promise<void> }[]): Promise<void> {
+  await Promise.all(servers.reverse().map((s) => s.stop()));
+}
