@@ -59,7 +59,8 @@ const unableToRead = (detail: string): string => `Server was unable to read requ
 export function interpretSoap(contentTypeHeader: string | undefined, soapActionHeader: string | undefined, body: string): SoapRequest {
   const contentType = parseContentType(contentTypeHeader);
   const version = soapVersionOf(contentType);
-  const rawAction = version === '1.1' ? soapActionHeader?.trim().replace(/^"(.*)"$/, '$1') : contentType.parameters.get('action');
+  const rawAction =
+    version === '1.2' ? contentType.parameters.get('action') : soapActionHeader?.trim().replace(/^"(.*)"$/, '$1');
   const actionOperation = rawAction ? operationOfAction(rawAction) : null;
   if (!version) {
     return {

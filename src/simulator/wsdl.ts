@@ -15,7 +15,7 @@ import {
   isScalar,
   parametersOf,
 } from './contract';
-import { escapeXml } from './xml';
+import { escapeXml, escapeXmlAttribute } from './xml';
 
 /**
  * Renders the WSDL of `contract.ts` the way an ASMX service generates it: `s:`-prefixed XSD,
@@ -133,10 +133,10 @@ export function renderWsdl(location = `http://localhost${SERVICE_PATH}`): string
 
   line(1, '<wsdl:service name="API300">');
   line(2, '<wsdl:port name="API300Soap" binding="tns:API300Soap">');
-  line(3, `<soap:address location="${escapeXml(location)}" />`);
+  line(3, `<soap:address location="${escapeXmlAttribute(location)}" />`);
   line(2, '</wsdl:port>');
   line(2, '<wsdl:port name="API300Soap12" binding="tns:API300Soap12">');
-  line(3, `<soap12:address location="${escapeXml(location)}" />`);
+  line(3, `<soap12:address location="${escapeXmlAttribute(location)}" />`);
   line(2, '</wsdl:port>');
   line(1, '</wsdl:service>');
   line(0, '</wsdl:definitions>');
@@ -162,7 +162,7 @@ export function wsdlFilePath(): string {
 export function wsdlForLocation(wsdl: string, location: string): string {
   return wsdl.replace(
     /(<soap(?:12)?:address location=")[^"]*(")/g,
-    (_m, head: string, tail: string) => `${head}${escapeXml(location)}${tail}`,
+    (_m, head: string, tail: string) => `${head}${escapeXmlAttribute(location)}${tail}`,
   );
 }
 

@@ -1,17 +1,16 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
-/** Escapes text for XML element content and attribute values. */
+/** Escapes element content the way .NET's XmlWriter does: `&`, `<` and `>` only. */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c] ?? c);
+  return text.replace(/[&<>]/g, (c) => XML_ESCAPES[c] ?? c);
 }
 
-const XML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&apos;',
-};
+/** Escapes a double-quoted attribute value. */
+export function escapeXmlAttribute(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => XML_ESCAPES[c] ?? c);
+}
+
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
 
 export const XSI_NAMESPACE = 'http://www.w3.org/2001/XMLSchema-instance';
 

@@ -179,10 +179,12 @@ export function callSoap(
   });
 }
 
-/** The text of the first `<name>` element of a reply, or `undefined`. */
+const PREDEFINED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** The decoded text of the first `<name>` element of a reply, or `undefined`. */
 export function xmlText(xml: string, name: string): string | undefined {
   const match = new RegExp(`<${name}(?:\\s[^>]*)?>([^<]*)</${name}>`).exec(xml);
-  return match?.[1];
+  return match?.[1].replace(/&(amp|lt|gt|quot|apos);/g, (_m, entity: string) => PREDEFINED_ENTITIES[entity]);
 }
 
 export interface JsonResponse {
