@@ -11,6 +11,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
 import { createRequestContext, type AppLogger, type Context } from './context';
+import { createRouterSecretGuard, ROUTER_SECRET_HEADER } from './federation/routerSecret';
+import { createServiceSdlPlugin } from './federation/serviceSdl';
 import { createFormatError } from './graphqlErrors';
 import { buildSchema } from './schema';
 import type { Hypersoft } from './upstream/types';
@@ -155,10 +157,17 @@ export async function createApp(deps: AppDeps): Promise<App> {
         httpServer: server,
         stopGracePeriodMillis: deps.stopGracePeriodMs,
       }),
+      createServiceSdlPlugin(deps.config),
       ...(deps.plugins ?? []),
     ],
   });
   await apollo.start();
+  // docs/federation.md: with ROUTER_SECRET set, only the router may reach GraphQL.
+  const routerOnly = createRouterSecretGuard(
+    deps.config.routerSecret,
+    ROUTER_SECRET_HEADER,
+    GRAPHQL_PATH,
+  );
 
   const contextFor = (requestId: string) => async (): Promise<Context> =>
     createRequestContext({
@@ -207,6 +216,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     void (async () => {
       try {
         if (deps.extraRoutes && (await deps.extraRoutes(req, res))) return;
+        if (routerOnly(req, res)) return;
         const url = new URL(req.url ?? '/', 'http://subgraph.local');
         if (url.pathname === GRAPHQL_PATH) await handleGraphQL(req, res, url);
         else sendPlain(res, 404, `Not found; GraphQL is served at ${GRAPHQL_PATH}`);
