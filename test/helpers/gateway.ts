@@ -1,4 +1,4 @@
-import { composeServices, type CompositionHint } from '@apollo/composition';
+import { composeServices, type CompositionSuccess } from '@apollo/composition';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
@@ -18,7 +18,10 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 export interface GraphQLResponse {
   status: number;
   headers: Headers;
-  body: { data?: Record<string, Json> | null; errors?: { message: string; extensions?: Record<string, Json> }[] };
+  body: {
+    data?: Record<string, Json> | null;
+    errors?: { message: string; extensions?: Record<string, Json> }[];
+  };
 }
 
 /** POSTs one GraphQL operation as JSON (which also satisfies Apollo's CSRF prevention). */
@@ -33,11 +36,18 @@ export async function postGraphQL(
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as GraphQLResponse['body'] };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (await res.json()) as GraphQLResponse['body'],
+  };
 }
 
 /** The subgraph's SDL as a router gets it: `_service { sdl }`. */
-export async function fetchServiceSdl(url: string, headers: Record<string, string> = {}): Promise<string> {
+export async function fetchServiceSdl(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<string> {
   const { body } = await postGraphQL(url, '{ _service { sdl } }', undefined, headers);
   const service = body.data?._service as { sdl?: unknown } | undefined;
   if (typeof service?.sdl !== 'string') {
@@ -45,6 +55,9 @@ export async function fetchServiceSdl(url: string, headers: Record<string, strin
   }
   return service.sdl;
 }
+
+/** A composition hint (`@apollo/composition` does not export the class from its index). */
+export type CompositionHint = CompositionSuccess['hints'][number];
 
 export interface SubgraphSource {
   name: string;
@@ -65,7 +78,9 @@ export function composeSupergraph(subgraphs: readonly SubgraphSource[]): Supergr
     subgraphs.map(({ name, url, sdl }) => ({ name, url, typeDefs: parse(sdl) })),
   );
   if (result.errors) {
-    throw new Error(`Composition failed:\n  - ${result.errors.map((e) => e.message).join('\n  - ')}`);
+    throw new Error(
+      `Composition failed:\n  - ${result.errors.map((e) => e.message).join('\n  - ')}`,
+    );
   }
   return {
     supergraphSdl: result.supergraphSdl,
@@ -95,7 +110,8 @@ export async function startGateway(
       new RemoteGraphQLDataSource({
         url,
         willSendRequest({ request }) {
-          for (const [name, value] of Object.entries(subgraphHeaders)) request.http?.headers.set(name, value);
+          for (const [name, value] of Object.entries(subgraphHeaders))
+            request.http?.headers.set(name, value);
         },
       }),
   });

@@ -1,11 +1,15 @@
-import type { CompositionHint } from '@apollo/composition';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildSchema, isObjectType, type GraphQLSchema } from 'graphql';
 import { loadConfig } from '../../../src/config';
 import { createApp, type App } from '../../../src/server';
 import { FakeHypersoft } from '../../helpers/fakeHypersoft';
-import { composeSupergraph, fetchServiceSdl, type SubgraphSource } from '../../helpers/gateway';
+import {
+  composeSupergraph,
+  fetchServiceSdl,
+  type CompositionHint,
+  type SubgraphSource,
+} from '../../helpers/gateway';
 import { SUBGRAPH_NAME } from './harness';
 
 /**
@@ -63,7 +67,11 @@ describe('composing this subgraph into a supergraph', () => {
   let sdl: string;
 
   beforeAll(async () => {
-    app = await createApp({ config: loadConfig({}), hypersoft: new FakeHypersoft(), stopGracePeriodMs: 1000 });
+    app = await createApp({
+      config: loadConfig({}),
+      hypersoft: new FakeHypersoft(),
+      stopGracePeriodMs: 1000,
+    });
     subgraphUrl = (await app.listen(0, '127.0.0.1')).url;
     sdl = await fetchServiceSdl(subgraphUrl);
   });
@@ -106,7 +114,14 @@ describe('composing this subgraph into a supergraph', () => {
   it('gives a supergraph where Customer joins fields of this subgraph and of loyalty, and orders point at customers and reservations', () => {
     const api = composeSupergraph(subgraphsAsListedInSupergraphYaml()).apiSchema;
     expect(fieldsOf(api, 'Customer')).toEqual(
-      expect.arrayContaining(['number', 'lastName', 'reservations', 'tickets', 'loyaltyPoints', 'loyaltyTier']),
+      expect.arrayContaining([
+        'number',
+        'lastName',
+        'reservations',
+        'tickets',
+        'loyaltyPoints',
+        'loyaltyTier',
+      ]),
     );
     expect(fieldsOf(api, 'Order')).toEqual(expect.arrayContaining(['customer', 'reservation']));
     expect(fieldsOf(api, 'Query')).toEqual(
@@ -116,7 +131,9 @@ describe('composing this subgraph into a supergraph', () => {
 
   it('fails to compose when another subgraph declares PageInfo without @shareable, so the directive is what makes it work', () => {
     const subgraphs = subgraphsAsListedInSupergraphYaml().map((s) =>
-      s.name === 'orders' ? { ...s, sdl: s.sdl.replace('type PageInfo @shareable', 'type PageInfo') } : s,
+      s.name === 'orders'
+        ? { ...s, sdl: s.sdl.replace('type PageInfo @shareable', 'type PageInfo') }
+        : s,
     );
     expect(() => composeSupergraph(subgraphs)).toThrow(/INVALID_FIELD_SHARING|shareable/i);
   });
