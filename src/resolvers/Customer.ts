@@ -1,11 +1,16 @@
 import type { CustomerResolvers } from '../__generated__/resolvers-types';
 import type { Context } from '../context';
 import { CUSTOMER_NUMBER } from '../validation/inputs';
+import { intKeyOf } from '../federation/representations';
 
 export const Customer: CustomerResolvers<Context> = {
   // A reference with a number API300 cannot hold resolves to null without an upstream call.
+  // Routers may send the Int key as a string ("42"); see src/federation/representations.ts.
   __resolveReference({ number }, ctx) {
-    return CUSTOMER_NUMBER.accepts(number) ? ctx.loaders.customerByNumber.load(number) : null;
+    const key = intKeyOf(number);
+    return key !== null && CUSTOMER_NUMBER.accepts(key)
+      ? ctx.loaders.customerByNumber.load(key)
+      : null;
   },
 
   async reservations(customer, { from, to, status }, ctx) {

@@ -1,10 +1,12 @@
 import type { ReservationResolvers } from '../__generated__/resolvers-types';
 import type { Context } from '../context';
 import { POSITIVE_ID } from '../validation/inputs';
+import { intKeyOf } from '../federation/representations';
 
 export const Reservation: ReservationResolvers<Context> = {
   __resolveReference({ id }, ctx) {
-    return POSITIVE_ID.accepts(id) ? ctx.loaders.reservationById.load(id) : null;
+    const key = intKeyOf(id);
+    return key !== null && POSITIVE_ID.accepts(key) ? ctx.loaders.reservationById.load(key) : null;
   },
 
   station(reservation, _args, ctx) {

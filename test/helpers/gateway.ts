@@ -15,22 +15,22 @@ export const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-export interface GraphQLResponse {
+export interface GraphQLResponse<TData = Record<string, Json>> {
   status: number;
   headers: Headers;
   body: {
-    data?: Record<string, Json> | null;
+    data?: TData | null;
     errors?: { message: string; extensions?: Record<string, Json> }[];
   };
 }
 
 /** POSTs one GraphQL operation as JSON (which also satisfies Apollo's CSRF prevention). */
-export async function postGraphQL(
+export async function postGraphQL<TData = Record<string, Json>>(
   url: string,
   query: string,
   variables?: Record<string, unknown>,
   headers: Record<string, string> = {},
-): Promise<GraphQLResponse> {
+): Promise<GraphQLResponse<TData>> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -39,7 +39,7 @@ export async function postGraphQL(
   return {
     status: res.status,
     headers: res.headers,
-    body: (await res.json()) as GraphQLResponse['body'],
+    body: (await res.json()) as GraphQLResponse<TData>['body'],
   };
 }
 
