@@ -1,4 +1,13 @@
-import { ARRAYS, FieldSpec, NAMESPACE, STRUCTS, StructName, TypeName, isArray, isScalar } from './contract';
+import {
+  ARRAYS,
+  FieldSpec,
+  NAMESPACE,
+  STRUCTS,
+  StructName,
+  TypeName,
+  isArray,
+  isScalar,
+} from './contract';
 import {
   MIN_INSTANT,
   changedSinceInstant,
@@ -61,7 +70,8 @@ export function readXmlFields(element: XmlElement, fields: FieldSpec[]): WireRec
   const record: WireRecord = {};
   for (const spec of fields) {
     const matches = childElements(element, NAMESPACE, spec.name);
-    record[spec.name] = matches.length === 0 ? defaultValue(spec) : readXmlValue(matches[matches.length - 1], spec);
+    record[spec.name] =
+      matches.length === 0 ? defaultValue(spec) : readXmlValue(matches[matches.length - 1], spec);
   }
   return record;
 }
@@ -127,7 +137,11 @@ function readScalarText(text: string, spec: FieldSpec): WireValue {
  * Reads a JSON-mode parameter object. `requireAll` is for the top level, where ASMX refuses a
  * call that leaves a parameter out; inside structures a missing member reads as its default.
  */
-export function readJsonFields(value: unknown, fields: FieldSpec[], requireAll: boolean): WireRecord {
+export function readJsonFields(
+  value: unknown,
+  fields: FieldSpec[],
+  requireAll: boolean,
+): WireRecord {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new WireTypeError('Expected a JSON object.');
   }
@@ -135,7 +149,10 @@ export function readJsonFields(value: unknown, fields: FieldSpec[], requireAll: 
   const record: WireRecord = {};
   for (const spec of fields) {
     if (!(spec.name in source)) {
-      if (requireAll) throw new WireTypeError(`Invalid web service call, missing value for parameter: '${spec.name}'.`);
+      if (requireAll)
+        throw new WireTypeError(
+          `Invalid web service call, missing value for parameter: '${spec.name}'.`,
+        );
       record[spec.name] = defaultValue(spec);
     } else {
       record[spec.name] = readJsonValue(source[spec.name], spec);
@@ -167,7 +184,9 @@ function readJsonValue(value: unknown, spec: FieldSpec): WireValue {
     case 'decimal':
       if (typeof value === 'number') return readScalarText(String(value), spec);
       if (typeof value === 'string') return readScalarText(value, spec);
-      throw new WireTypeError(`Cannot convert object of type '${typeof value}' to type '${spec.type}' (${spec.name}).`);
+      throw new WireTypeError(
+        `Cannot convert object of type '${typeof value}' to type '${spec.type}' (${spec.name}).`,
+      );
     default: {
       if (typeof value !== 'string') throw new WireTypeError(`${spec.name}: expected a date.`);
       const ms = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/.exec(value);
@@ -197,7 +216,9 @@ function instantOf(value: string | number, spec: FieldSpec): number {
 
 function dateTimeText(value: string | number, spec: FieldSpec): string {
   if (typeof value === 'number') return formatInstant(value);
-  return formatWallClock(spec.temporal === 'time' ? wallClockOfTime(value) : wallClockOfDate(value));
+  return formatWallClock(
+    spec.temporal === 'time' ? wallClockOfTime(value) : wallClockOfDate(value),
+  );
 }
 
 function decimalText(value: number): string {
@@ -213,7 +234,9 @@ export function writeXmlField(spec: FieldSpec, value: WireValue): string {
   }
   if (isArray(spec.type)) {
     const item = itemSpec(spec.type);
-    const items = (value as WireValue[]).map((v) => (v === null ? `<${item.name} xsi:nil="true" />` : writeXmlField(item, v)));
+    const items = (value as WireValue[]).map((v) =>
+      v === null ? `<${item.name} xsi:nil="true" />` : writeXmlField(item, v),
+    );
     return items.length === 0 ? `<${name} />` : `<${name}>${items.join('')}</${name}>`;
   }
   if (!isScalar(spec.type)) {
@@ -232,7 +255,9 @@ export function writeXmlField(spec: FieldSpec, value: WireValue): string {
 }
 
 export function writeXmlFields(fields: FieldSpec[], record: WireRecord): string {
-  return fields.map((spec) => writeXmlField(spec, record[spec.name] ?? defaultOnWrite(spec))).join('');
+  return fields
+    .map((spec) => writeXmlField(spec, record[spec.name] ?? defaultOnWrite(spec)))
+    .join('');
 }
 
 function defaultOnWrite(spec: FieldSpec): WireValue {
@@ -254,11 +279,14 @@ export function writeJsonValue(type: TypeName, value: WireValue, spec?: FieldSpe
     const record = value as WireRecord;
     const members = [`"__type":${JSON.stringify(JSON_TYPE_PREFIX + type)}`];
     for (const field of STRUCTS[type as StructName]) {
-      members.push(`${JSON.stringify(field.name)}:${writeJsonValue(field.type, record[field.name] ?? defaultOnWrite(field), field)}`);
+      members.push(
+        `${JSON.stringify(field.name)}:${writeJsonValue(field.type, record[field.name] ?? defaultOnWrite(field), field)}`,
+      );
     }
     return `{${members.join(',')}}`;
   }
-  if (type === 'dateTime') return `"\\/Date(${instantOf(value as string | number, spec ?? { name: '', type })})\\/"`;
+  if (type === 'dateTime')
+    return `"\\/Date(${instantOf(value as string | number, spec ?? { name: '', type })})\\/"`;
   if (type === 'decimal') return decimalText(value as number);
   return JSON.stringify(value);
 }

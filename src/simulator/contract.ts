@@ -53,7 +53,11 @@ export interface FieldSpec {
   temporal?: Temporal;
 }
 
-const f = (name: string, type: TypeName, extra: Partial<FieldSpec> = {}): FieldSpec => ({ name, type, ...extra });
+const f = (name: string, type: TypeName, extra: Partial<FieldSpec> = {}): FieldSpec => ({
+  name,
+  type,
+  ...extra,
+});
 
 export const STRUCTS: Record<StructName, FieldSpec[]> = {
   APIStatus: [f('Code', 'int'), f('Message', 'string'), f('ServerDateTime', 'dateTime')],
@@ -124,7 +128,11 @@ export const STRUCTS: Record<StructName, FieldSpec[]> = {
   APIGeneralResponse: [f('Status', 'APIStatus')],
   APIStationsResponse: [f('Status', 'APIStatus'), f('Stations', 'ArrayOfStation')],
   APICustomerResponse: [f('Status', 'APIStatus'), f('Customer', 'Customer')],
-  APICustomersResponse: [f('Status', 'APIStatus'), f('Customers', 'ArrayOfCustomer'), f('TotalCount', 'int')],
+  APICustomersResponse: [
+    f('Status', 'APIStatus'),
+    f('Customers', 'ArrayOfCustomer'),
+    f('TotalCount', 'int'),
+  ],
   APISetResponse: [f('Status', 'APIStatus'), f('Results', 'ArrayOfSetResult')],
   APIReservationsResponse: [
     f('Status', 'APIStatus'),
@@ -132,7 +140,11 @@ export const STRUCTS: Record<StructName, FieldSpec[]> = {
     f('TotalCount', 'int'),
   ],
   APIReservationResponse: [f('Status', 'APIStatus'), f('Reservation', 'Reservation')],
-  APITicketsResponse: [f('Status', 'APIStatus'), f('Tickets', 'ArrayOfTicket'), f('TotalCount', 'int')],
+  APITicketsResponse: [
+    f('Status', 'APIStatus'),
+    f('Tickets', 'ArrayOfTicket'),
+    f('TotalCount', 'int'),
+  ],
   APITicketResponse: [f('Status', 'APIStatus'), f('Ticket', 'Ticket')],
 };
 
@@ -196,7 +208,12 @@ export const OPERATIONS: Record<OperationName, OperationSpec> = {
     description: 'Returns one customer. Code 40 when it does not exist. Needs Interface 55.',
   },
   GetCustomers: {
-    parameters: [f('CustomerNumbers', 'ArrayOfInt'), f('SearchText', 'string'), changedSince, ...paging],
+    parameters: [
+      f('CustomerNumbers', 'ArrayOfInt'),
+      f('SearchText', 'string'),
+      changedSince,
+      ...paging,
+    ],
     result: 'APICustomersResponse',
     licence: 'customers',
     description:
@@ -213,7 +230,8 @@ export const OPERATIONS: Record<OperationName, OperationSpec> = {
     parameters: [f('Customers', 'ArrayOfCustomer')],
     result: 'APISetResponse',
     licence: 'customers',
-    description: 'Stores 1..500 whole customer records, each on its own. More than 500: Code 31. Needs Interface 55.',
+    description:
+      'Stores 1..500 whole customer records, each on its own. More than 500: Code 31. Needs Interface 55.',
   },
   GetReservations: {
     parameters: [
@@ -241,7 +259,8 @@ export const OPERATIONS: Record<OperationName, OperationSpec> = {
     parameters: [f('Reservations', 'ArrayOfReservation')],
     result: 'APISetResponse',
     licence: 'reservations',
-    description: 'Stores 1..500 whole reservations, each on its own. More than 500: Code 31. Needs Interface 56.',
+    description:
+      'Stores 1..500 whole reservations, each on its own. More than 500: Code 31. Needs Interface 56.',
   },
   GetTickets: {
     parameters: [
@@ -253,7 +272,8 @@ export const OPERATIONS: Record<OperationName, OperationSpec> = {
     ],
     result: 'APITicketsResponse',
     licence: 'tickets',
-    description: 'Pages through tickets; empty lists = no filter, filters combine with AND. Needs the ticketing licence.',
+    description:
+      'Pages through tickets; empty lists = no filter, filters combine with AND. Needs the ticketing licence.',
   },
   SetTicket: {
     parameters: [f('Ticket', 'Ticket')],
@@ -266,7 +286,8 @@ export const OPERATIONS: Record<OperationName, OperationSpec> = {
     parameters: [f('TicketNumber', 'string'), f('StationNumber', 'int')],
     result: 'APITicketResponse',
     licence: 'tickets',
-    description: 'Redeems a ticket at a station. Code 41 when redeemed, cancelled or outside its validity.',
+    description:
+      'Redeems a ticket at a station. Code 41 when redeemed, cancelled or outside its validity.',
   },
 };
 
@@ -280,7 +301,13 @@ export function parametersOf(operation: OperationName): FieldSpec[] {
 }
 
 export function isScalar(type: TypeName): type is Scalar {
-  return type === 'int' || type === 'string' || type === 'boolean' || type === 'decimal' || type === 'dateTime';
+  return (
+    type === 'int' ||
+    type === 'string' ||
+    type === 'boolean' ||
+    type === 'decimal' ||
+    type === 'dateTime'
+  );
 }
 
 export function isArray(type: TypeName): type is ArrayName {

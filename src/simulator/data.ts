@@ -15,7 +15,14 @@ import {
   STREETS,
   transliterate,
 } from './names';
-import { CustomerRow, FIRST_CUSTOMER_NUMBER, FIRST_RESERVATION_ID, ReservationRow, Store, TicketRow } from './store';
+import {
+  CustomerRow,
+  FIRST_CUSTOMER_NUMBER,
+  FIRST_RESERVATION_ID,
+  ReservationRow,
+  Store,
+  TicketRow,
+} from './store';
 import { dateOf, fromWallClock, toWallClock, truncateToSecond } from './time';
 
 export interface DataSizes {
@@ -55,8 +62,10 @@ export function generateData(seed: number, sizes: DataSizes, now: number): Store
 
   const today = toWallClock(now);
   const midnight = fromWallClock({ ...today, hour: 0, minute: 0, second: 0 });
-  const pastInstant = (maxDays: number): number => truncateToSecond(midnight - random() * maxDays * DAY);
-  const between = (from: number, to: number): number => truncateToSecond(from + random() * Math.max(0, to - from));
+  const pastInstant = (maxDays: number): number =>
+    truncateToSecond(midnight - random() * maxDays * DAY);
+  const between = (from: number, to: number): number =>
+    truncateToSecond(from + random() * Math.max(0, to - from));
 
   const store = new Store();
   for (let n = 1; n <= sizes.stations; n++) {
@@ -70,12 +79,22 @@ export function generateData(seed: number, sizes: DataSizes, now: number): Store
   const customers: CustomerRow[] = [];
   for (let i = 0; i < sizes.customers; i++) {
     const gender = chance(0.46) ? 2 : chance(0.9) ? 1 : chance(0.3) ? 3 : 0;
-    const firstName = pick(gender === 2 ? FEMALE_FIRST_NAMES : gender === 1 ? MALE_FIRST_NAMES : chance(0.5) ? FEMALE_FIRST_NAMES : MALE_FIRST_NAMES);
+    const firstName = pick(
+      gender === 2
+        ? FEMALE_FIRST_NAMES
+        : gender === 1
+          ? MALE_FIRST_NAMES
+          : chance(0.5)
+            ? FEMALE_FIRST_NAMES
+            : MALE_FIRST_NAMES,
+    );
     const lastName = pick(LAST_NAMES);
     const city = chance(0.93) ? pick(CITIES.filter((c) => c.country === 'DE')) : pick(CITIES);
     const calling = COUNTRY_CALLING_CODES[city.country];
     const isBusiness = chance(0.15);
-    const company = isBusiness ? `${lastName} ${pick(COMPANY_TRADES)} ${pick(COMPANY_FORMS)}` : null;
+    const company = isBusiness
+      ? `${lastName} ${pick(COMPANY_TRADES)} ${pick(COMPANY_FORMS)}`
+      : null;
     const mailName = `${transliterate(firstName)}.${transliterate(lastName)}`.toLowerCase();
     const created = pastInstant(5 * 365);
     customers.push({
@@ -86,13 +105,24 @@ export function generateData(seed: number, sizes: DataSizes, now: number): Store
       Company: company,
       Alias: chance(0.08) ? firstName.slice(0, 3) + (chance(0.5) ? 'i' : 'y') : null,
       Gender: gender,
-      Birthday: chance(0.7) ? dateOf({ year: int(1945, 2006), month: int(1, 12), day: int(1, 28), hour: 0, minute: 0, second: 0 }) : null,
+      Birthday: chance(0.7)
+        ? dateOf({
+            year: int(1945, 2006),
+            month: int(1, 12),
+            day: int(1, 28),
+            hour: 0,
+            minute: 0,
+            second: 0,
+          })
+        : null,
       Street: `${pick(STREETS)} ${int(1, 120)}${chance(0.1) ? pick(['a', 'b', 'c']) : ''}`,
       ZipCode: city.zip,
       City: city.name,
       Country: city.country,
       PhonePrivate: chance(0.55) ? `${calling} ${city.areaCode} ${digits(int(6, 8))}` : null,
-      PhoneBusiness: isBusiness ? `${calling} ${city.areaCode} ${digits(int(5, 7))}-${int(0, 99)}` : null,
+      PhoneBusiness: isBusiness
+        ? `${calling} ${city.areaCode} ${digits(int(5, 7))}-${int(0, 99)}`
+        : null,
       Mobile: chance(0.7) ? `${calling} ${pick(MOBILE_PREFIXES)} ${digits(int(7, 8))}` : null,
       Fax: isBusiness && chance(0.3) ? `${calling} ${city.areaCode} ${digits(6)}-99` : null,
       Email: chance(0.8)
@@ -100,7 +130,10 @@ export function generateData(seed: number, sizes: DataSizes, now: number): Store
           ? `${mailName}@${transliterate(lastName).toLowerCase()}-${transliterate(company!.split(' ')[1]).toLowerCase()}.de`
           : `${mailName}${chance(0.4) ? int(1, 99) : ''}@${pick(MAIL_DOMAINS)}`
         : null,
-      Homepage: isBusiness && chance(0.6) ? `https://www.${transliterate(lastName).toLowerCase()}-${transliterate(company!.split(' ')[1]).toLowerCase()}.de` : null,
+      Homepage:
+        isBusiness && chance(0.6)
+          ? `https://www.${transliterate(lastName).toLowerCase()}-${transliterate(company!.split(' ')[1]).toLowerCase()}.de`
+          : null,
       ReachableFrom: chance(0.2) ? `${String(int(7, 10)).padStart(2, '0')}:00:00` : null,
       ReachableTo: null,
       CardNumber: chance(0.4) ? `20${String(i + 1).padStart(8, '0')}` : null,
@@ -114,7 +147,8 @@ export function generateData(seed: number, sizes: DataSizes, now: number): Store
       Changed: between(created, midnight),
     });
     const last = customers[customers.length - 1];
-    if (last.ReachableFrom) last.ReachableTo = `${String(int(16, 20)).padStart(2, '0')}:${pick(['00', '30'])}:00`;
+    if (last.ReachableFrom)
+      last.ReachableTo = `${String(int(16, 20)).padStart(2, '0')}:${pick(['00', '30'])}:00`;
   }
   for (const row of customers) store.putCustomer(row);
 
@@ -122,7 +156,12 @@ export function generateData(seed: number, sizes: DataSizes, now: number): Store
   for (let i = 0; i < sizes.reservations; i++) {
     const dayOffset = int(-42, 42);
     const day = toWallClock(midnight + dayOffset * DAY + 12 * 3_600_000);
-    const start = fromWallClock({ ...day, hour: int(11, 21), minute: pick([0, 15, 30, 45]), second: 0 });
+    const start = fromWallClock({
+      ...day,
+      hour: int(11, 21),
+      minute: pick([0, 15, 30, 45]),
+      second: 0,
+    });
     const duration = pick([90, 120, 120, 150, 180]);
     const customer = customers.length > 0 && chance(0.85) ? pick(customers) : null;
     const guestFirst = pick(chance(0.5) ? FEMALE_FIRST_NAMES : MALE_FIRST_NAMES);
@@ -138,7 +177,9 @@ export function generateData(seed: number, sizes: DataSizes, now: number): Store
       StationNumber: sizes.stations > 0 ? int(1, sizes.stations) : 1,
       CustomerNumber: customer?.CustomerNumber ?? 0,
       GuestName: customer ? `${customer.FirstName} ${customer.Name}` : `${guestFirst} ${guestLast}`,
-      Phone: customer ? (customer.Mobile ?? customer.PhonePrivate) : `+49 ${pick(MOBILE_PREFIXES)} ${digits(8)}`,
+      Phone: customer
+        ? (customer.Mobile ?? customer.PhonePrivate)
+        : `+49 ${pick(MOBILE_PREFIXES)} ${digits(8)}`,
       Email: customer ? customer.Email : null,
       Start: start,
       DurationMinutes: duration,
@@ -155,9 +196,15 @@ export function generateData(seed: number, sizes: DataSizes, now: number): Store
   for (let i = 0; i < sizes.tickets; i++) {
     const article = pick(ARTICLES);
     const reservation = reservations.length > 0 && chance(0.25) ? pick(reservations) : null;
-    const customer = reservation ? null : customers.length > 0 && chance(0.7) ? pick(customers) : null;
+    const customer = reservation
+      ? null
+      : customers.length > 0 && chance(0.7)
+        ? pick(customers)
+        : null;
     const created = pastInstant(2 * 365);
-    const validTo = fromWallClock({ ...toWallClock(created), hour: 23, minute: 59, second: 59 }) + article.validYears * 365 * DAY;
+    const validTo =
+      fromWallClock({ ...toWallClock(created), hour: 23, minute: 59, second: 59 }) +
+      article.validYears * 365 * DAY;
     const status = chance(0.7) ? 0 : chance(0.67) ? 1 : 2;
     const redeemedAt = status === 1 ? between(created, Math.min(midnight, validTo)) : null;
     const row: TicketRow = {

@@ -39,13 +39,15 @@ export function mergeFaults(current: FaultKnobs, body: unknown): FaultKnobs {
   for (const [knob, value] of Object.entries(body as Record<string, unknown>)) {
     switch (knob) {
       case 'latencyMs':
-        if (typeof value !== 'number' || !(value >= 0) || value > 600_000) throw new Error('latencyMs must be 0..600000.');
+        if (typeof value !== 'number' || !(value >= 0) || value > 600_000)
+          throw new Error('latencyMs must be 0..600000.');
         next.latencyMs = value;
         break;
       case 'http500Rate':
       case 'malformedXmlRate':
       case 'hangRate':
-        if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new Error(`${knob} must be a number 0..1.`);
+        if (typeof value !== 'number' || !(value >= 0 && value <= 1))
+          throw new Error(`${knob} must be a number 0..1.`);
         next[knob] = value;
         break;
       case 'forceStatusCode':
@@ -68,7 +70,10 @@ export function mergeFaults(current: FaultKnobs, body: unknown): FaultKnobs {
 }
 
 /** The DTD that `hostileXml` puts before the envelope, and the entity reference it plants. */
-export function hostilePrologue(kind: 'xxe' | 'billion-laughs'): { doctype: string; reference: string } {
+export function hostilePrologue(kind: 'xxe' | 'billion-laughs'): {
+  doctype: string;
+  reference: string;
+} {
   if (kind === 'xxe') {
     return {
       doctype: '<!DOCTYPE soap:Envelope [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
@@ -78,7 +83,9 @@ export function hostilePrologue(kind: 'xxe' | 'billion-laughs'): { doctype: stri
   const levels = ['<!ENTITY lol "lol">'];
   for (let i = 1; i <= 9; i++) {
     const previous = i === 1 ? 'lol' : `lol${i - 1}`;
-    levels.push(`<!ENTITY lol${i} "${Array.from({ length: 10 }, () => `&${previous};`).join('')}">`);
+    levels.push(
+      `<!ENTITY lol${i} "${Array.from({ length: 10 }, () => `&${previous};`).join('')}">`,
+    );
   }
   return { doctype: `<!DOCTYPE soap:Envelope [${levels.join('')}]>`, reference: '&lol9;' };
 }

@@ -13,10 +13,18 @@ export type JsonRequest =
   | { kind: 'error'; exceptionType: string; message: string; operation: string }
   | { kind: 'unsupported'; message: string; operation: string };
 
-export function interpretJson(operation: string, contentTypeHeader: string | undefined, body: string): JsonRequest {
+export function interpretJson(
+  operation: string,
+  contentTypeHeader: string | undefined,
+  body: string,
+): JsonRequest {
   const { mediaType } = parseContentType(contentTypeHeader);
   if (mediaType !== 'application/json') {
-    return { kind: 'unsupported', message: `JSON mode needs Content-Type application/json, not '${mediaType || '(none)'}'.`, operation };
+    return {
+      kind: 'unsupported',
+      message: `JSON mode needs Content-Type application/json, not '${mediaType || '(none)'}'.`,
+      operation,
+    };
   }
   if (!isOperation(operation)) {
     return {
@@ -30,13 +38,27 @@ export function interpretJson(operation: string, contentTypeHeader: string | und
   try {
     parsed = JSON.parse(body);
   } catch {
-    return { kind: 'error', exceptionType: 'System.ArgumentException', message: 'Invalid JSON primitive.', operation };
+    return {
+      kind: 'error',
+      exceptionType: 'System.ArgumentException',
+      message: 'Invalid JSON primitive.',
+      operation,
+    };
   }
   try {
-    return { kind: 'call', operation, params: readJsonFields(parsed, parametersOf(operation), true) };
+    return {
+      kind: 'call',
+      operation,
+      params: readJsonFields(parsed, parametersOf(operation), true),
+    };
   } catch (error) {
     if (error instanceof WireTypeError) {
-      return { kind: 'error', exceptionType: 'System.InvalidOperationException', message: error.message, operation };
+      return {
+        kind: 'error',
+        exceptionType: 'System.InvalidOperationException',
+        message: error.message,
+        operation,
+      };
     }
     throw error;
   }

@@ -95,7 +95,16 @@ export class CallLimiter {
     return [...this.windows.values()].filter((w) => w.blockedAt !== null).map((w) => w.pair);
   }
 
-  perPair(now: number): Array<PairKey & { calls: number; callsInWindow: number; maxCallsInAnyWindow: number; blocked: boolean }> {
+  perPair(
+    now: number,
+  ): Array<
+    PairKey & {
+      calls: number;
+      callsInWindow: number;
+      maxCallsInAnyWindow: number;
+      blocked: boolean;
+    }
+  > {
     return [...this.windows.values()].map((w) => ({
       ...w.pair,
       calls: w.calls,

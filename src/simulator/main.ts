@@ -13,7 +13,8 @@ function integer(name: string, min: number): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got '${raw}'.`);
+  if (!Number.isInteger(value) || value < min)
+    throw new Error(`${name} must be an integer ≥ ${min}, got '${raw}'.`);
   return value;
 }
 
@@ -26,7 +27,8 @@ function tokens(): TokenPair[] | undefined {
   } catch {
     throw new Error('SIMULATOR_TOKENS must be a JSON list of {"cusToken","authToken","licences"}.');
   }
-  if (!Array.isArray(parsed) || parsed.length === 0) throw new Error('SIMULATOR_TOKENS must be a non-empty JSON list.');
+  if (!Array.isArray(parsed) || parsed.length === 0)
+    throw new Error('SIMULATOR_TOKENS must be a non-empty JSON list.');
   return parsed.map((entry: unknown, i) => {
     const { cusToken, authToken, licences } = (entry ?? {}) as Record<string, unknown>;
     if (typeof cusToken !== 'string' || typeof authToken !== 'string' || !cusToken || !authToken) {
@@ -59,11 +61,16 @@ async function main(): Promise<void> {
     `  JSON mode:     POST ${simulator.endpoint}/<Operation>`,
     `  Operator:      ${simulator.baseUrl}/__simulator/stats (reset, reactivate, faults)`,
     '  Token pairs:',
-    ...simulator.tokens.map((t) => `    CusToken=${t.cusToken} AuthToken=${t.authToken} licences=${t.licences.join(',')}`),
+    ...simulator.tokens.map(
+      (t) => `    CusToken=${t.cusToken} AuthToken=${t.authToken} licences=${t.licences.join(',')}`,
+    ),
   ];
   process.stdout.write(lines.join('\n') + '\n');
   const stop = (): void => {
-    simulator.close().then(() => process.exit(0), () => process.exit(1));
+    simulator.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

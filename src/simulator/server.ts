@@ -32,7 +32,14 @@ export interface SimulatorStats {
   maxCallsInAnyWindow: number;
   blockedTokens: PairKey[];
   /** Per known token pair: calls, calls in the current window, its own maximum, blocked. */
-  tokens: Array<PairKey & { calls: number; callsInWindow: number; maxCallsInAnyWindow: number; blocked: boolean }>;
+  tokens: Array<
+    PairKey & {
+      calls: number;
+      callsInWindow: number;
+      maxCallsInAnyWindow: number;
+      blocked: boolean;
+    }
+  >;
   faults: FaultKnobs;
   /** The service clock as Berlin wall-clock. */
   serverDateTime: string;
@@ -72,7 +79,12 @@ export class SimulatorServer {
     this.faultRandom = createRandom(setup.seed ^ 0x5eed);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) this.send(res, { status: 500, contentType: 'text/plain; charset=utf-8', body: String(error) });
+        if (!res.headersSent)
+          this.send(res, {
+            status: 500,
+            contentType: 'text/plain; charset=utf-8',
+            body: String(error),
+          });
         else res.destroy();
       });
     });
@@ -91,28 +103,50 @@ export class SimulatorServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
     const path = url.pathname;
-    if (path.startsWith(OPERATOR_PREFIX)) return this.handleOperator(req, res, path.slice(OPERATOR_PREFIX.length));
+    if (path.startsWith(OPERATOR_PREFIX))
+      return this.handleOperator(req, res, path.slice(OPERATOR_PREFIX.length));
 
     const lowerPath = path.toLowerCase();
     const servicePath = SERVICE_PATH.toLowerCase();
     if (lowerPath !== servicePath && !lowerPath.startsWith(servicePath + '/')) {
-      return this.send(res, { status: 404, contentType: 'text/plain; charset=utf-8', body: 'Not found.' });
+      return this.send(res, {
+        status: 404,
+        contentType: 'text/plain; charset=utf-8',
+        body: 'Not found.',
+      });
     }
     const jsonOperation = lowerPath === servicePath ? null : path.slice(SERVICE_PATH.length + 1);
     if (req.method === 'GET' && jsonOperation === null) {
       const wantsWsdl = [...url.searchParams.keys()].some((k) => k.toLowerCase() === 'wsdl');
       if (wantsWsdl) {
         const location = `http://${req.headers.host ?? 'localhost'}${path}`;
-        return this.send(res, { status: 200, contentType: 'text/xml; charset=utf-8', body: wsdlForLocation(this.wsdl, location) });
+        return this.send(res, {
+          status: 200,
+          contentType: 'text/xml; charset=utf-8',
+          body: wsdlForLocation(this.wsdl, location),
+        });
       }
-      return this.send(res, { status: 200, contentType: 'text/html; charset=utf-8', body: this.helpPage() });
+      return this.send(res, {
+        status: 200,
+        contentType: 'text/html; charset=utf-8',
+        body: this.helpPage(),
+      });
     }
     if (req.method !== 'POST') {
-      return this.send(res, { status: 405, contentType: 'text/plain; charset=utf-8', body: 'POST only.', headers: { Allow: 'POST' } });
+      return this.send(res, {
+        status: 405,
+        contentType: 'text/plain; charset=utf-8',
+        body: 'POST only.',
+        headers: { Allow: 'POST' },
+      });
     }
     const body = await readBody(req);
     if (body === null) {
-      return this.send(res, { status: 413, contentType: 'text/plain; charset=utf-8', body: 'Request body too large.' });
+      return this.send(res, {
+        status: 413,
+        contentType: 'text/plain; charset=utf-8',
+        body: 'Request body too large.',
+      });
     }
     return jsonOperation === null
       ? this.handleSoap(req, res, body)
@@ -126,29 +160,61 @@ export class SimulatorServer {
     const tokens = request.kind === 'call' ? tokensOf(request.params) : guessXmlTokens(body);
     const blocked = this.count(request.operation, tokens);
     const version: SoapVersion = request.kind === 'unsupported' ? '1.1' : request.version;
-    const soapReply = (status: number, xml: string): Reply => ({ status, contentType: SOAP_CONTENT_TYPE[version], body: xml });
+    const soapReply = (status: number, xml: string): Reply => ({
+      status,
+      contentType: SOAP_CONTENT_TYPE[version],
+      body: xml,
+    });
 
     await this.deliver(res, {
-      serverError: () => soapReply(500, soapFault(version, 'Server', 'Server was unable to process request. ---> Simulated server error (fault knob http500Rate).')),
+      serverError: () =>
+        soapReply(
+          500,
+          soapFault(
+            version,
+            'Server',
+            'Server was unable to process request. ---> Simulated server error (fault knob http500Rate).',
+          ),
+        ),
       run: () => {
         if (request.kind === 'unsupported') {
           return { status: 415, contentType: 'text/plain; charset=utf-8', body: request.message };
         }
-        if (request.kind === 'fault') return soapReply(500, soapFault(request.version, request.fault, request.message));
+        if (request.kind === 'fault')
+          return soapReply(500, soapFault(request.version, request.fault, request.message));
         try {
-          const result = this.service.execute(request.operation, request.params, this.context(blocked));
+          const result = this.service.execute(
+            request.operation,
+            request.params,
+            this.context(blocked),
+          );
           return soapReply(200, soapResponse(request.version, request.operation, result));
         } catch (error) {
-          return soapReply(500, soapFault(request.version, 'Server', `Server was unable to process request. ---> ${String(error)}`));
+          return soapReply(
+            500,
+            soapFault(
+              request.version,
+              'Server',
+              `Server was unable to process request. ---> ${String(error)}`,
+            ),
+          );
         }
       },
       hostile: true,
     });
   }
 
-  private async handleJson(req: IncomingMessage, res: ServerResponse, operation: string, body: string): Promise<void> {
+  private async handleJson(
+    req: IncomingMessage,
+    res: ServerResponse,
+    operation: string,
+    body: string,
+  ): Promise<void> {
     const request = interpretJson(operation, req.headers['content-type'], body);
-    const blocked = this.count(request.operation, request.kind === 'call' ? tokensOf(request.params) : guessJsonTokens(body));
+    const blocked = this.count(
+      request.operation,
+      request.kind === 'call' ? tokensOf(request.params) : guessJsonTokens(body),
+    );
     const errorReply = (exceptionType: string, message: string): Reply => ({
       status: 500,
       contentType: 'application/json; charset=utf-8',
@@ -156,13 +222,23 @@ export class SimulatorServer {
       headers: { jsonerror: 'true' },
     });
     await this.deliver(res, {
-      serverError: () => errorReply('System.Exception', 'Simulated server error (fault knob http500Rate).'),
+      serverError: () =>
+        errorReply('System.Exception', 'Simulated server error (fault knob http500Rate).'),
       run: () => {
-        if (request.kind === 'unsupported') return { status: 415, contentType: 'text/plain; charset=utf-8', body: request.message };
+        if (request.kind === 'unsupported')
+          return { status: 415, contentType: 'text/plain; charset=utf-8', body: request.message };
         if (request.kind === 'error') return errorReply(request.exceptionType, request.message);
         try {
-          const result = this.service.execute(request.operation, request.params, this.context(blocked));
-          return { status: 200, contentType: 'application/json; charset=utf-8', body: jsonResponse(request.operation, result) };
+          const result = this.service.execute(
+            request.operation,
+            request.params,
+            this.context(blocked),
+          );
+          return {
+            status: 200,
+            contentType: 'application/json; charset=utf-8',
+            body: jsonResponse(request.operation, result),
+          };
         } catch (error) {
           return errorReply('System.Exception', String(error));
         }
@@ -180,7 +256,11 @@ export class SimulatorServer {
     this.calls++;
     const key = operation ?? UNKNOWN_OPERATION;
     this.callsByOperation[key] = (this.callsByOperation[key] ?? 0) + 1;
-    const known = tokens && this.setup.tokens.some((t) => t.cusToken === tokens.cusToken && t.authToken === tokens.authToken);
+    const known =
+      tokens &&
+      this.setup.tokens.some(
+        (t) => t.cusToken === tokens.cusToken && t.authToken === tokens.authToken,
+      );
     return known ? this.limiter.record(tokens, this.setup.now()) : false;
   }
 
@@ -195,7 +275,8 @@ export class SimulatorServer {
     const faults = this.faults;
     if (faults.latencyMs > 0) await this.delay(faults.latencyMs);
     if (faults.hangRate > 0 && this.faultRandom() < faults.hangRate) return; // never answered; close() drops it
-    if (faults.http500Rate > 0 && this.faultRandom() < faults.http500Rate) return this.send(res, call.serverError());
+    if (faults.http500Rate > 0 && this.faultRandom() < faults.http500Rate)
+      return this.send(res, call.serverError());
     const reply = call.run();
     if (call.hostile && faults.hostileXml && reply.body.startsWith('<?xml')) {
       const { doctype, reference } = hostilePrologue(faults.hostileXml);
@@ -203,7 +284,9 @@ export class SimulatorServer {
       reply.body =
         reply.body.slice(0, declarationEnd) +
         doctype +
-        reply.body.slice(declarationEnd).replace(/<(Message|faultstring|soap:Text)([^>]*)>/, `<$1$2>${reference}`);
+        reply.body
+          .slice(declarationEnd)
+          .replace(/<(Message|faultstring|soap:Text)([^>]*)>/, `<$1$2>${reference}`);
     }
     if (faults.malformedXmlRate > 0 && this.faultRandom() < faults.malformedXmlRate) {
       reply.body = reply.body.slice(0, Math.floor(reply.body.length / 2));
@@ -235,9 +318,17 @@ export class SimulatorServer {
 
   // ------------------------------------------------------------------ operator endpoints
 
-  private async handleOperator(req: IncomingMessage, res: ServerResponse, action: string): Promise<void> {
+  private async handleOperator(
+    req: IncomingMessage,
+    res: ServerResponse,
+    action: string,
+  ): Promise<void> {
     const json = (status: number, value: unknown): void =>
-      this.send(res, { status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(value) });
+      this.send(res, {
+        status,
+        contentType: 'application/json; charset=utf-8',
+        body: JSON.stringify(value),
+      });
     const route = `${req.method} ${action}`;
     let body: unknown = {};
     if (req.method === 'POST') {
@@ -263,7 +354,10 @@ export class SimulatorServer {
         return json(200, this.stats());
       case 'POST reactivate': {
         const { cusToken, authToken } = body as Partial<PairKey>;
-        const pair = typeof cusToken === 'string' && typeof authToken === 'string' ? { cusToken, authToken } : undefined;
+        const pair =
+          typeof cusToken === 'string' && typeof authToken === 'string'
+            ? { cusToken, authToken }
+            : undefined;
         return json(200, { reactivated: this.limiter.reactivate(pair) });
       }
       case 'GET faults':
@@ -318,14 +412,18 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 function tokensOf(params: Record<string, unknown>): PairKey | null {
   const { CusToken, AuthToken } = params;
-  return typeof CusToken === 'string' && typeof AuthToken === 'string' ? { cusToken: CusToken, authToken: AuthToken } : null;
+  return typeof CusToken === 'string' && typeof AuthToken === 'string'
+    ? { cusToken: CusToken, authToken: AuthToken }
+    : null;
 }
 
 /** Best-effort token pair of a request that could not be read: it still counts (§3). */
 function guessXmlTokens(body: string): PairKey | null {
   const cusToken = /<(?:[\w.-]+:)?CusToken(?:\s[^>]*)?>([^<]*)</.exec(body)?.[1];
   const authToken = /<(?:[\w.-]+:)?AuthToken(?:\s[^>]*)?>([^<]*)</.exec(body)?.[1];
-  return cusToken !== undefined && authToken !== undefined ? { cusToken: cusToken.trim(), authToken: authToken.trim() } : null;
+  return cusToken !== undefined && authToken !== undefined
+    ? { cusToken: cusToken.trim(), authToken: authToken.trim() }
+    : null;
 }
 
 function guessJsonTokens(body: string): PairKey | null {

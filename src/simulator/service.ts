@@ -79,7 +79,8 @@ export class Api300Service {
   execute(operation: OperationName, params: WireRecord, context: CallContext): WireRecord {
     try {
       const pair = this.findTokenPair(params.CusToken, params.AuthToken);
-      if (!pair) fail(StatusCode.INVALID_TOKEN, 'Invalid token pair: CusToken and AuthToken are not known.');
+      if (!pair)
+        fail(StatusCode.INVALID_TOKEN, 'Invalid token pair: CusToken and AuthToken are not known.');
       if (context.blocked) {
         fail(
           StatusCode.BLOCKED,
@@ -91,12 +92,19 @@ export class Api300Service {
         fail(StatusCode.LICENCE_MISSING, `Licence missing: ${LICENCE_NAMES[licence]}.`);
       }
       if (context.forcedStatusCode !== null && context.forcedStatusCode !== StatusCode.OK) {
-        fail(context.forcedStatusCode, `Status ${context.forcedStatusCode} forced by the simulator's fault knob.`);
+        fail(
+          context.forcedStatusCode,
+          `Status ${context.forcedStatusCode} forced by the simulator's fault knob.`,
+        );
       }
       return { Status: this.status(StatusCode.OK, 'OK'), ...this.run(operation, params) };
     } catch (error) {
       if (!(error instanceof StatusError)) throw error;
-      const listResult: WireRecord = ['GetCustomers', 'GetReservations', 'GetTickets'].includes(operation) ? { TotalCount: 0 } : {};
+      const listResult: WireRecord = ['GetCustomers', 'GetReservations', 'GetTickets'].includes(
+        operation,
+      )
+        ? { TotalCount: 0 }
+        : {};
       return { Status: this.status(error.code, error.message), ...listResult };
     }
   }
@@ -125,18 +133,34 @@ export class Api300Service {
         return { Customer: stored as CustomerRow };
       }
       case 'SetCustomers':
-        return { Results: this.setEach(p.Customers, 'Customers', (row) => this.setCustomer(store, row as CustomerRow | null), 'CustomerNumber') };
+        return {
+          Results: this.setEach(
+            p.Customers,
+            'Customers',
+            (row) => this.setCustomer(store, row as CustomerRow | null),
+            'CustomerNumber',
+          ),
+        };
       case 'GetReservations':
         return this.getReservations(store, p);
       case 'SetReservation': {
         const stored = this.setReservation(store, p.Reservation as ReservationRow | null);
         if (typeof stored === 'string') fail(StatusCode.VALIDATION, stored);
-        if (stored === null) fail(StatusCode.NOT_FOUND, `Reservation ${(p.Reservation as ReservationRow).ReservationID} not found.`);
+        if (stored === null)
+          fail(
+            StatusCode.NOT_FOUND,
+            `Reservation ${(p.Reservation as ReservationRow).ReservationID} not found.`,
+          );
         return { Reservation: stored as ReservationRow };
       }
       case 'SetReservations':
         return {
-          Results: this.setEach(p.Reservations, 'Reservations', (row) => this.setReservation(store, row as ReservationRow | null), 'ReservationID'),
+          Results: this.setEach(
+            p.Reservations,
+            'Reservations',
+            (row) => this.setReservation(store, row as ReservationRow | null),
+            'ReservationID',
+          ),
         };
       case 'GetTickets':
         return this.getTickets(store, p);
@@ -146,7 +170,13 @@ export class Api300Service {
         return { Ticket: stored as TicketRow };
       }
       case 'RedeemTicket':
-        return { Ticket: this.redeemTicket(store, p.TicketNumber as string | null, p.StationNumber as number) };
+        return {
+          Ticket: this.redeemTicket(
+            store,
+            p.TicketNumber as string | null,
+            p.StationNumber as number,
+          ),
+        };
     }
   }
 
@@ -162,14 +192,30 @@ export class Api300Service {
   ): WireRecord[] {
     const rows = (list as WireValue[] | null) ?? [];
     if (rows.length > MAX_UPLOAD_RECORDS) {
-      fail(StatusCode.TOO_MANY_RECORDS, `${field}: ${rows.length} records, at most ${MAX_UPLOAD_RECORDS} per call.`);
+      fail(
+        StatusCode.TOO_MANY_RECORDS,
+        `${field}: ${rows.length} records, at most ${MAX_UPLOAD_RECORDS} per call.`,
+      );
     }
-    if (rows.length === 0) fail(StatusCode.VALIDATION, outOfRange(`${field} (number of records)`, 0, '1..500'));
+    if (rows.length === 0)
+      fail(StatusCode.VALIDATION, outOfRange(`${field} (number of records)`, 0, '1..500'));
     return rows.map((row, index) => {
       const stored = set(row);
-      if (typeof stored === 'string') return { Index: index, Number: 0, Code: StatusCode.VALIDATION, Message: stored };
-      if (stored === null) return { Index: index, Number: 0, Code: StatusCode.NOT_FOUND, Message: 'Record not found.' };
-      return { Index: index, Number: stored[numberField] as number, Code: StatusCode.OK, Message: 'OK' };
+      if (typeof stored === 'string')
+        return { Index: index, Number: 0, Code: StatusCode.VALIDATION, Message: stored };
+      if (stored === null)
+        return {
+          Index: index,
+          Number: 0,
+          Code: StatusCode.NOT_FOUND,
+          Message: 'Record not found.',
+        };
+      return {
+        Index: index,
+        Number: stored[numberField] as number,
+        Code: StatusCode.OK,
+        Message: 'OK',
+      };
     });
   }
 
@@ -195,11 +241,15 @@ export class Api300Service {
   }
 
   /** Full overwrite; ReservationID 0 creates, an unknown ID is `null` (Code 40). */
-  private setReservation(store: Store, input: ReservationRow | null): ReservationRow | string | null {
+  private setReservation(
+    store: Store,
+    input: ReservationRow | null,
+  ): ReservationRow | string | null {
     if (!input) return outOfRange('Reservation', 'nil', 'a Reservation record');
     const problem = reservationProblem(input, store);
     if (problem) return problem;
-    const existing = input.ReservationID === 0 ? undefined : store.reservations.get(input.ReservationID);
+    const existing =
+      input.ReservationID === 0 ? undefined : store.reservations.get(input.ReservationID);
     if (input.ReservationID !== 0 && !existing) return null;
     const now = this.now();
     const row: ReservationRow = {
@@ -219,29 +269,55 @@ export class Api300Service {
     if (problem) return problem;
     const number = input.TicketNumber || store.allocateTicketNumber();
     const now = this.now();
-    const row: TicketRow = { ...input, TicketNumber: number, Created: store.tickets.get(number)?.Created ?? now, Changed: now };
+    const row: TicketRow = {
+      ...input,
+      TicketNumber: number,
+      Created: store.tickets.get(number)?.Created ?? now,
+      Changed: now,
+    };
     store.putTicket(row);
     return row;
   }
 
-  private redeemTicket(store: Store, ticketNumber: string | null, stationNumber: number): TicketRow {
+  private redeemTicket(
+    store: Store,
+    ticketNumber: string | null,
+    stationNumber: number,
+  ): TicketRow {
     if (!store.stationExists(stationNumber)) {
-      fail(StatusCode.VALIDATION, outOfRange('StationNumber', stationNumber, `one of ${store.stations.map((s) => s.StationNumber).join(', ')}`));
+      fail(
+        StatusCode.VALIDATION,
+        outOfRange(
+          'StationNumber',
+          stationNumber,
+          `one of ${store.stations.map((s) => s.StationNumber).join(', ')}`,
+        ),
+      );
     }
     const ticket = ticketNumber ? store.tickets.get(ticketNumber) : undefined;
     if (!ticket) return fail(StatusCode.NOT_FOUND, `Ticket '${ticketNumber ?? ''}' not found.`);
     const now = this.now();
-    if (ticket.Status === 1) fail(StatusCode.CONFLICT, `Ticket '${ticketNumber}' is already redeemed.`);
+    if (ticket.Status === 1)
+      fail(StatusCode.CONFLICT, `Ticket '${ticketNumber}' is already redeemed.`);
     if (ticket.Status === 2) fail(StatusCode.CONFLICT, `Ticket '${ticketNumber}' is cancelled.`);
-    if (now < ticket.ValidFrom || now > ticket.ValidTo) fail(StatusCode.CONFLICT, `Ticket '${ticketNumber}' is outside its validity.`);
-    const row: TicketRow = { ...ticket, Status: 1, RedeemedAt: now, RedeemedStation: stationNumber, Changed: now };
+    if (now < ticket.ValidFrom || now > ticket.ValidTo)
+      fail(StatusCode.CONFLICT, `Ticket '${ticketNumber}' is outside its validity.`);
+    const row: TicketRow = {
+      ...ticket,
+      Status: 1,
+      RedeemedAt: now,
+      RedeemedStation: stationNumber,
+      Changed: now,
+    };
     store.putTicket(row);
     return row;
   }
 
   private getCustomers(store: Store, p: WireRecord): WireRecord {
     const numbers = p.CustomerNumbers as number[] | null;
-    const problem = filterListProblem('CustomerNumbers', numbers) ?? pagingProblem(p.PageIndex as number, p.PageSize as number);
+    const problem =
+      filterListProblem('CustomerNumbers', numbers) ??
+      pagingProblem(p.PageIndex as number, p.PageSize as number);
     if (problem) fail(StatusCode.VALIDATION, problem);
     const numberSet = numbers && numbers.length > 0 ? new Set(numbers) : null;
     const search = (p.SearchText as string | null)?.trim().toLowerCase() || null;
@@ -252,9 +328,16 @@ export class Api300Service {
           (!numberSet || numberSet.has(c.CustomerNumber)) &&
           (since === null || c.Changed >= since) &&
           (!search ||
-            [c.Name, c.FirstName, c.Company, c.Email, c.PhonePrivate, c.PhoneBusiness, c.Mobile, c.CardNumber].some((v) =>
-              v?.toLowerCase().includes(search),
-            )),
+            [
+              c.Name,
+              c.FirstName,
+              c.Company,
+              c.Email,
+              c.PhonePrivate,
+              c.PhoneBusiness,
+              c.Mobile,
+              c.CardNumber,
+            ].some((v) => v?.toLowerCase().includes(search))),
       )
       .sort((a, b) => a.CustomerNumber - b.CustomerNumber);
     return { Customers: page(matches, p), TotalCount: matches.length };
@@ -310,7 +393,9 @@ export class Api300Service {
           (!reservationSet || reservationSet.has(t.ReservationID)) &&
           (since === null || t.Changed >= since),
       )
-      .sort((a, b) => (a.TicketNumber < b.TicketNumber ? -1 : a.TicketNumber > b.TicketNumber ? 1 : 0));
+      .sort((a, b) =>
+        a.TicketNumber < b.TicketNumber ? -1 : a.TicketNumber > b.TicketNumber ? 1 : 0,
+      );
     return { Tickets: page(matches, p), TotalCount: matches.length };
   }
 }

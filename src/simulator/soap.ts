@@ -24,7 +24,13 @@ export type FaultKind = 'Client' | 'Server' | 'VersionMismatch';
 
 export type SoapRequest =
   | { kind: 'call'; version: SoapVersion; operation: OperationName; params: WireRecord }
-  | { kind: 'fault'; version: SoapVersion; fault: FaultKind; message: string; operation: string | null }
+  | {
+      kind: 'fault';
+      version: SoapVersion;
+      fault: FaultKind;
+      message: string;
+      operation: string | null;
+    }
   | { kind: 'unsupported'; message: string; operation: string | null };
 
 export interface ContentType {
@@ -38,7 +44,13 @@ export function parseContentType(header: string | undefined): ContentType {
   for (const part of rest) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
-    parameters.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1'));
+    parameters.set(
+      part.slice(0, eq).trim().toLowerCase(),
+      part
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"(.*)"$/, '$1'),
+    );
   }
   return { mediaType: mediaType.trim().toLowerCase(), parameters };
 }
@@ -54,13 +66,20 @@ function operationOfAction(action: string): string {
   return action.startsWith(NAMESPACE) ? action.slice(NAMESPACE.length) : action;
 }
 
-const unableToRead = (detail: string): string => `Server was unable to read request. ---> ${detail}`;
+const unableToRead = (detail: string): string =>
+  `Server was unable to read request. ---> ${detail}`;
 
-export function interpretSoap(contentTypeHeader: string | undefined, soapActionHeader: string | undefined, body: string): SoapRequest {
+export function interpretSoap(
+  contentTypeHeader: string | undefined,
+  soapActionHeader: string | undefined,
+  body: string,
+): SoapRequest {
   const contentType = parseContentType(contentTypeHeader);
   const version = soapVersionOf(contentType);
   const rawAction =
-    version === '1.2' ? contentType.parameters.get('action') : soapActionHeader?.trim().replace(/^"(.*)"$/, '$1');
+    version === '1.2'
+      ? contentType.parameters.get('action')
+      : soapActionHeader?.trim().replace(/^"(.*)"$/, '$1');
   const actionOperation = rawAction ? operationOfAction(rawAction) : null;
   if (!version) {
     return {
@@ -84,11 +103,16 @@ export function interpretSoap(contentTypeHeader: string | undefined, soapActionH
     if (error instanceof XmlSyntaxError) return fault(unableToRead(error.message));
     throw error;
   }
-  if (envelope.localName !== 'Envelope') return fault(unableToRead(`<${envelope.localName}> is not a SOAP envelope.`));
+  if (envelope.localName !== 'Envelope')
+    return fault(unableToRead(`<${envelope.localName}> is not a SOAP envelope.`));
   const envelopeVersion = (Object.keys(ENVELOPE_NAMESPACE) as SoapVersion[]).find(
     (v) => ENVELOPE_NAMESPACE[v] === envelope.namespace,
   );
-  if (!envelopeVersion) return fault(`Possible SOAP version mismatch: Envelope namespace ${envelope.namespace} was unexpected.`, 'VersionMismatch');
+  if (!envelopeVersion)
+    return fault(
+      `Possible SOAP version mismatch: Envelope namespace ${envelope.namespace} was unexpected.`,
+      'VersionMismatch',
+    );
   if (envelopeVersion !== version) {
     return {
       kind: 'unsupported',
@@ -96,33 +120,52 @@ export function interpretSoap(contentTypeHeader: string | undefined, soapActionH
       operation: actionOperation,
     };
   }
-  const bodies = envelope.children.filter((c) => c.namespace === envelope.namespace && c.localName === 'Body');
+  const bodies = envelope.children.filter(
+    (c) => c.namespace === envelope.namespace && c.localName === 'Body',
+  );
   const request = bodies.length === 1 ? bodies[0].children[0] : undefined;
   if (!request) return fault(unableToRead('The SOAP Body holds no request element.'));
 
   if (version === '1.1' && !rawAction) {
-    return fault('Unable to handle request without a valid action parameter. Please supply a valid soap action.');
+    return fault(
+      'Unable to handle request without a valid action parameter. Please supply a valid soap action.',
+    );
   }
   const routed = actionOperation ?? (request.namespace === NAMESPACE ? request.localName : null);
   if (!routed || !isOperation(routed)) {
     return rawAction
       ? fault(`Server did not recognize the value of HTTP Header SOAPAction: ${rawAction}.`)
-      : fault(`Server did not recognize the request element <${request.localName} xmlns='${request.namespace}'>.`);
+      : fault(
+          `Server did not recognize the request element <${request.localName} xmlns='${request.namespace}'>.`,
+        );
   }
   if (request.namespace !== NAMESPACE || request.localName !== routed) {
     return {
       kind: 'fault',
       version,
       fault: 'Client',
-      message: unableToRead(`<${request.localName} xmlns='${request.namespace}'> was not expected; <${routed} xmlns='${NAMESPACE}'> was.`),
+      message: unableToRead(
+        `<${request.localName} xmlns='${request.namespace}'> was not expected; <${routed} xmlns='${NAMESPACE}'> was.`,
+      ),
       operation: routed,
     };
   }
   try {
-    return { kind: 'call', version, operation: routed, params: readXmlFields(request, parametersOf(routed)) };
+    return {
+      kind: 'call',
+      version,
+      operation: routed,
+      params: readXmlFields(request, parametersOf(routed)),
+    };
   } catch (error) {
     if (error instanceof WireTypeError) {
-      return { kind: 'fault', version, fault: 'Client', message: unableToRead(error.message), operation: routed };
+      return {
+        kind: 'fault',
+        version,
+        fault: 'Client',
+        message: unableToRead(error.message),
+        operation: routed,
+      };
     }
     throw error;
   }
@@ -135,8 +178,15 @@ function envelopeOpen(version: SoapVersion): string {
   );
 }
 
-export function soapResponse(version: SoapVersion, operation: OperationName, result: WireRecord): string {
-  const resultXml = writeXmlField({ name: `${operation}Result`, type: OPERATIONS[operation].result }, result);
+export function soapResponse(
+  version: SoapVersion,
+  operation: OperationName,
+  result: WireRecord,
+): string {
+  const resultXml = writeXmlField(
+    { name: `${operation}Result`, type: OPERATIONS[operation].result },
+    result,
+  );
   return `${envelopeOpen(version)}<soap:Body><${operation}Response xmlns="${NAMESPACE}">${resultXml}</${operation}Response></soap:Body></soap:Envelope>`;
 }
 

@@ -29,7 +29,10 @@ function lastSundayOf(year: number, month: number): number {
 
 /** Instants at which summer time starts and ends in `year`. */
 function summerTime(year: number): { start: number; end: number } {
-  return { start: utc(year, 3, lastSundayOf(year, 3), 1), end: utc(year, 10, lastSundayOf(year, 10), 1) };
+  return {
+    start: utc(year, 3, lastSundayOf(year, 3), 1),
+    end: utc(year, 10, lastSundayOf(year, 10), 1),
+  };
 }
 
 export function berlinOffsetMs(instant: number): number {
@@ -90,7 +93,14 @@ export function changedSinceInstant(w: WallClock): number {
 }
 
 /** .NET `DateTime.MinValue`, what a missing non-nillable `dateTime` element reads as. */
-export const MIN_INSTANT = fromWallClock({ year: 1, month: 1, day: 1, hour: 0, minute: 0, second: 0 });
+export const MIN_INSTANT = fromWallClock({
+  year: 1,
+  month: 1,
+  day: 1,
+  hour: 0,
+  minute: 0,
+  second: 0,
+});
 
 export interface LexicalDateTime {
   wallClock: WallClock;
@@ -105,13 +115,16 @@ export function parseXsdDateTime(text: string): LexicalDateTime | null {
   const m = XSD_DATE_TIME.exec(text.trim());
   if (!m) return null;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return null;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59)
+    return null;
   const wallClock = { year, month, day, hour, minute, second };
   if (new Date(utc(year, month, day)).getUTCDate() !== day) return null;
   const zone = m[7];
   let offsetMinutes: number | null = null;
   if (zone === 'Z') offsetMinutes = 0;
-  else if (zone) offsetMinutes = (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+  else if (zone)
+    offsetMinutes =
+      (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
   return { wallClock, offsetMinutes };
 }
 
@@ -119,7 +132,9 @@ export function parseXsdDateTime(text: string): LexicalDateTime | null {
 export function lexicalToWallClock(value: LexicalDateTime): WallClock {
   if (value.offsetMinutes === null) return value.wallClock;
   const w = value.wallClock;
-  return toWallClock(utc(w.year, w.month, w.day, w.hour, w.minute, w.second) - value.offsetMinutes * 60_000);
+  return toWallClock(
+    utc(w.year, w.month, w.day, w.hour, w.minute, w.second) - value.offsetMinutes * 60_000,
+  );
 }
 
 /** The instant of a lexical value: offsets are honoured, bare values are Berlin wall-clock. */

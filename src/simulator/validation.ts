@@ -18,7 +18,11 @@ export function outOfRange(field: string, value: string | number, allowed: strin
   return `${field}: ${typeof value === 'string' ? shown(value) : value} is out of range (allowed: ${allowed}).`;
 }
 
-function maxLength(record: Record<string, unknown>, lengths: Record<string, number>, entity: string): string | null {
+function maxLength(
+  record: Record<string, unknown>,
+  lengths: Record<string, number>,
+  entity: string,
+): string | null {
   for (const [field, max] of Object.entries(lengths)) {
     const value = record[field];
     if (typeof value === 'string' && value.length > max) {
@@ -39,7 +43,9 @@ function instantRange(field: string, value: number): string | null {
 }
 
 function stationRange(store: Store): string {
-  return store.stations.length === 0 ? 'no stations' : `one of ${store.stations.map((s) => s.StationNumber).join(', ')}`;
+  return store.stations.length === 0
+    ? 'no stations'
+    : `one of ${store.stations.map((s) => s.StationNumber).join(', ')}`;
 }
 
 function firstProblem(...checks: Array<() => string | null>): string | null {
@@ -93,7 +99,11 @@ export function customerProblem(c: CustomerRow, store: Store): string | null {
       if (!c.CardNumber) return null;
       const holder = store.cardHolder(c.CardNumber);
       return holder !== undefined && holder !== c.CustomerNumber
-        ? outOfRange('Customer.CardNumber', c.CardNumber, `a card number no other customer holds (held by ${holder})`)
+        ? outOfRange(
+            'Customer.CardNumber',
+            c.CardNumber,
+            `a card number no other customer holds (held by ${holder})`,
+          )
         : null;
     },
   );
@@ -103,13 +113,22 @@ const RESERVATION_LENGTHS = { GuestName: 100, Phone: 30, Email: 100, Tables: 50,
 
 export function reservationProblem(r: ReservationRow, store: Store): string | null {
   return firstProblem(
-    () => (r.ReservationID < 0 ? outOfRange('Reservation.ReservationID', r.ReservationID, '0 (new) or an existing ID') : null),
     () =>
-      store.stationExists(r.StationNumber) ? null : outOfRange('Reservation.StationNumber', r.StationNumber, stationRange(store)),
+      r.ReservationID < 0
+        ? outOfRange('Reservation.ReservationID', r.ReservationID, '0 (new) or an existing ID')
+        : null,
+    () =>
+      store.stationExists(r.StationNumber)
+        ? null
+        : outOfRange('Reservation.StationNumber', r.StationNumber, stationRange(store)),
     () =>
       r.CustomerNumber === 0 || store.customers.has(r.CustomerNumber)
         ? null
-        : outOfRange('Reservation.CustomerNumber', r.CustomerNumber, '0 (none) or an existing customer number'),
+        : outOfRange(
+            'Reservation.CustomerNumber',
+            r.CustomerNumber,
+            '0 (none) or an existing customer number',
+          ),
     () => maxLength(r, RESERVATION_LENGTHS, 'Reservation'),
     () => instantRange('Reservation.Start', r.Start),
     () => intRange('Reservation.DurationMinutes', r.DurationMinutes, 15, 720),
@@ -123,27 +142,49 @@ const TICKET_LENGTHS = { TicketNumber: 30, ArticleName: 100 };
 export function ticketProblem(t: TicketRow, store: Store): string | null {
   return firstProblem(
     () => maxLength(t, TICKET_LENGTHS, 'Ticket'),
-    () => (t.ArticleNumber < 0 ? outOfRange('Ticket.ArticleNumber', t.ArticleNumber, `0..${2 ** 31 - 1}`) : null),
+    () =>
+      t.ArticleNumber < 0
+        ? outOfRange('Ticket.ArticleNumber', t.ArticleNumber, `0..${2 ** 31 - 1}`)
+        : null,
     () =>
       t.CustomerNumber === 0 || store.customers.has(t.CustomerNumber)
         ? null
-        : outOfRange('Ticket.CustomerNumber', t.CustomerNumber, '0 (anonymous) or an existing customer number'),
+        : outOfRange(
+            'Ticket.CustomerNumber',
+            t.CustomerNumber,
+            '0 (anonymous) or an existing customer number',
+          ),
     () =>
       t.ReservationID === 0 || store.reservations.has(t.ReservationID)
         ? null
-        : outOfRange('Ticket.ReservationID', t.ReservationID, '0 (none) or an existing reservation ID'),
+        : outOfRange(
+            'Ticket.ReservationID',
+            t.ReservationID,
+            '0 (none) or an existing reservation ID',
+          ),
     () => instantRange('Ticket.ValidFrom', t.ValidFrom),
     () => instantRange('Ticket.ValidTo', t.ValidTo),
     () =>
       t.ValidTo < t.ValidFrom
-        ? outOfRange('Ticket.ValidTo', formatInstant(t.ValidTo), `not before ValidFrom ${formatInstant(t.ValidFrom)}`)
+        ? outOfRange(
+            'Ticket.ValidTo',
+            formatInstant(t.ValidTo),
+            `not before ValidFrom ${formatInstant(t.ValidFrom)}`,
+          )
         : null,
-    () => (t.Price < 0 || t.Price > 999_999_999 ? outOfRange('Ticket.Price', t.Price, '0..999999999') : null),
+    () =>
+      t.Price < 0 || t.Price > 999_999_999
+        ? outOfRange('Ticket.Price', t.Price, '0..999999999')
+        : null,
     () => intRange('Ticket.Status', t.Status, 0, 2),
     () =>
       t.RedeemedStation === 0 || store.stationExists(t.RedeemedStation)
         ? null
-        : outOfRange('Ticket.RedeemedStation', t.RedeemedStation, `0 (not redeemed) or ${stationRange(store)}`),
+        : outOfRange(
+            'Ticket.RedeemedStation',
+            t.RedeemedStation,
+            `0 (not redeemed) or ${stationRange(store)}`,
+          ),
   );
 }
 
@@ -155,5 +196,7 @@ export function pagingProblem(pageIndex: number, pageSize: number): string | nul
 }
 
 export function filterListProblem(field: string, list: unknown[] | null): string | null {
-  return list && list.length > 500 ? outOfRange(`${field} (number of entries)`, list.length, '0..500') : null;
+  return list && list.length > 500
+    ? outOfRange(`${field} (number of entries)`, list.length, '0..500')
+    : null;
 }

@@ -50,7 +50,10 @@ export function renderWsdl(location = `http://localhost${SERVICE_PATH}`): string
       const { item, type: itemType } = ARRAYS[type];
       const xsdType = isScalar(itemType) ? `s:${itemType}` : `tns:${itemType}`;
       const nillable = itemType === 'int' ? '' : ' nillable="true"';
-      line(5, `<s:element minOccurs="0" maxOccurs="unbounded" name="${item}"${nillable} type="${xsdType}" />`);
+      line(
+        5,
+        `<s:element minOccurs="0" maxOccurs="unbounded" name="${item}"${nillable} type="${xsdType}" />`,
+      );
       line(4, '</s:sequence>');
       line(3, '</s:complexType>');
       emitType(itemType);

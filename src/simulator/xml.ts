@@ -10,7 +10,12 @@ export function escapeXmlAttribute(text: string): string {
   return text.replace(/[&<>"]/g, (c) => XML_ESCAPES[c] ?? c);
 }
 
-const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+const XML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+};
 
 export const XSI_NAMESPACE = 'http://www.w3.org/2001/XMLSchema-instance';
 
@@ -77,7 +82,8 @@ function toElements(nodes: OrderedNode[], scope: Map<string, string>): XmlElemen
     for (const [attr, value] of Object.entries(rawAttributes)) {
       if (attr === 'xmlns' || attr.startsWith('xmlns:')) continue;
       const colon = attr.indexOf(':');
-      const key = colon < 0 ? attr : `{${inner.get(attr.slice(0, colon)) ?? ''}}${attr.slice(colon + 1)}`;
+      const key =
+        colon < 0 ? attr : `{${inner.get(attr.slice(0, colon)) ?? ''}}${attr.slice(colon + 1)}`;
       attributes.set(key, decodeEntities(value));
     }
     const colon = name.indexOf(':');
@@ -114,12 +120,17 @@ function decodeEntities(text: string): string {
     if (ref.startsWith('#x')) return String.fromCodePoint(parseInt(ref.slice(2), 16));
     if (ref.startsWith('#')) return String.fromCodePoint(parseInt(ref.slice(1), 10));
     const predefined = PREDEFINED[ref];
-    if (predefined === undefined) throw new XmlSyntaxError(`Reference to undeclared entity '${ref}'.`);
+    if (predefined === undefined)
+      throw new XmlSyntaxError(`Reference to undeclared entity '${ref}'.`);
     return predefined;
   });
 }
 
-export function childElements(element: XmlElement, namespace: string, localName: string): XmlElement[] {
+export function childElements(
+  element: XmlElement,
+  namespace: string,
+  localName: string,
+): XmlElement[] {
   return element.children.filter((c) => c.namespace === namespace && c.localName === localName);
 }
 

@@ -157,7 +157,11 @@ export function operationXml(
   params: Record<string, unknown>,
   tokens: TokenPairLike = DEMO_TOKENS,
 ): string {
-  const all: Record<string, unknown> = { CusToken: tokens.cusToken, AuthToken: tokens.authToken, ...params };
+  const all: Record<string, unknown> = {
+    CusToken: tokens.cusToken,
+    AuthToken: tokens.authToken,
+    ...params,
+  };
   return `<${operation} xmlns="${NAMESPACE}">${parametersOf(operation)
     .map((p) => looseXml(p, all[p.name]))
     .join('')}</${operation}>`;
@@ -179,12 +183,21 @@ export function callSoap(
   });
 }
 
-const PREDEFINED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const PREDEFINED_ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+};
 
 /** The decoded text of the first `<name>` element of a reply, or `undefined`. */
 export function xmlText(xml: string, name: string): string | undefined {
   const match = new RegExp(`<${name}(?:\\s[^>]*)?>([^<]*)</${name}>`).exec(xml);
-  return match?.[1].replace(/&(amp|lt|gt|quot|apos);/g, (_m, entity: string) => PREDEFINED_ENTITIES[entity]);
+  return match?.[1].replace(
+    /&(amp|lt|gt|quot|apos);/g,
+    (_m, entity: string) => PREDEFINED_ENTITIES[entity],
+  );
 }
 
 export interface JsonResponse {

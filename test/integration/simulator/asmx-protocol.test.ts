@@ -21,20 +21,32 @@ import {
  * malformed requests are soap:Client faults.
  */
 
-type Callback = (error: Error | null, result: Record<string, any>, envelope: string) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
-type StrongClient = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** strong-soap results and clients are untyped JSON-ish objects. */
+type Loose = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Callback = (error: Error | null, result: Loose, envelope: string) => void;
+type StrongClient = Loose;
 
-const COMMITTED_WSDL = readFileSync(join(__dirname, '../../../schema/upstream/API300.wsdl'), 'utf8');
+const COMMITTED_WSDL = readFileSync(
+  join(__dirname, '../../../schema/upstream/API300.wsdl'),
+  'utf8',
+);
 
 function createStrongClient(wsdlUrl: string): Promise<StrongClient> {
   return new Promise((resolve, reject) =>
-    strongSoap.createClient(wsdlUrl, {}, (error: Error | null, client: StrongClient) => (error ? reject(error) : resolve(client))),
+    strongSoap.createClient(wsdlUrl, {}, (error: Error | null, client: StrongClient) =>
+      error ? reject(error) : resolve(client),
+    ),
   );
 }
 
-function strongCall(method: (args: unknown, cb: Callback) => void, args: unknown): Promise<{ result: Record<string, any>; envelope: string }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+function strongCall(
+  method: (args: unknown, cb: Callback) => void,
+  args: unknown,
+): Promise<{ result: Loose; envelope: string }> {
   return new Promise((resolve, reject) =>
-    method(args, (error, result, envelope) => (error ? reject(error) : resolve({ result, envelope }))),
+    method(args, (error, result, envelope) =>
+      error ? reject(error) : resolve({ result, envelope }),
+    ),
   );
 }
 
@@ -61,7 +73,9 @@ describe('the simulator speaks SOAP like an ASMX service', () => {
         `<soap:address location="${viaLocalhost}"`,
         `<soap12:address location="${viaLocalhost}"`,
       ]);
-      expect(served.replace(/location="[^"]*"/g, '')).toBe(COMMITTED_WSDL.replace(/location="[^"]*"/g, ''));
+      expect(served.replace(/location="[^"]*"/g, '')).toBe(
+        COMMITTED_WSDL.replace(/location="[^"]*"/g, ''),
+      );
     });
 
     it('is not counted as a call', async () => {
@@ -85,7 +99,10 @@ describe('the simulator speaks SOAP like an ASMX service', () => {
     });
 
     it('gets a SOAP 1.1 answer over the API300Soap port', async () => {
-      const { result, envelope } = await strongCall(client.API300.API300Soap.GetCustomer, { ...tokens(), CustomerNumber: 10001 });
+      const { result, envelope } = await strongCall(client.API300.API300Soap.GetCustomer, {
+        ...tokens(),
+        CustomerNumber: 10001,
+      });
       expect(envelope).toContain('xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"');
       expect(result.GetCustomerResult.Status.Code).toBe(0);
       expect(result.GetCustomerResult.Customer.CustomerNumber).toBe(10001);
@@ -105,7 +122,10 @@ describe('the simulator speaks SOAP like an ASMX service', () => {
 
     it('reads dates as xs:dateTime text (a Date, not an empty value)', async () => {
       clock.set('2026-11-29T18:30:00+01:00');
-      const { result, envelope } = await strongCall(client.API300.API300Soap.ServerDateTime, tokens());
+      const { result, envelope } = await strongCall(
+        client.API300.API300Soap.ServerDateTime,
+        tokens(),
+      );
       expect(envelope).toContain('<ServerDateTime>2026-11-29T18:30:00</ServerDateTime>');
       expect(result.ServerDateTimeResult.Status.ServerDateTime).toBeInstanceOf(Date);
     });
@@ -121,23 +141,35 @@ describe('the simulator speaks SOAP like an ASMX service', () => {
     });
 
     it('refuses a SOAP 1.2 envelope sent as text/xml with HTTP 415', async () => {
-      const response = await postSoap(sim, soapEnvelope('1.2', operationXml('ServerDateTime', {})), {
-        version: '1.1',
-        action: 'ServerDateTime',
-      });
+      const response = await postSoap(
+        sim,
+        soapEnvelope('1.2', operationXml('ServerDateTime', {})),
+        {
+          version: '1.1',
+          action: 'ServerDateTime',
+        },
+      );
       expect(response.status).toBe(415);
     });
 
     it('refuses a SOAP 1.1 envelope sent as application/soap+xml with HTTP 415', async () => {
-      const response = await postSoap(sim, soapEnvelope('1.1', operationXml('ServerDateTime', {})), { version: '1.2' });
+      const response = await postSoap(
+        sim,
+        soapEnvelope('1.1', operationXml('ServerDateTime', {})),
+        { version: '1.2' },
+      );
       expect(response.status).toBe(415);
     });
 
     it('refuses other media types with HTTP 415', async () => {
-      const response = await postSoap(sim, soapEnvelope('1.1', operationXml('ServerDateTime', {})), {
-        action: 'ServerDateTime',
-        contentType: 'text/plain',
-      });
+      const response = await postSoap(
+        sim,
+        soapEnvelope('1.1', operationXml('ServerDateTime', {})),
+        {
+          action: 'ServerDateTime',
+          contentType: 'text/plain',
+        },
+      );
       expect(response.status).toBe(415);
     });
   });
@@ -155,7 +187,9 @@ describe('the simulator speaks SOAP like an ASMX service', () => {
       const response = await postSoap(sim, envelope, { action: 'DropDatabase' });
       expect(response.status).toBe(500);
       expect(xmlText(response.body, 'faultcode')).toBe('soap:Client');
-      expect(xmlText(response.body, 'faultstring')).toContain('Server did not recognize the value of HTTP Header SOAPAction');
+      expect(xmlText(response.body, 'faultstring')).toContain(
+        'Server did not recognize the value of HTTP Header SOAPAction',
+      );
     });
 
     it('faults when the body element is not the one the SOAPAction names', async () => {
@@ -164,23 +198,33 @@ describe('the simulator speaks SOAP like an ASMX service', () => {
     });
 
     it('answers a malformed SOAP 1.2 envelope with a soap:Sender fault in a 1.2 envelope', async () => {
-      const response = await postSoap(sim, '<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body>', {
-        version: '1.2',
-        action: 'GetStations',
-      });
+      const response = await postSoap(
+        sim,
+        '<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body>',
+        {
+          version: '1.2',
+          action: 'GetStations',
+        },
+      );
       expect(response.status).toBe(500);
       expect(response.body).toContain('<soap:Value>soap:Sender</soap:Value>');
     });
 
     it('refuses a request carrying a DTD', async () => {
-      const withDtd = envelope.replace('?>', '?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>');
+      const withDtd = envelope.replace(
+        '?>',
+        '?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>',
+      );
       const response = await postSoap(sim, withDtd, { action: 'GetStations' });
       expect(xmlText(response.body, 'faultcode')).toBe('soap:Client');
       expect(xmlText(response.body, 'faultstring')).toContain('DTD is prohibited');
     });
 
     it('reads elements outside the service namespace as missing, like XmlSerializer', async () => {
-      const unqualified = soapEnvelope('1.1', `<GetStations xmlns="http://tempuri.org/"><CusToken xmlns="">${tokens().CusToken}</CusToken></GetStations>`);
+      const unqualified = soapEnvelope(
+        '1.1',
+        `<GetStations xmlns="http://tempuri.org/"><CusToken xmlns="">${tokens().CusToken}</CusToken></GetStations>`,
+      );
       const response = await postSoap(sim, unqualified, { action: 'GetStations' });
       expect(xmlText(response.body, 'Code')).toBe('10');
     });

@@ -57,7 +57,12 @@ describe('fault knobs', () => {
   it('hangRate leaves the request unanswered, and close() still ends the server', async () => {
     await setFaults(sim, { hangRate: 1 });
     await expect(
-      fetch(sim.endpoint, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<x/>', signal: AbortSignal.timeout(200) }),
+      fetch(sim.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml' },
+        body: '<x/>',
+        signal: AbortSignal.timeout(200),
+      }),
     ).rejects.toThrow();
     expect((await simulatorStats(sim)).calls).toBe(1);
   });
@@ -67,14 +72,21 @@ describe('fault knobs', () => {
     const response = await callSoap(sim, 'SetCustomer', newCustomer);
     expect(xmlText(response.body, 'Code')).toBe('41');
     expect(await customerCount()).toBe(60);
-    const unauthorised = await callSoap(sim, 'GetStations', {}, { tokens: { cusToken: 'x', authToken: 'y' } });
+    const unauthorised = await callSoap(
+      sim,
+      'GetStations',
+      {},
+      { tokens: { cusToken: 'x', authToken: 'y' } },
+    );
     expect(xmlText(unauthorised.body, 'Code')).toBe('10');
   });
 
   it('hostileXml "xxe" puts a DTD with an external entity into replies', async () => {
     await setFaults(sim, { hostileXml: 'xxe' });
     const { body } = await callSoap(sim, 'ServerDateTime');
-    expect(body).toMatch(/^<\?xml[^>]*\?><!DOCTYPE soap:Envelope \[<!ENTITY xxe SYSTEM "file:\/\/\/etc\/passwd">\]>/);
+    expect(body).toMatch(
+      /^<\?xml[^>]*\?><!DOCTYPE soap:Envelope \[<!ENTITY xxe SYSTEM "file:\/\/\/etc\/passwd">\]>/,
+    );
     expect(body).toContain('<Message>&xxe;OK</Message>');
   });
 
@@ -102,7 +114,9 @@ describe('fault knobs', () => {
 
   it('refuses an unknown or out-of-range knob with HTTP 400', async () => {
     await expect(setFaults(sim, { http500Rate: 2 })).rejects.toThrow('400');
-    await expect(setFaults(sim, { explode: true } as never)).rejects.toThrow("Unknown fault knob 'explode'");
+    await expect(setFaults(sim, { explode: true } as never)).rejects.toThrow(
+      "Unknown fault knob 'explode'",
+    );
   });
 
   it('leaves the WSDL and the operator endpoints alone', async () => {

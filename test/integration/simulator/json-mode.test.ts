@@ -1,5 +1,12 @@
 import { RunningSimulator } from '../../../src/simulator';
-import { NO_FILTER, TestClock, callJson, createTestClock, postJson, startTestSimulator } from '../../helpers/simulator';
+import {
+  NO_FILTER,
+  TestClock,
+  callJson,
+  createTestClock,
+  postJson,
+  startTestSimulator,
+} from '../../helpers/simulator';
 
 /** ASMX JSON mode: POST /Service/API300.asmx/<Operation>, {"d": …}, __type, \/Date(ms)\/. */
 
@@ -27,7 +34,10 @@ describe('the JSON mode', () => {
   });
 
   it('reads a customer with nil dates as null', async () => {
-    const { json } = await callJson(sim, 'GetCustomers', { ...NO_FILTER.GetCustomers, PageSize: 60 });
+    const { json } = await callJson(sim, 'GetCustomers', {
+      ...NO_FILTER.GetCustomers,
+      PageSize: 60,
+    });
     const customers = (json as D).d.Customers as Array<Record<string, unknown>>;
     expect(customers).toHaveLength(60);
     expect(customers[0].__type).toBe('Hypersoft.API300.Customer');
@@ -55,7 +65,13 @@ describe('the JSON mode', () => {
   it('stores a customer and returns it, its birthday as Berlin midnight of that date', async () => {
     const noonUtc = Date.parse('1980-05-20T12:00:00Z');
     const { json } = await callJson(sim, 'SetCustomer', {
-      Customer: { CustomerNumber: 0, FirstName: 'Jana', Name: 'Jäger', PriceLevel: 1, Birthday: `/Date(${noonUtc})/` },
+      Customer: {
+        CustomerNumber: 0,
+        FirstName: 'Jana',
+        Name: 'Jäger',
+        PriceLevel: 1,
+        Birthday: `/Date(${noonUtc})/`,
+      },
     });
     expect((json as D).d.Status.Code).toBe(0);
     expect((json as D).d.Customer).toMatchObject({
@@ -66,7 +82,11 @@ describe('the JSON mode', () => {
   });
 
   it('refuses a call that leaves a parameter out, with HTTP 500 and an ASMX error object', async () => {
-    const response = await callJson(sim, 'GetCustomers', { CustomerNumbers: [], PageIndex: 0, PageSize: 10 });
+    const response = await callJson(sim, 'GetCustomers', {
+      CustomerNumbers: [],
+      PageIndex: 0,
+      PageSize: 10,
+    });
     expect(response.status).toBe(500);
     expect(response.headers.get('jsonerror')).toBe('true');
     expect(response.json).toEqual({
@@ -79,14 +99,22 @@ describe('the JSON mode', () => {
   it('refuses an unknown operation and unparseable JSON with HTTP 500', async () => {
     const unknown = await callJson(sim, 'DropAll', {});
     expect(unknown.status).toBe(500);
-    expect(unknown.json).toMatchObject({ ExceptionType: 'System.ArgumentException', Message: expect.stringContaining('Unknown web method DropAll') });
+    expect(unknown.json).toMatchObject({
+      ExceptionType: 'System.ArgumentException',
+      Message: expect.stringContaining('Unknown web method DropAll'),
+    });
     const broken = await postJson(sim, 'GetStations', '{"CusToken": ');
     expect(broken.status).toBe(500);
     expect(broken.json).toMatchObject({ ExceptionType: 'System.ArgumentException' });
   });
 
   it('needs application/json', async () => {
-    const response = await callJson(sim, 'GetStations', {}, { contentType: 'application/x-www-form-urlencoded' });
+    const response = await callJson(
+      sim,
+      'GetStations',
+      {},
+      { contentType: 'application/x-www-form-urlencoded' },
+    );
     expect(response.status).toBe(415);
   });
 });

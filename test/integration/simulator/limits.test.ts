@@ -34,7 +34,11 @@ describe('the call limit', () => {
   const codeOf = async (tokens: TokenPair = DEMO_TOKENS): Promise<string | undefined> =>
     xmlText((await callSoap(sim, 'ServerDateTime', {}, { tokens })).body, 'Code');
 
-  async function calls(count: number, spacingMs = 0, tokens: TokenPair = DEMO_TOKENS): Promise<Array<string | undefined>> {
+  async function calls(
+    count: number,
+    spacingMs = 0,
+    tokens: TokenPair = DEMO_TOKENS,
+  ): Promise<Array<string | undefined>> {
     const codes: Array<string | undefined> = [];
     for (let i = 0; i < count; i++) {
       codes.push(await codeOf(tokens));
@@ -49,7 +53,9 @@ describe('the call limit', () => {
 
     clock.advance(3_600_000);
     expect(await codeOf()).toBe('11');
-    expect((await simulatorStats(sim)).blockedTokens).toEqual([{ cusToken: DEMO_TOKENS.cusToken, authToken: DEMO_TOKENS.authToken }]);
+    expect((await simulatorStats(sim)).blockedTokens).toEqual([
+      { cusToken: DEMO_TOKENS.cusToken, authToken: DEMO_TOKENS.authToken },
+    ]);
 
     await reactivateTokens(sim, DEMO_TOKENS);
     expect(await codeOf()).toBe('0');
@@ -74,25 +80,40 @@ describe('the call limit', () => {
 
   it('counts every POST: malformed, unknown-operation, wrong-type and refused ones too', async () => {
     await calls(56);
-    await postSoap(sim, `<soap:Envelope><CusToken>${DEMO_TOKENS.cusToken}</CusToken><AuthToken>${DEMO_TOKENS.authToken}</AuthToken>`, {
-      action: 'GetStations',
-    });
+    await postSoap(
+      sim,
+      `<soap:Envelope><CusToken>${DEMO_TOKENS.cusToken}</CusToken><AuthToken>${DEMO_TOKENS.authToken}</AuthToken>`,
+      {
+        action: 'GetStations',
+      },
+    );
     await callJson(sim, 'NoSuchOperation', {});
     await callJson(sim, 'GetCustomer', { CustomerNumber: 'zehn' });
-    await postSoap(sim, `<x><CusToken>${DEMO_TOKENS.cusToken}</CusToken><AuthToken>${DEMO_TOKENS.authToken}</AuthToken></x>`, {
-      action: 'GetStations',
-      contentType: 'text/plain',
-    });
+    await postSoap(
+      sim,
+      `<x><CusToken>${DEMO_TOKENS.cusToken}</CusToken><AuthToken>${DEMO_TOKENS.authToken}</AuthToken></x>`,
+      {
+        action: 'GetStations',
+        contentType: 'text/plain',
+      },
+    );
     const stats = await simulatorStats(sim);
     expect(stats.calls).toBe(60);
-    expect(stats.callsByOperation).toMatchObject({ ServerDateTime: 56, GetStations: 2, NoSuchOperation: 1, GetCustomer: 1 });
+    expect(stats.callsByOperation).toMatchObject({
+      ServerDateTime: 56,
+      GetStations: 2,
+      NoSuchOperation: 1,
+      GetCustomer: 1,
+    });
     expect(await codeOf()).toBe('11');
   });
 
   it('keeps a window per token pair', async () => {
     await calls(61);
     expect(await codeOf(SECOND_PAIR)).toBe('0');
-    expect((await simulatorStats(sim)).tokens.find((t) => t.cusToken === SECOND_PAIR.cusToken)).toMatchObject({
+    expect(
+      (await simulatorStats(sim)).tokens.find((t) => t.cusToken === SECOND_PAIR.cusToken),
+    ).toMatchObject({
       calls: 1,
       blocked: false,
     });
@@ -101,7 +122,9 @@ describe('the call limit', () => {
   it('does nothing for a blocked pair', async () => {
     await calls(61);
     const before = (await simulatorStats(sim)).data.customers;
-    const response = await callJson(sim, 'SetCustomer', { Customer: { CustomerNumber: 0, PriceLevel: 1, Name: 'Gesperrt' } });
+    const response = await callJson(sim, 'SetCustomer', {
+      Customer: { CustomerNumber: 0, PriceLevel: 1, Name: 'Gesperrt' },
+    });
     expect((response.json as { d: { Status: { Code: number } } }).d.Status.Code).toBe(11);
     expect((await simulatorStats(sim)).data.customers).toBe(before);
   });
@@ -114,13 +137,22 @@ describe('the call limit', () => {
     await calls(20);
     const stats = await simulatorStats(sim);
     expect(stats.maxCallsInAnyWindow).toBe(55);
-    expect(stats.tokens[0]).toMatchObject({ calls: 75, callsInWindow: 30, maxCallsInAnyWindow: 55 });
+    expect(stats.tokens[0]).toMatchObject({
+      calls: 75,
+      callsInWindow: 30,
+      maxCallsInAnyWindow: 55,
+    });
   });
 
   it('forgets counts and blocks on reset', async () => {
     await calls(61);
     const stats = await resetSimulator(sim);
-    expect(stats).toMatchObject({ calls: 0, callsByOperation: {}, maxCallsInAnyWindow: 0, blockedTokens: [] });
+    expect(stats).toMatchObject({
+      calls: 0,
+      callsByOperation: {},
+      maxCallsInAnyWindow: 0,
+      blockedTokens: [],
+    });
     expect(await codeOf()).toBe('0');
   });
 });
@@ -133,9 +165,18 @@ describe('the 500-record cap on uploads', () => {
   afterAll(() => sim.close());
 
   const customers = (n: number): unknown[] =>
-    Array.from({ length: n }, (_, i) => ({ CustomerNumber: 0, Name: `Import ${i}`, PriceLevel: 1 }));
+    Array.from({ length: n }, (_, i) => ({
+      CustomerNumber: 0,
+      Name: `Import ${i}`,
+      PriceLevel: 1,
+    }));
   const reservations = (n: number): unknown[] =>
-    Array.from({ length: n }, () => ({ StationNumber: 1, Start: '2026-12-01T19:00:00', DurationMinutes: 120, Persons: 2 }));
+    Array.from({ length: n }, () => ({
+      StationNumber: 1,
+      Start: '2026-12-01T19:00:00',
+      DurationMinutes: 120,
+      Persons: 2,
+    }));
 
   it('refuses 501 customers with Code 31 and stores none of them', async () => {
     const response = await callSoap(sim, 'SetCustomers', { Customers: customers(501) });
@@ -154,7 +195,11 @@ describe('the 500-record cap on uploads', () => {
     const response = await postJson(
       sim,
       'SetReservations',
-      JSON.stringify({ CusToken: DEMO_TOKENS.cusToken, AuthToken: DEMO_TOKENS.authToken, Reservations: reservations(501) }),
+      JSON.stringify({
+        CusToken: DEMO_TOKENS.cusToken,
+        AuthToken: DEMO_TOKENS.authToken,
+        Reservations: reservations(501),
+      }),
     );
     expect((response.json as { d: { Status: { Code: number } } }).d.Status.Code).toBe(31);
     expect((await simulatorStats(sim)).data.reservations).toBe(150);

@@ -25,7 +25,12 @@ describe('seeded data', () => {
     const started = performance.now();
     const fresh = generateData(301, DEFAULT_SIZES, NOW);
     expect(performance.now() - started).toBeLessThan(1000);
-    expect([fresh.customers.size, fresh.reservations.size, fresh.tickets.size, fresh.stations.length]).toEqual([2000, 6000, 1500, 3]);
+    expect([
+      fresh.customers.size,
+      fresh.reservations.size,
+      fresh.tickets.size,
+      fresh.stations.length,
+    ]).toEqual([2000, 6000, 1500, 3]);
   });
 
   it('looks German: names, ZIP codes, +49 phone numbers, e-mail addresses', () => {
@@ -37,7 +42,8 @@ describe('seeded data', () => {
       if (c.Mobile) expect(c.Mobile).toMatch(/^\+49 1\d\d \d{7,8}$/);
       if (c.PhonePrivate) expect(c.PhonePrivate).toMatch(/^\+49 \d{2,4} \d{6,8}$/);
     }
-    for (const c of customers) if (c.Email) expect(c.Email).toMatch(/^[a-z0-9.-]+@[a-z0-9.-]+\.(de|com)$/);
+    for (const c of customers)
+      if (c.Email) expect(c.Email).toMatch(/^[a-z0-9.-]+@[a-z0-9.-]+\.(de|com)$/);
     const cards = customers.map((c) => c.CardNumber).filter(Boolean);
     expect(new Set(cards).size).toBe(cards.length);
   });

@@ -23,7 +23,8 @@ describe('Berlin wall-clock', () => {
       hourCycle: 'h23',
     });
     const instants: number[] = [];
-    for (let t = Date.UTC(2000, 0, 1); t < Date.UTC(2040, 0, 1); t += 119 * 3_600_000 + 13 * 60_000) instants.push(t);
+    for (let t = Date.UTC(2000, 0, 1); t < Date.UTC(2040, 0, 1); t += 119 * 3_600_000 + 13 * 60_000)
+      instants.push(t);
     for (let year = 2000; year < 2040; year++) {
       for (const month of [2, 9]) {
         const lastSunday = 31 - new Date(Date.UTC(year, month, 31)).getUTCDay();
@@ -45,18 +46,31 @@ describe('Berlin wall-clock', () => {
   });
 
   it('reads the repeated autumn hour as summer time and the skipped spring hour as winter time', () => {
-    expect(fromWallClock(wall('2026-10-25T02:30:00'))).toBe(Date.parse('2026-10-25T02:30:00+02:00'));
-    expect(fromWallClock(wall('2026-03-29T02:30:00'))).toBe(Date.parse('2026-03-29T02:30:00+01:00'));
+    expect(fromWallClock(wall('2026-10-25T02:30:00'))).toBe(
+      Date.parse('2026-10-25T02:30:00+02:00'),
+    );
+    expect(fromWallClock(wall('2026-03-29T02:30:00'))).toBe(
+      Date.parse('2026-03-29T02:30:00+01:00'),
+    );
   });
 
   it('widens a ChangedSince inside 02:00–03:00 on transition days to 02:00', () => {
-    expect(changedSinceInstant(wall('2026-03-29T02:45:00'))).toBe(Date.parse('2026-03-29T01:00:00Z'));
-    expect(changedSinceInstant(wall('2026-10-25T02:45:00'))).toBe(Date.parse('2026-10-25T00:00:00Z'));
-    expect(changedSinceInstant(wall('2026-10-25T03:00:00'))).toBe(Date.parse('2026-10-25T03:00:00+01:00'));
+    expect(changedSinceInstant(wall('2026-03-29T02:45:00'))).toBe(
+      Date.parse('2026-03-29T01:00:00Z'),
+    );
+    expect(changedSinceInstant(wall('2026-10-25T02:45:00'))).toBe(
+      Date.parse('2026-10-25T00:00:00Z'),
+    );
+    expect(changedSinceInstant(wall('2026-10-25T03:00:00'))).toBe(
+      Date.parse('2026-10-25T03:00:00+01:00'),
+    );
   });
 
   it('parses xs:dateTime with and without offsets and refuses anything else', () => {
-    expect(parseXsdDateTime('2026-11-29T18:30:00.123Z')).toEqual({ wallClock: wall('2026-11-29T18:30:00'), offsetMinutes: 0 });
+    expect(parseXsdDateTime('2026-11-29T18:30:00.123Z')).toEqual({
+      wallClock: wall('2026-11-29T18:30:00'),
+      offsetMinutes: 0,
+    });
     expect(parseXsdDateTime('2026-11-29T18:30:00-05:30')?.offsetMinutes).toBe(-330);
     expect(parseXsdDateTime('2026-02-30T00:00:00')).toBeNull();
     expect(parseXsdDateTime('29.11.2026 18:30')).toBeNull();
