@@ -10,6 +10,7 @@ import {
 } from './contract';
 import {
   MIN_INSTANT,
+  WallClock,
   changedSinceInstant,
   dateOf,
   formatInstant,
@@ -117,17 +118,22 @@ function readScalarText(text: string, spec: FieldSpec): WireValue {
     default: {
       const lexical = parseXsdDateTime(text);
       if (!lexical) throw new WireTypeError(`${spec.name}: '${text}' is not a valid AllXsd value.`);
-      switch (spec.temporal) {
-        case 'date':
-          return dateOf(lexicalToWallClock(lexical));
-        case 'time':
-          return timeOf(lexicalToWallClock(lexical));
-        case 'changedSince':
-          return changedSinceInstant(lexicalToWallClock(lexical));
-        default:
-          return lexicalToInstant(lexical);
-      }
+      return temporalValue(spec, lexicalToWallClock(lexical), lexicalToInstant(lexical));
     }
+  }
+}
+
+/** A read `dateTime` as the field keeps it (§6): its date, its time of day, or an instant. */
+function temporalValue(spec: FieldSpec, wallClock: WallClock, instant: number): WireValue {
+  switch (spec.temporal) {
+    case 'date':
+      return dateOf(wallClock);
+    case 'time':
+      return timeOf(wallClock);
+    case 'changedSince':
+      return changedSinceInstant(wallClock);
+    default:
+      return instant;
   }
 }
 
@@ -192,16 +198,7 @@ function readJsonValue(value: unknown, spec: FieldSpec): WireValue {
       const ms = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/.exec(value);
       if (!ms) return readScalarText(value, spec);
       const instant = Number(ms[1]);
-      switch (spec.temporal) {
-        case 'date':
-          return dateOf(toWallClock(instant));
-        case 'time':
-          return timeOf(toWallClock(instant));
-        case 'changedSince':
-          return changedSinceInstant(toWallClock(instant));
-        default:
-          return instant;
-      }
+      return temporalValue(spec, toWallClock(instant), instant);
     }
   }
 }

@@ -5,6 +5,8 @@
  * request elements into typed values, and to write replies in the right element order.
  */
 
+import type { Api300Operation } from '../upstream/types';
+
 export const NAMESPACE = 'http://tempuri.org/';
 export const SERVICE_PATH = '/Service/API300.asmx';
 
@@ -159,19 +161,8 @@ export const ARRAYS: Record<ArrayName, { item: string; type: Scalar | StructName
   ArrayOfString: { item: 'string', type: 'string' },
 };
 
-export type OperationName =
-  | 'ServerDateTime'
-  | 'GetStations'
-  | 'GetCustomer'
-  | 'GetCustomers'
-  | 'SetCustomer'
-  | 'SetCustomers'
-  | 'GetReservations'
-  | 'SetReservation'
-  | 'SetReservations'
-  | 'GetTickets'
-  | 'SetTicket'
-  | 'RedeemTicket';
+/** The operations of CONTRACT.md §8; the product's gate and metrics name them the same way. */
+export type OperationName = Api300Operation;
 
 export type Licence = 'customers' | 'reservations' | 'tickets';
 
