@@ -38,4 +38,11 @@ describe('CallLimiter', () => {
       { ...other, calls: 5, callsInWindow: 0, maxCallsInAnyWindow: 5, blocked: false },
     ]);
   });
+
+  it('starts a fresh window when the clock is set back', () => {
+    const limiter = new CallLimiter();
+    for (let i = 0; i < 60; i++) limiter.record(pair, 1_000_000);
+    expect(limiter.record(pair, 0)).toBe(false);
+    expect(limiter.perPair(0)[0].callsInWindow).toBe(1);
+  });
 });
