@@ -190,7 +190,9 @@ export function toWireDate(date: string): string {
   if (!match) throw new WireTimeError(`'${date}' is not a date YYYY-MM-DD`);
   const [year, month, day] = match.slice(1, 4).map(Number);
   const wallClock = { year, month, day, hour: 0, minute: 0, second: 0 };
-  parseXsdDateTime(formatWallClock(wallClock)); // validates the calendar date
+  if (new Date(naiveUtc(wallClock)).getUTCDate() !== day || month < 1 || month > 12) {
+    throw new WireTimeError(`'${date}' is not a date YYYY-MM-DD`);
+  }
   return formatWallClock(wallClock);
 }
 
@@ -233,6 +235,7 @@ function isDstTransitionDay(w: Pick<WallClock, 'year' | 'month' | 'day'>): boole
  * a watermark is never widened there.
  */
 export function widenChangedSince(watermark: Date): Date {
+  if (Number.isNaN(watermark.getTime())) throw new WireTimeError('Invalid Date is no changed-since watermark');
   const w = berlinWallClockAt(watermark.getTime());
   if (w.hour !== 2 || !isDstTransitionDay(w)) return watermark;
   return new Date(instantOfBerlinWallClock({ ...w, minute: 0, second: 0 }));
