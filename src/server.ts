@@ -9,7 +9,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ValidationRule } from 'graphql';
+import type { ParseOptions, ValidationRule } from 'graphql';
 import type { Config } from './config';
 import { createRequestContext, type AppLogger, type Context } from './context';
 import { createRouterSecretGuard, ROUTER_SECRET_HEADER } from './federation/routerSecret';
@@ -37,6 +37,8 @@ export interface AppDeps {
   plugins?: ApolloServerPlugin<Context>[];
   /** Extra GraphQL validation rules (request limits, src/limits.ts), run after the standard ones. */
   validationRules?: ValidationRule[];
+  /** Options of graphql-js `parse`, e.g. `maxTokens` (request limits, src/limits.ts). */
+  parseOptions?: ParseOptions;
   /** Largest accepted request body (default 10 MiB, enough for thousands of imported customers). */
   maxBodyBytes?: number;
   /** How long `stop` waits for in-flight requests before closing their sockets (default 10 s). */
@@ -155,6 +157,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     includeStacktraceInErrorResponses: false,
     formatError: createFormatError(logger),
     validationRules: deps.validationRules,
+    parseOptions: deps.parseOptions,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginDrainHttpServer({
