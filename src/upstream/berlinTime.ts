@@ -52,7 +52,8 @@ function naiveUtc(w: WallClock): number {
 /** The Berlin wall clock at `instantMs` (whole seconds; milliseconds are dropped). */
 export function berlinWallClockAt(instantMs: number): WallClock {
   const parts: Record<string, string> = {};
-  for (const part of wallClockFormat.formatToParts(new Date(instantMs))) parts[part.type] = part.value;
+  for (const part of wallClockFormat.formatToParts(new Date(instantMs)))
+    parts[part.type] = part.value;
   const year = Number(parts.year);
   return {
     year: parts.era === 'BC' ? 1 - year : year,
@@ -148,7 +149,10 @@ function parseXsdDateTime(text: string): LexicalDateTime {
   let offsetMs: number | null = null;
   if (zone === 'Z') offsetMs = 0;
   else if (zone) {
-    offsetMs = (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
+    offsetMs =
+      (zone[0] === '-' ? -1 : 1) *
+      (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) *
+      60_000;
   }
   return { wallClock, offsetMs };
 }
@@ -177,7 +181,8 @@ export function fromBerlinDateTime(text: string): Date {
   const { wallClock, offsetMs } = parseXsdDateTime(text);
   const fraction = /\.(\d+)/.exec(text)?.[1];
   const fractionMs = fraction ? Math.floor(Number(`0.${fraction}`) * 1000) : 0;
-  const wholeSeconds = offsetMs === null ? instantOfBerlinWallClock(wallClock) : naiveUtc(wallClock) - offsetMs;
+  const wholeSeconds =
+    offsetMs === null ? instantOfBerlinWallClock(wallClock) : naiveUtc(wallClock) - offsetMs;
   return new Date(wholeSeconds + fractionMs);
 }
 
@@ -209,7 +214,8 @@ export function toWireTime(time: string): string {
   const match = LOCAL_TIME.exec(time);
   if (!match) throw new WireTimeError(`'${time}' is not a time of day HH:MM:SS`);
   const [hour, minute, second] = [match[1], match[2], match[3] ?? '0'].map(Number);
-  if (hour > 23 || minute > 59 || second > 59) throw new WireTimeError(`'${time}' is not a time of day HH:MM:SS`);
+  if (hour > 23 || minute > 59 || second > 59)
+    throw new WireTimeError(`'${time}' is not a time of day HH:MM:SS`);
   return `1970-01-01T${formatTime({ hour, minute, second })}`;
 }
 
@@ -235,7 +241,8 @@ function isDstTransitionDay(w: Pick<WallClock, 'year' | 'month' | 'day'>): boole
  * a watermark is never widened there.
  */
 export function widenChangedSince(watermark: Date): Date {
-  if (Number.isNaN(watermark.getTime())) throw new WireTimeError('Invalid Date is no changed-since watermark');
+  if (Number.isNaN(watermark.getTime()))
+    throw new WireTimeError('Invalid Date is no changed-since watermark');
   const w = berlinWallClockAt(watermark.getTime());
   if (w.hour !== 2 || !isDstTransitionDay(w)) return watermark;
   return new Date(instantOfBerlinWallClock({ ...w, minute: 0, second: 0 }));

@@ -70,7 +70,8 @@ export function defaultWsdlPath(): string {
   for (let dir = __dirname; ; dir = dirname(dir)) {
     const candidate = join(dir, WSDL_RELATIVE_PATH);
     if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) throw new Error(`API300 WSDL not found: no ${WSDL_RELATIVE_PATH} above ${__dirname}`);
+    if (dirname(dir) === dir)
+      throw new Error(`API300 WSDL not found: no ${WSDL_RELATIVE_PATH} above ${__dirname}`);
   }
 }
 
@@ -114,7 +115,11 @@ class GuardedHttpClient implements soap.IHttpClient {
     const secure = target.protocol === 'https:';
     const body = Buffer.from(data, 'utf8');
     let settled = false;
-    const settle = (error: TransportFailure | null, response?: SoapHttpResponse, text?: string): void => {
+    const settle = (
+      error: TransportFailure | null,
+      response?: SoapHttpResponse,
+      text?: string,
+    ): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -137,7 +142,9 @@ class GuardedHttpClient implements soap.IHttpClient {
             settle(new TransportFailure(`reply larger than ${MAX_REPLY_BYTES} bytes`, false));
           } else chunks.push(chunk);
         });
-        reply.on('error', () => settle(new TransportFailure('connection lost while reading the reply', true)));
+        reply.on('error', () =>
+          settle(new TransportFailure('connection lost while reading the reply', true)),
+        );
         reply.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = reply.statusCode ?? 0;
@@ -169,7 +176,8 @@ function faultCodeOf(error: unknown): string | null {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- node-soap's parsed fault tree
   const fault = (error as any)?.root?.Envelope?.Body?.Fault;
   if (!fault) return null;
-  const code: unknown = fault.faultcode?.$value ?? fault.faultcode ?? fault.Code?.Value?.$value ?? fault.Code?.Value;
+  const code: unknown =
+    fault.faultcode?.$value ?? fault.faultcode ?? fault.Code?.Value?.$value ?? fault.Code?.Value;
   return typeof code === 'string' ? code : 'unknown';
 }
 
@@ -190,10 +198,14 @@ function unavailable(operation: Api300Operation, error: unknown): Api300Error {
   const status = httpStatusOf(error);
   if (faultCode !== null) {
     const blamesRequest = /(^|:)(Client|Sender|VersionMismatch)$/.test(faultCode);
-    return new Api300Error('UPSTREAM_UNAVAILABLE', `API300 ${operation} failed: SOAP fault ${faultCode}.`, {
-      operation,
-      retryable: !blamesRequest,
-    });
+    return new Api300Error(
+      'UPSTREAM_UNAVAILABLE',
+      `API300 ${operation} failed: SOAP fault ${faultCode}.`,
+      {
+        operation,
+        retryable: !blamesRequest,
+      },
+    );
   }
   const serverError = status !== null && status >= 500;
   return new Api300Error(
@@ -210,7 +222,8 @@ export async function createApi300Client(options: Api300ClientOptions): Promise<
   if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') {
     throw new Error(`API300 endpoint must be an http(s) URL, not ${endpoint.protocol}`);
   }
-  if (!(options.timeoutMs > 0)) throw new Error(`API300 timeoutMs must be positive, not ${options.timeoutMs}`);
+  if (!(options.timeoutMs > 0))
+    throw new Error(`API300 timeoutMs must be positive, not ${options.timeoutMs}`);
   const wsdlPath = options.wsdlPath ?? defaultWsdlPath();
   if (!existsSync(wsdlPath)) throw new Error(`API300 WSDL not found at ${wsdlPath}`);
 
@@ -225,15 +238,21 @@ export async function createApi300Client(options: Api300ClientOptions): Promise<
     // node-soap would read `dateTime` as `new Date(text)`, i.e. in the process's zone.
     customDeserializer: { dateTime: (text: string) => text },
   });
-  type SoapMethod = (args: WireRecord, callback: (error: unknown, result: WireRecord | null) => void) => void;
-  const port = (client as unknown as Record<string, Record<string, Record<string, SoapMethod>>>)[SERVICE]?.[
-    PORTS[options.soapVersion]
-  ];
-  if (!port) throw new Error(`API300 WSDL ${wsdlPath} has no port ${SERVICE}/${PORTS[options.soapVersion]}`);
+  type SoapMethod = (
+    args: WireRecord,
+    callback: (error: unknown, result: WireRecord | null) => void,
+  ) => void;
+  const port = (client as unknown as Record<string, Record<string, Record<string, SoapMethod>>>)[
+    SERVICE
+  ]?.[PORTS[options.soapVersion]];
+  if (!port)
+    throw new Error(`API300 WSDL ${wsdlPath} has no port ${SERVICE}/${PORTS[options.soapVersion]}`);
 
   const secrets = [options.cusToken, options.authToken].filter((s) => s.length > 0);
   const withoutSecrets = (text: string): string =>
-    secrets.reduce((clean, secret) => clean.split(secret).join('[redacted]'), text).slice(0, MAX_STATUS_MESSAGE_LENGTH);
+    secrets
+      .reduce((clean, secret) => clean.split(secret).join('[redacted]'), text)
+      .slice(0, MAX_STATUS_MESSAGE_LENGTH);
 
   /** Builds the request; a value that cannot be sent fails here, before any POST. */
   const request = (operation: Api300Operation, build: () => WireRecord): WireRecord => {
@@ -241,14 +260,21 @@ export async function createApi300Client(options: Api300ClientOptions): Promise<
       return { CusToken: options.cusToken, AuthToken: options.authToken, ...build() };
     } catch (error) {
       if (error instanceof WireTimeError || error instanceof WireShapeError) {
-        throw new Api300Error('UPSTREAM_VALIDATION', `API300 ${operation} not called: ${error.message}.`, { operation });
+        throw new Api300Error(
+          'UPSTREAM_VALIDATION',
+          `API300 ${operation} not called: ${error.message}.`,
+          { operation },
+        );
       }
       throw error;
     }
   };
 
   /** One POST; resolves with the `XResult` element when `Status.Code` is 0. */
-  const call = async (operation: Api300Operation, parameters: () => WireRecord = () => ({})): Promise<WireRecord> => {
+  const call = async (
+    operation: Api300Operation,
+    parameters: () => WireRecord = () => ({}),
+  ): Promise<WireRecord> => {
     const args = request(operation, parameters);
     const method = port[operation];
     let response: WireRecord | null;
@@ -264,10 +290,14 @@ export async function createApi300Client(options: Api300ClientOptions): Promise<
     const status = readReply(operation, () => statusFromWire(result));
     if (status.code !== 0) {
       const detail = status.message ? `: ${withoutSecrets(status.message)}` : '';
-      throw new Api300Error(codeForStatus(status.code), `API300 ${operation} answered Status.Code ${status.code}${detail}`, {
-        statusCode: status.code,
-        operation,
-      });
+      throw new Api300Error(
+        codeForStatus(status.code),
+        `API300 ${operation} answered Status.Code ${status.code}${detail}`,
+        {
+          statusCode: status.code,
+          operation,
+        },
+      );
     }
     return result as WireRecord;
   };
@@ -278,10 +308,14 @@ export async function createApi300Client(options: Api300ClientOptions): Promise<
       return read();
     } catch (error) {
       if (error instanceof WireShapeError || error instanceof WireTimeError) {
-        throw new Api300Error('UPSTREAM_UNAVAILABLE', `API300 ${operation} failed: malformed reply (${error.message}).`, {
-          operation,
-          retryable: false,
-        });
+        throw new Api300Error(
+          'UPSTREAM_UNAVAILABLE',
+          `API300 ${operation} failed: malformed reply (${error.message}).`,
+          {
+            operation,
+            retryable: false,
+          },
+        );
       }
       throw error;
     }
@@ -298,13 +332,26 @@ export async function createApi300Client(options: Api300ClientOptions): Promise<
 
   return {
     serverDateTime: () => get('ServerDateTime', undefined, serverDateTimeFromWire),
-    getStations: () => get('GetStations', undefined, (r) => listFromWire(r, 'Stations', 'Station', stationFromWire)),
+    getStations: () =>
+      get('GetStations', undefined, (r) => listFromWire(r, 'Stations', 'Station', stationFromWire)),
     getCustomer: (number) =>
-      get('GetCustomer', () => ({ CustomerNumber: number }), (r) => recordFromWire(r, 'Customer', customerFromWire)),
+      get(
+        'GetCustomer',
+        () => ({ CustomerNumber: number }),
+        (r) => recordFromWire(r, 'Customer', customerFromWire),
+      ),
     getCustomers: (query) =>
-      get('GetCustomers', () => customerQueryToWire(query), (r) => pageFromWire(r, 'Customers', 'Customer', customerFromWire)),
+      get(
+        'GetCustomers',
+        () => customerQueryToWire(query),
+        (r) => pageFromWire(r, 'Customers', 'Customer', customerFromWire),
+      ),
     setCustomer: (customer) =>
-      get('SetCustomer', () => ({ Customer: customerToWire(customer) }), (r) => recordFromWire(r, 'Customer', customerFromWire)),
+      get(
+        'SetCustomer',
+        () => ({ Customer: customerToWire(customer) }),
+        (r) => recordFromWire(r, 'Customer', customerFromWire),
+      ),
     setCustomers: (customers) =>
       get(
         'SetCustomers',
@@ -330,9 +377,17 @@ export async function createApi300Client(options: Api300ClientOptions): Promise<
         (r) => listFromWire(r, 'Results', 'SetResult', setResultFromWire),
       ),
     getTickets: (query) =>
-      get('GetTickets', () => ticketQueryToWire(query), (r) => pageFromWire(r, 'Tickets', 'Ticket', ticketFromWire)),
+      get(
+        'GetTickets',
+        () => ticketQueryToWire(query),
+        (r) => pageFromWire(r, 'Tickets', 'Ticket', ticketFromWire),
+      ),
     setTicket: (ticket) =>
-      get('SetTicket', () => ({ Ticket: ticketToWire(ticket) }), (r) => recordFromWire(r, 'Ticket', ticketFromWire)),
+      get(
+        'SetTicket',
+        () => ({ Ticket: ticketToWire(ticket) }),
+        (r) => recordFromWire(r, 'Ticket', ticketFromWire),
+      ),
     redeemTicket: (ticketNumber, stationNumber) =>
       get(
         'RedeemTicket',

@@ -93,12 +93,14 @@ function wireText(value: string | null | undefined): string | undefined {
  * refuses), at most 6 decimals so binary noise such as `0.30000000000000004` goes as `0.3`.
  */
 export function wireDecimal(value: number): string {
-  if (!Number.isFinite(value)) throw new WireShapeError(`${value} is not a decimal API300 can take`);
+  if (!Number.isFinite(value))
+    throw new WireShapeError(`${value} is not a decimal API300 can take`);
   const fixed = value.toFixed(6).replace(/\.?0+$/, '');
   return fixed === '-0' ? '0' : fixed;
 }
 
-const wireInstant = (value: Date | null | undefined): string | null => (value ? toBerlinDateTime(value) : null);
+const wireInstant = (value: Date | null | undefined): string | null =>
+  value ? toBerlinDateTime(value) : null;
 
 /** The instant a changed-since read sends, widened by the DST rule (§6). */
 const wireChangedSince = (value: Date | null | undefined): string | null =>
@@ -112,7 +114,10 @@ function compact(record: WireRecord): WireRecord {
 }
 
 /** `ArrayOfInt`/`ArrayOfString`; an empty or missing list is left out (= no filter). */
-function wireList<T extends number | string>(item: 'int' | 'string', values: readonly T[] | undefined): WireRecord | undefined {
+function wireList<T extends number | string>(
+  item: 'int' | 'string',
+  values: readonly T[] | undefined,
+): WireRecord | undefined {
   return values && values.length > 0 ? { [item]: [...values] } : undefined;
 }
 
@@ -220,7 +225,10 @@ export function reservationQueryToWire(q: ReservationQuery): WireRecord {
 /** Parameters of `GetTickets` after the tokens. */
 export function ticketQueryToWire(q: TicketQuery): WireRecord {
   return compact({
-    TicketNumbers: wireList('string', q.numbers?.map((n) => wireText(n) ?? '')),
+    TicketNumbers: wireList(
+      'string',
+      q.numbers?.map((n) => wireText(n) ?? ''),
+    ),
     CustomerNumbers: wireList('int', q.customerNumbers),
     ReservationIDs: wireList('int', q.reservationIds),
     ChangedSince: wireChangedSince(q.changedSince),
@@ -244,7 +252,8 @@ function shapeError(record: WireRecord, name: string, expected: string): never {
 function readInt(record: WireRecord, name: string): number {
   const value = record[name];
   if (value === undefined) return 0;
-  if (typeof value !== 'number' || !Number.isInteger(value)) return shapeError(record, name, 'an int');
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    return shapeError(record, name, 'an int');
   return value;
 }
 
@@ -257,7 +266,8 @@ function readReference(record: WireRecord, name: string): number | null {
 function readDecimal(record: WireRecord, name: string): number {
   const value = record[name];
   if (value === undefined) return 0;
-  if (typeof value !== 'number' || !Number.isFinite(value)) return shapeError(record, name, 'a decimal');
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    return shapeError(record, name, 'a decimal');
   return value;
 }
 
@@ -294,7 +304,8 @@ function readOptionalInstant(record: WireRecord, name: string): Date | null {
 function readEnum<T extends string>(record: WireRecord, name: string, names: readonly T[]): T {
   const code = readInt(record, name);
   const value = names[code];
-  if (value === undefined) throw new WireShapeError(`API300 sent ${name} ${code}, which this client does not know`);
+  if (value === undefined)
+    throw new WireShapeError(`API300 sent ${name} ${code}, which this client does not know`);
   return value;
 }
 
@@ -313,7 +324,8 @@ function readList(parent: WireRecord, name: string, item: string): WireRecord[] 
   if (items === undefined || items === null) return [];
   return (Array.isArray(items) ? items : [items]).filter((entry): entry is WireRecord => {
     if (entry === null) return false;
-    if (!isRecord(entry)) throw new WireShapeError(`API300 sent an item of ${name} that is not a ${item}`);
+    if (!isRecord(entry))
+      throw new WireShapeError(`API300 sent an item of ${name} that is not a ${item}`);
     return true;
   });
 }
@@ -428,16 +440,33 @@ export function setResultFromWire(w: WireRecord): SetResult {
 }
 
 /** The single record of `APICustomerResponse`, `APIReservationResponse`, `APITicketResponse`. */
-export function recordFromWire<T>(result: WireRecord, element: string, read: (w: WireRecord) => T): T {
+export function recordFromWire<T>(
+  result: WireRecord,
+  element: string,
+  read: (w: WireRecord) => T,
+): T {
   return read(readRecord(result, element));
 }
 
 /** Items of a list result (`Stations`, `Results`, …). */
-export function listFromWire<T>(result: WireRecord, list: string, item: string, read: (w: WireRecord) => T): T[] {
+export function listFromWire<T>(
+  result: WireRecord,
+  list: string,
+  item: string,
+  read: (w: WireRecord) => T,
+): T[] {
   return readList(result, list, item).map(read);
 }
 
 /** A page of `APICustomersResponse`, `APIReservationsResponse`, `APITicketsResponse`. */
-export function pageFromWire<T>(result: WireRecord, list: string, item: string, read: (w: WireRecord) => T): Page<T> {
-  return { items: listFromWire(result, list, item, read), totalCount: readInt(result, 'TotalCount') };
+export function pageFromWire<T>(
+  result: WireRecord,
+  list: string,
+  item: string,
+  read: (w: WireRecord) => T,
+): Page<T> {
+  return {
+    items: listFromWire(result, list, item, read),
+    totalCount: readInt(result, 'TotalCount'),
+  };
 }

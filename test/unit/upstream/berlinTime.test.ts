@@ -22,25 +22,39 @@ describe('Berlin wall clock ⇄ instants', () => {
   });
 
   it('reads bare wall-clock text as Berlin time', () => {
-    expect(fromBerlinDateTime('2026-11-29T18:30:00').toISOString()).toBe('2026-11-29T17:30:00.000Z');
-    expect(fromBerlinDateTime('2026-07-01T12:00:00').toISOString()).toBe('2026-07-01T10:00:00.000Z');
+    expect(fromBerlinDateTime('2026-11-29T18:30:00').toISOString()).toBe(
+      '2026-11-29T17:30:00.000Z',
+    );
+    expect(fromBerlinDateTime('2026-07-01T12:00:00').toISOString()).toBe(
+      '2026-07-01T10:00:00.000Z',
+    );
   });
 
   it('honours an explicit offset or Z when the text carries one', () => {
-    expect(fromBerlinDateTime('2026-11-29T18:30:00Z').toISOString()).toBe('2026-11-29T18:30:00.000Z');
-    expect(fromBerlinDateTime('2026-11-29T18:30:00+05:00').toISOString()).toBe('2026-11-29T13:30:00.000Z');
-    expect(fromBerlinDateTime('2026-11-29T18:30:00.25').toISOString()).toBe('2026-11-29T17:30:00.250Z');
+    expect(fromBerlinDateTime('2026-11-29T18:30:00Z').toISOString()).toBe(
+      '2026-11-29T18:30:00.000Z',
+    );
+    expect(fromBerlinDateTime('2026-11-29T18:30:00+05:00').toISOString()).toBe(
+      '2026-11-29T13:30:00.000Z',
+    );
+    expect(fromBerlinDateTime('2026-11-29T18:30:00.25').toISOString()).toBe(
+      '2026-11-29T17:30:00.250Z',
+    );
   });
 
   it('reads autumn’s repeated hour as its earlier (summer time) occurrence', () => {
-    expect(fromBerlinDateTime('2026-10-25T02:30:00').toISOString()).toBe('2026-10-25T00:30:00.000Z');
+    expect(fromBerlinDateTime('2026-10-25T02:30:00').toISOString()).toBe(
+      '2026-10-25T00:30:00.000Z',
+    );
     // both occurrences are written the same way
     expect(toBerlinDateTime(at('2026-10-25T00:30:00Z'))).toBe('2026-10-25T02:30:00');
     expect(toBerlinDateTime(at('2026-10-25T01:30:00Z'))).toBe('2026-10-25T02:30:00');
   });
 
   it('reads spring’s skipped hour with the offset before the gap (02:30 → 03:30 summer time)', () => {
-    expect(fromBerlinDateTime('2026-03-29T02:30:00').toISOString()).toBe('2026-03-29T01:30:00.000Z');
+    expect(fromBerlinDateTime('2026-03-29T02:30:00').toISOString()).toBe(
+      '2026-03-29T01:30:00.000Z',
+    );
     expect(toBerlinDateTime(at('2026-03-29T01:30:00Z'))).toBe('2026-03-29T03:30:00');
   });
 
@@ -115,26 +129,40 @@ describe('the DST watermark rule for changed-since reads', () => {
     });
 
     it('leaves 01:59:59 summer time and 03:00 winter time alone', () => {
-      expect(widenChangedSince(at('2026-10-24T23:59:59Z')).toISOString()).toBe('2026-10-24T23:59:59.000Z');
-      expect(widenChangedSince(at('2026-10-25T02:00:00Z')).toISOString()).toBe('2026-10-25T02:00:00.000Z');
+      expect(widenChangedSince(at('2026-10-24T23:59:59Z')).toISOString()).toBe(
+        '2026-10-24T23:59:59.000Z',
+      );
+      expect(widenChangedSince(at('2026-10-25T02:00:00Z')).toISOString()).toBe(
+        '2026-10-25T02:00:00.000Z',
+      );
     });
   });
 
   describe('on 2026-03-29, when the clocks jump from 02:00 to 03:00', () => {
     it('leaves the last second before the jump and the first after it alone (no instant reads 02:xx)', () => {
-      expect(widenChangedSince(at('2026-03-29T00:59:59Z')).toISOString()).toBe('2026-03-29T00:59:59.000Z');
-      expect(widenChangedSince(at('2026-03-29T01:00:00Z')).toISOString()).toBe('2026-03-29T01:00:00.000Z');
+      expect(widenChangedSince(at('2026-03-29T00:59:59Z')).toISOString()).toBe(
+        '2026-03-29T00:59:59.000Z',
+      );
+      expect(widenChangedSince(at('2026-03-29T01:00:00Z')).toISOString()).toBe(
+        '2026-03-29T01:00:00.000Z',
+      );
       expect(toBerlinDateTime(at('2026-03-29T01:00:00Z'))).toBe('2026-03-29T03:00:00');
     });
 
     it('maps wall-clock 02:xx text that day to the instant the server widens it to at most', () => {
       // A server reading '02:30' that day uses 02:00, which is the jump itself (01:00Z).
-      expect(fromBerlinDateTime('2026-03-29T02:00:00').toISOString()).toBe('2026-03-29T01:00:00.000Z');
-      expect(fromBerlinDateTime('2026-03-29T02:30:00').getTime()).toBeGreaterThanOrEqual(Date.parse('2026-03-29T01:00:00Z'));
+      expect(fromBerlinDateTime('2026-03-29T02:00:00').toISOString()).toBe(
+        '2026-03-29T01:00:00.000Z',
+      );
+      expect(fromBerlinDateTime('2026-03-29T02:30:00').getTime()).toBeGreaterThanOrEqual(
+        Date.parse('2026-03-29T01:00:00Z'),
+      );
     });
   });
 
   it('leaves 02:30 alone on an ordinary day', () => {
-    expect(widenChangedSince(at('2026-10-18T00:30:00Z')).toISOString()).toBe('2026-10-18T00:30:00.000Z');
+    expect(widenChangedSince(at('2026-10-18T00:30:00Z')).toISOString()).toBe(
+      '2026-10-18T00:30:00.000Z',
+    );
   });
 });

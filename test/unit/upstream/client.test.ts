@@ -1,7 +1,12 @@
 import { join } from 'node:path';
-import { Api300ClientOptions, createApi300Client, defaultWsdlPath } from '../../../src/upstream/client';
+import {
+  Api300ClientOptions,
+  createApi300Client,
+  defaultWsdlPath,
+} from '../../../src/upstream/client';
 import { Api300Error } from '../../../src/upstream/errors';
 import { Api300 } from '../../../src/upstream/types';
+import { failureOf as sharedFailureOf, newCustomer } from './records';
 import { ScriptedServer, startScriptedServer } from './scriptedServer';
 
 const CUS_TOKEN = '0c0ffee0-5ec2-4e70-8000-00000000c05e';
@@ -21,7 +26,14 @@ function envelope(version: '1.1' | '1.2', body: string, prologue = ''): string {
 }
 
 /** An API300 reply of `operation` with `Status` and the rest of the result. */
-function reply(operation: string, code: number, message: string, rest = '', version: '1.1' | '1.2' = '1.1', prologue = ''): string {
+function reply(
+  operation: string,
+  code: number,
+  message: string,
+  rest = '',
+  version: '1.1' | '1.2' = '1.1',
+  prologue = '',
+): string {
   return envelope(
     version,
     `<${operation}Response xmlns="http://tempuri.org/"><${operation}Result>` +
@@ -32,7 +44,10 @@ function reply(operation: string, code: number, message: string, rest = '', vers
 }
 
 function fault11(code: string, text: string): string {
-  return envelope('1.1', `<soap:Fault><faultcode>soap:${code}</faultcode><faultstring>${text}</faultstring><detail /></soap:Fault>`);
+  return envelope(
+    '1.1',
+    `<soap:Fault><faultcode>soap:${code}</faultcode><faultstring>${text}</faultstring><detail /></soap:Fault>`,
+  );
 }
 
 function fault12(code: string, text: string): string {
@@ -42,22 +57,9 @@ function fault12(code: string, text: string): string {
   );
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<Api300Error> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(Api300Error);
-    const failure = error as Api300Error;
-    // No error may carry a token or a piece of SOAP.
-    for (const text of [failure.message, JSON.stringify(failure.details)]) {
-      expect(text).not.toContain(CUS_TOKEN);
-      expect(text).not.toContain(AUTH_TOKEN);
-      expect(text).not.toMatch(/<\/?\w+[:>\s]/);
-    }
-    return failure;
-  }
-  throw new Error('expected the call to fail');
-}
+/** Every failure here is also checked to carry neither token nor XML. */
+const failureOf = (promise: Promise<unknown>): Promise<Api300Error> =>
+  sharedFailureOf(promise, [CUS_TOKEN, AUTH_TOKEN]);
 
 describe('the API300 client against a scripted server', () => {
   let server: ScriptedServer;
@@ -80,7 +82,9 @@ describe('the API300 client against a scripted server', () => {
   it('reads the WSDL from the local file and never asks the service for it', async () => {
     server.answer({ body: reply('ServerDateTime', 0, 'OK') });
     await client.serverDateTime();
-    expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /Service/API300.asmx']);
+    expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'POST /Service/API300.asmx',
+    ]);
   });
 
   it('finds the project WSDL by default', () => {
@@ -88,7 +92,9 @@ describe('the API300 client against a scripted server', () => {
   });
 
   it('refuses to start without its WSDL', async () => {
-    await expect(createApi300Client(options({ wsdlPath: '/nonexistent/API300.wsdl' }))).rejects.toThrow(/WSDL not found/);
+    await expect(
+      createApi300Client(options({ wsdlPath: '/nonexistent/API300.wsdl' })),
+    ).rejects.toThrow(/WSDL not found/);
   });
 
   it('reads the server time as a Berlin wall clock', async () => {
@@ -112,7 +118,9 @@ describe('the API300 client against a scripted server', () => {
       const failure = await failureOf(client.getStations());
       expect(failure.code).toBe(code);
       expect(failure.details).toEqual({ statusCode, operation: 'GetStations' });
-      expect(failure.message).toBe(`API300 GetStations answered Status.Code ${statusCode}: refused`);
+      expect(failure.message).toBe(
+        `API300 GetStations answered Status.Code ${statusCode}: refused`,
+      );
     });
 
     it('reports a missing customer as NOT_FOUND', async () => {
@@ -124,7 +132,9 @@ describe('the API300 client against a scripted server', () => {
     it('blanks the tokens out of a status message that echoes them', async () => {
       server.answer({ body: reply('GetStations', 10, `Unknown pair ${CUS_TOKEN}/${AUTH_TOKEN}`) });
       const failure = await failureOf(client.getStations());
-      expect(failure.message).toBe('API300 GetStations answered Status.Code 10: Unknown pair [redacted]/[redacted]');
+      expect(failure.message).toBe(
+        'API300 GetStations answered Status.Code 10: Unknown pair [redacted]/[redacted]',
+      );
     });
   });
 
@@ -133,12 +143,19 @@ describe('the API300 client against a scripted server', () => {
       const impatient = await createApi300Client(options({ timeoutMs: 150 }));
       server.answer('hang');
       const failure = await failureOf(impatient.getStations());
-      expect(failure).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', details: { operation: 'GetStations', retryable: true } });
+      expect(failure).toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        details: { operation: 'GetStations', retryable: true },
+      });
       expect(failure.message).toBe('API300 GetStations failed: no reply within 150 ms.');
     });
 
     it('an HTTP 503 from a proxy, retryable', async () => {
-      server.answer({ status: 503, contentType: 'text/html', body: '<html><body>Service Unavailable</body></html>' });
+      server.answer({
+        status: 503,
+        contentType: 'text/html',
+        body: '<html><body>Service Unavailable</body></html>',
+      });
       const failure = await failureOf(client.getStations());
       expect(failure).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', details: { retryable: true } });
       expect(failure.message).toBe('API300 GetStations failed: HTTP 503.');
@@ -150,7 +167,10 @@ describe('the API300 client against a scripted server', () => {
     });
 
     it('a soap:Server fault, retryable; its text is not shown', async () => {
-      server.answer({ status: 500, body: fault11('Server', `NullReferenceException near ${CUS_TOKEN}`) });
+      server.answer({
+        status: 500,
+        body: fault11('Server', `NullReferenceException near ${CUS_TOKEN}`),
+      });
       const failure = await failureOf(client.getStations());
       expect(failure).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', details: { retryable: true } });
       expect(failure.message).toBe('API300 GetStations failed: SOAP fault soap:Server.');
@@ -159,13 +179,20 @@ describe('the API300 client against a scripted server', () => {
     it('a soap:Client fault, not retryable: the same request fails again', async () => {
       server.answer({ status: 500, body: fault11('Client', 'Server was unable to read request.') });
       const failure = await failureOf(client.getStations());
-      expect(failure).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', details: { retryable: false } });
+      expect(failure).toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        details: { retryable: false },
+      });
       expect(failure.message).toBe('API300 GetStations failed: SOAP fault soap:Client.');
     });
 
     it('a SOAP 1.2 soap:Sender fault, not retryable', async () => {
       const soap12 = await createApi300Client(options({ soapVersion: '1.2' }));
-      server.answer({ status: 500, contentType: 'application/soap+xml; charset=utf-8', body: fault12('Sender', 'bad request') });
+      server.answer({
+        status: 500,
+        contentType: 'application/soap+xml; charset=utf-8',
+        body: fault12('Sender', 'bad request'),
+      });
       const failure = await failureOf(soap12.getStations());
       expect(failure.details.retryable).toBe(false);
       expect(failure.message).toBe('API300 GetStations failed: SOAP fault soap:Sender.');
@@ -180,7 +207,10 @@ describe('the API300 client against a scripted server', () => {
       const whole = reply('GetStations', 0, 'OK');
       server.answer({ body: whole.slice(0, whole.length / 2) });
       const failure = await failureOf(client.getStations());
-      expect(failure).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', details: { retryable: false } });
+      expect(failure).toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        details: { retryable: false },
+      });
       expect(failure.message).toBe('API300 GetStations failed: malformed reply.');
     });
 
@@ -194,14 +224,19 @@ describe('the API300 client against a scripted server', () => {
         ),
       });
       const failure = await failureOf(client.getReservations({ pageIndex: 0, pageSize: 1 }));
-      expect(failure).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', details: { retryable: false } });
+      expect(failure).toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        details: { retryable: false },
+      });
       expect(failure.message).toMatch(/malformed reply \(API300 sent Status 9/);
     });
 
     it('a refused connection, retryable', async () => {
       const endpoint = server.endpoint;
       await server.close();
-      const failure = await failureOf((await createApi300Client(options({ endpoint }))).getStations());
+      const failure = await failureOf(
+        (await createApi300Client(options({ endpoint }))).getStations(),
+      );
       expect(failure).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', details: { retryable: true } });
       expect(failure.message).toBe('API300 GetStations failed: network error ECONNREFUSED.');
       server = await startScriptedServer();
@@ -217,8 +252,13 @@ describe('the API300 client against a scripted server', () => {
           `<!ENTITY remote SYSTEM "${attacker.endpoint}">]>`;
         server.answer({ body: reply('ServerDateTime', 0, '&xxe;&remote;', '', '1.1', prologue) });
         const failure = await failureOf(client.serverDateTime());
-        expect(failure).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', details: { retryable: false } });
-        expect(failure.message).toBe('API300 ServerDateTime failed: reply refused: it declares a DTD or entities.');
+        expect(failure).toMatchObject({
+          code: 'UPSTREAM_UNAVAILABLE',
+          details: { retryable: false },
+        });
+        expect(failure.message).toBe(
+          'API300 ServerDateTime failed: reply refused: it declares a DTD or entities.',
+        );
         expect(failure.message).not.toContain('root:');
         expect(attacker.requests).toHaveLength(0);
       } finally {
@@ -228,8 +268,18 @@ describe('the API300 client against a scripted server', () => {
 
     it('an entity bomb (billion laughs), answered at once', async () => {
       const levels = ['<!ENTITY lol "lol">'];
-      for (let i = 1; i <= 9; i++) levels.push(`<!ENTITY lol${i} "${`&lol${i === 1 ? '' : i - 1};`.repeat(10)}">`);
-      server.answer({ body: reply('GetStations', 0, '&lol9;', '', '1.1', `<!DOCTYPE soap:Envelope [${levels.join('')}]>`) });
+      for (let i = 1; i <= 9; i++)
+        levels.push(`<!ENTITY lol${i} "${`&lol${i === 1 ? '' : i - 1};`.repeat(10)}">`);
+      server.answer({
+        body: reply(
+          'GetStations',
+          0,
+          '&lol9;',
+          '',
+          '1.1',
+          `<!DOCTYPE soap:Envelope [${levels.join('')}]>`,
+        ),
+      });
       const started = Date.now();
       const failure = await failureOf(client.getStations());
       expect(failure.message).toContain('declares a DTD or entities');
@@ -237,52 +287,34 @@ describe('the API300 client against a scripted server', () => {
     });
 
     it('a DTD inside a SOAP fault with HTTP 500', async () => {
-      server.answer({ status: 500, body: fault11('Server', 'x').replace('?>', '?><!DOCTYPE x [<!ENTITY a "b">]>') });
-      expect((await failureOf(client.getStations())).message).toContain('declares a DTD or entities');
+      server.answer({
+        status: 500,
+        body: fault11('Server', 'x').replace('?>', '?><!DOCTYPE x [<!ENTITY a "b">]>'),
+      });
+      expect((await failureOf(client.getStations())).message).toContain(
+        'declares a DTD or entities',
+      );
     });
   });
 
   describe('refuses values it cannot send before spending a call', () => {
     it('an impossible birthday', async () => {
       server.answer({ body: reply('SetCustomer', 0, 'OK') });
-      const failure = await failureOf(
-        client.setCustomer({
-          number: 0,
-          salutation: null,
-          firstName: 'Erika',
-          lastName: null,
-          company: null,
-          alias: null,
-          gender: 'UNKNOWN',
-          birthday: '1980-02-30',
-          street: null,
-          zipCode: null,
-          city: null,
-          country: null,
-          phonePrivate: null,
-          phoneBusiness: null,
-          mobile: null,
-          fax: null,
-          email: null,
-          homepage: null,
-          reachableFrom: null,
-          reachableTo: null,
-          cardNumber: null,
-          discount: 0,
-          priceLevel: 1,
-          creditLimit: 0,
-          locked: false,
-          favourite: false,
-          memo: null,
-        }),
+      const failure = await failureOf(client.setCustomer(newCustomer({ birthday: '1980-02-30' })));
+      expect(failure).toMatchObject({
+        code: 'UPSTREAM_VALIDATION',
+        details: { operation: 'SetCustomer' },
+      });
+      expect(failure.message).toBe(
+        "API300 SetCustomer not called: '1980-02-30' is not a date YYYY-MM-DD.",
       );
-      expect(failure).toMatchObject({ code: 'UPSTREAM_VALIDATION', details: { operation: 'SetCustomer' } });
-      expect(failure.message).toBe("API300 SetCustomer not called: '1980-02-30' is not a date YYYY-MM-DD.");
       expect(server.requests).toHaveLength(0);
     });
 
     it('an Invalid Date filter', async () => {
-      const failure = await failureOf(client.getTickets({ changedSince: new Date(NaN), pageIndex: 0, pageSize: 1 }));
+      const failure = await failureOf(
+        client.getTickets({ changedSince: new Date(NaN), pageIndex: 0, pageSize: 1 }),
+      );
       expect(failure.code).toBe('UPSTREAM_VALIDATION');
       expect(server.requests).toHaveLength(0);
     });

@@ -2,9 +2,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApi300Client } from '../../../src/upstream/client';
 import { Api300Error } from '../../../src/upstream/errors';
-import { Api300, CustomerWrite } from '../../../src/upstream/types';
+import { Api300 } from '../../../src/upstream/types';
 import { DEMO_TOKENS, RunningSimulator } from '../../../src/simulator';
 import { createTestClock, startTestSimulator } from '../../helpers/simulator';
+import { newCustomer, newReservation, newTicket } from './records';
 import { RecordedRequest, ScriptedServer, startScriptedServer } from './scriptedServer';
 
 /**
@@ -21,35 +22,7 @@ import { RecordedRequest, ScriptedServer, startScriptedServer } from './scripted
 const GOLDEN = join(__dirname, '../../fixtures/golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
-const customer: CustomerWrite = {
-  number: 0,
-  salutation: 'Frau',
-  firstName: 'Erika',
-  lastName: 'Mustermann',
-  company: 'Café & Bar <Süd>',
-  alias: null,
-  gender: 'FEMALE',
-  birthday: '1980-05-17',
-  street: 'Hauptstraße 1',
-  zipCode: '10115',
-  city: 'Berlin',
-  country: 'DE',
-  phonePrivate: null,
-  phoneBusiness: null,
-  mobile: '+49 170 1234567',
-  fax: null,
-  email: 'erika@example.org',
-  homepage: null,
-  reachableFrom: '09:00:00',
-  reachableTo: '17:30:00',
-  cardNumber: null,
-  discount: 5,
-  priceLevel: 2,
-  creditLimit: 150.5,
-  locked: false,
-  favourite: true,
-  memo: 'Stammgast',
-};
+const customer = newCustomer();
 
 interface GoldenCase {
   name: string;
@@ -68,14 +41,25 @@ const CASES: GoldenCase[] = [
   {
     name: 'GetCustomers.soap11',
     version: '1.1',
-    run: (c) => c.getCustomers({ numbers: [10003, 10005], changedSince: new Date('2020-01-01T00:00:00Z'), pageIndex: 0, pageSize: 10 }),
+    run: (c) =>
+      c.getCustomers({
+        numbers: [10003, 10005],
+        changedSince: new Date('2020-01-01T00:00:00Z'),
+        pageIndex: 0,
+        pageSize: 10,
+      }),
   },
   { name: 'SetCustomer.soap11', version: '1.1', run: (c) => c.setCustomer(customer) },
-  { name: 'SetCustomer.noBirthday.soap12', version: '1.2', run: (c) => c.setCustomer({ ...customer, birthday: null, reachableTo: null }) },
+  {
+    name: 'SetCustomer.noBirthday.soap12',
+    version: '1.2',
+    run: (c) => c.setCustomer({ ...customer, birthday: null, reachableTo: null }),
+  },
   {
     name: 'SetCustomers.soap11',
     version: '1.1',
-    run: (c) => c.setCustomers([customer, { ...customer, lastName: 'Zu viel Rabatt', discount: 101 }]),
+    run: (c) =>
+      c.setCustomers([customer, { ...customer, lastName: 'Zu viel Rabatt', discount: 101 }]),
   },
   {
     name: 'GetReservations.soap11',
@@ -92,63 +76,36 @@ const CASES: GoldenCase[] = [
   {
     name: 'SetReservation.soap11',
     version: '1.1',
-    run: (c) =>
-      c.setReservation({
-        id: 0,
-        stationNumber: 1,
-        customerNumber: 10002,
-        guestName: 'Tisch am Fenster',
-        phone: null,
-        email: null,
-        start: new Date('2026-12-24T18:00:00Z'),
-        durationMinutes: 120,
-        persons: 4,
-        tables: '12,14',
-        status: 'CONFIRMED',
-        comment: null,
-      }),
+    run: (c) => c.setReservation(newReservation()),
   },
   {
     name: 'SetReservations.soap11',
     version: '1.1',
     run: (c) =>
       c.setReservations([
-        {
-          id: 0,
+        newReservation({
           stationNumber: 3,
           customerNumber: null,
           guestName: 'Gruppe',
-          phone: null,
-          email: null,
           start: new Date('2026-07-01T10:00:00Z'),
           durationMinutes: 90,
           persons: 8,
           tables: null,
           status: 'REQUESTED',
-          comment: null,
-        },
+        }),
       ]),
   },
   {
     name: 'SetTicket.soap11',
     version: '1.1',
-    run: (c) =>
-      c.setTicket({
-        number: 'GOLDEN-1',
-        articleNumber: 1002,
-        articleName: 'Wertgutschein 50 €',
-        customerNumber: 10004,
-        reservationId: null,
-        validFrom: new Date('2026-10-31T23:00:00Z'),
-        validTo: new Date('2027-10-31T22:59:59Z'),
-        price: 49.9,
-        status: 'VALID',
-        redeemedAt: null,
-        redeemedStation: null,
-      }),
+    run: (c) => c.setTicket(newTicket()),
   },
   { name: 'RedeemTicket.soap11', version: '1.1', run: (c) => c.redeemTicket('GOLDEN-1', 2) },
-  { name: 'RedeemTicket.conflict.soap11', version: '1.1', run: (c) => c.redeemTicket('GOLDEN-1', 2) },
+  {
+    name: 'RedeemTicket.conflict.soap11',
+    version: '1.1',
+    run: (c) => c.redeemTicket('GOLDEN-1', 2),
+  },
   {
     name: 'GetTickets.soap11',
     version: '1.1',
@@ -158,7 +115,8 @@ const CASES: GoldenCase[] = [
 
 /** The request as a reviewable text: request line, the headers SOAP routes by, the body. */
 function requestText(request: RecordedRequest): string {
-  const routing = request.headers.soapaction === undefined ? '' : `SOAPAction: ${request.headers.soapaction}\n`;
+  const routing =
+    request.headers.soapaction === undefined ? '' : `SOAPAction: ${request.headers.soapaction}\n`;
   return `${request.method} ${request.url}\nContent-Type: ${request.headers['content-type']}\n${routing}\n${request.body}\n`;
 }
 
@@ -171,9 +129,15 @@ async function outcome(run: () => Promise<unknown>): Promise<unknown> {
   }
 }
 
-async function replyOfSimulator(simulator: RunningSimulator, request: RecordedRequest): Promise<string> {
-  const headers: Record<string, string> = { 'content-type': String(request.headers['content-type']) };
-  if (request.headers.soapaction !== undefined) headers.soapaction = String(request.headers.soapaction);
+async function replyOfSimulator(
+  simulator: RunningSimulator,
+  request: RecordedRequest,
+): Promise<string> {
+  const headers: Record<string, string> = {
+    'content-type': String(request.headers['content-type']),
+  };
+  if (request.headers.soapaction !== undefined)
+    headers.soapaction = String(request.headers.soapaction);
   const response = await fetch(simulator.endpoint, { method: 'POST', headers, body: request.body });
   return response.text();
 }
@@ -199,7 +163,9 @@ describe('the API300 client’s golden requests and replies', () => {
     }
     if (UPDATE) {
       mkdirSync(GOLDEN, { recursive: true });
-      simulator = await startTestSimulator({ now: createTestClock('2026-11-29T18:30:00+01:00').now });
+      simulator = await startTestSimulator({
+        now: createTestClock('2026-11-29T18:30:00+01:00').now,
+      });
     }
   });
   afterAll(async () => {
@@ -223,7 +189,8 @@ describe('the API300 client’s golden requests and replies', () => {
     server.answer({ status: replyBody.includes(':Fault>') ? 500 : 200, body: replyBody });
     const result = await outcome(() => golden.run(client));
     const request = server.requests[server.requests.length - 1];
-    if (UPDATE) writeFileSync(goldenFile(name, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+    if (UPDATE)
+      writeFileSync(goldenFile(name, 'result.json'), JSON.stringify(result, null, 2) + '\n');
 
     expect(server.requests.length - before).toBe(UPDATE ? 2 : 1);
     expect(requestText(request)).toBe(readFileSync(goldenFile(name, 'request.http'), 'utf8'));

@@ -15,37 +15,16 @@ import {
   ticketToWire,
   wireDecimal,
 } from '../../../src/upstream/mapping';
-import { CustomerWrite, ReservationWrite, TicketWrite } from '../../../src/upstream/types';
+import { newCustomer, newReservation, newTicket } from './records';
 
-const customer: CustomerWrite = {
+const customer = newCustomer({
   number: 10001,
-  salutation: 'Frau',
-  firstName: 'Erika',
-  lastName: 'Mustermann',
   company: null,
   alias: '',
-  gender: 'FEMALE',
-  birthday: '1980-05-17',
-  street: 'Hauptstraße 1',
-  zipCode: '10115',
-  city: 'Berlin',
-  country: 'DE',
-  phonePrivate: null,
-  phoneBusiness: null,
   mobile: null,
-  fax: null,
-  email: 'erika@example.org',
-  homepage: null,
-  reachableFrom: '09:00:00',
   reachableTo: null,
-  cardNumber: null,
-  discount: 5,
-  priceLevel: 2,
-  creditLimit: 150.5,
-  locked: false,
-  favourite: true,
   memo: null,
-};
+});
 
 const wireCustomer: WireRecord = {
   CustomerNumber: 10001,
@@ -114,8 +93,13 @@ describe('writing a customer', () => {
   });
 
   it('wraps a value that looks like CDATA so node-soap cannot copy it into the XML raw', () => {
-    const wire = customerToWire({ ...customer, memo: '<![CDATA[</Memo><Discount>100</Discount><Memo>]]>' });
-    expect(wire.Memo).toBe('<![CDATA[<![CDATA[</Memo><Discount>100</Discount><Memo>]]]]><![CDATA[>]]>');
+    const wire = customerToWire({
+      ...customer,
+      memo: '<![CDATA[</Memo><Discount>100</Discount><Memo>]]>',
+    });
+    expect(wire.Memo).toBe(
+      '<![CDATA[<![CDATA[</Memo><Discount>100</Discount><Memo>]]]]><![CDATA[>]]>',
+    );
   });
 });
 
@@ -161,24 +145,13 @@ describe('reading a customer', () => {
   it('refuses an unknown gender code and a value of the wrong type', () => {
     expect(() => customerFromWire({ ...wireCustomer, Gender: 7 })).toThrow(/Gender 7/);
     expect(() => customerFromWire({ ...wireCustomer, Discount: 'many' })).toThrow(WireShapeError);
-    expect(() => customerFromWire({ ...wireCustomer, FirstName: { nested: 'x' } })).toThrow(WireShapeError);
+    expect(() => customerFromWire({ ...wireCustomer, FirstName: { nested: 'x' } })).toThrow(
+      WireShapeError,
+    );
   });
 });
 
-const reservation: ReservationWrite = {
-  id: 0,
-  stationNumber: 1,
-  customerNumber: null,
-  guestName: 'Tisch am Fenster',
-  phone: null,
-  email: null,
-  start: new Date('2026-12-24T18:00:00Z'),
-  durationMinutes: 120,
-  persons: 4,
-  tables: '12,14',
-  status: 'NO_SHOW',
-  comment: null,
-};
+const reservation = newReservation({ customerNumber: null, status: 'NO_SHOW' });
 
 describe('reservations', () => {
   it('are sent with Berlin wall-clock start, status code and 0 for no customer', () => {
@@ -198,7 +171,11 @@ describe('reservations', () => {
   });
 
   it('come back with the same values', () => {
-    const wire = { ...reservationToWire(reservation), Created: '2026-11-01T10:00:00', Changed: '2026-11-01T10:00:00' };
+    const wire = {
+      ...reservationToWire(reservation),
+      Created: '2026-11-01T10:00:00',
+      Changed: '2026-11-01T10:00:00',
+    };
     expect(reservationFromWire(wire)).toEqual({
       ...reservation,
       created: new Date('2026-11-01T09:00:00Z'),
@@ -207,19 +184,12 @@ describe('reservations', () => {
   });
 });
 
-const ticket: TicketWrite = {
+const ticket = newTicket({
   number: 'GS-1',
-  articleNumber: 1002,
-  articleName: 'Wertgutschein 50 €',
-  customerNumber: 10004,
-  reservationId: null,
   validFrom: new Date('2026-06-30T22:00:00Z'),
   validTo: new Date('2027-06-30T21:59:59Z'),
   price: 50,
-  status: 'VALID',
-  redeemedAt: null,
-  redeemedStation: null,
-};
+});
 
 describe('tickets', () => {
   it('are sent with 0 for no reservation and no station, and a nil redemption time', () => {
@@ -256,7 +226,9 @@ describe('tickets', () => {
 
 describe('list reads', () => {
   it('leave out empty filters and send nil for a missing changed-since', () => {
-    expect(customerQueryToWire({ numbers: [], searchText: '', pageIndex: 0, pageSize: 500 })).toEqual({
+    expect(
+      customerQueryToWire({ numbers: [], searchText: '', pageIndex: 0, pageSize: 500 }),
+    ).toEqual({
       ChangedSince: null,
       PageIndex: 0,
       PageSize: 500,
@@ -264,8 +236,12 @@ describe('list reads', () => {
   });
 
   it('send number lists as ArrayOfInt/ArrayOfString items', () => {
-    expect(customerQueryToWire({ numbers: [1, 2], pageIndex: 0, pageSize: 2 }).CustomerNumbers).toEqual({ int: [1, 2] });
-    expect(ticketQueryToWire({ numbers: ['A'], pageIndex: 0, pageSize: 1 }).TicketNumbers).toEqual({ string: ['A'] });
+    expect(
+      customerQueryToWire({ numbers: [1, 2], pageIndex: 0, pageSize: 2 }).CustomerNumbers,
+    ).toEqual({ int: [1, 2] });
+    expect(ticketQueryToWire({ numbers: ['A'], pageIndex: 0, pageSize: 1 }).TicketNumbers).toEqual({
+      string: ['A'],
+    });
   });
 
   it('send the reservation filters in WSDL order with 0 for every station', () => {
@@ -288,14 +264,23 @@ describe('list reads', () => {
   });
 
   it('widen a changed-since in autumn’s repeated hour to 02:00 (DST rule)', () => {
-    const wire = ticketQueryToWire({ changedSince: new Date('2026-10-25T01:15:00Z'), pageIndex: 0, pageSize: 1 });
+    const wire = ticketQueryToWire({
+      changedSince: new Date('2026-10-25T01:15:00Z'),
+      pageIndex: 0,
+      pageSize: 1,
+    });
     expect(wire.ChangedSince).toBe('2026-10-25T02:00:00');
   });
 
   it('read a page with one item, none, or nil items', () => {
     const one = { TotalCount: 7, Customers: { Customer: wireCustomer } };
-    expect(pageFromWire(one, 'Customers', 'Customer', customerFromWire)).toMatchObject({ totalCount: 7, items: [{ number: 10001 }] });
-    expect(pageFromWire({ TotalCount: 0, Customers: null }, 'Customers', 'Customer', customerFromWire)).toEqual({ items: [], totalCount: 0 });
+    expect(pageFromWire(one, 'Customers', 'Customer', customerFromWire)).toMatchObject({
+      totalCount: 7,
+      items: [{ number: 10001 }],
+    });
+    expect(
+      pageFromWire({ TotalCount: 0, Customers: null }, 'Customers', 'Customer', customerFromWire),
+    ).toEqual({ items: [], totalCount: 0 });
     const withNil = { TotalCount: 1, Customers: { Customer: [null, wireCustomer] } };
     expect(pageFromWire(withNil, 'Customers', 'Customer', customerFromWire).items).toHaveLength(1);
   });
@@ -315,7 +300,9 @@ describe('status and set results', () => {
   });
 
   it('reads one set result per record', () => {
-    expect(setResultFromWire({ Index: 1, Number: 0, Code: 30, Message: 'Discount 101 out of range' })).toEqual({
+    expect(
+      setResultFromWire({ Index: 1, Number: 0, Code: 30, Message: 'Discount 101 out of range' }),
+    ).toEqual({
       index: 1,
       number: 0,
       code: 30,

@@ -43,7 +43,9 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
         hanging.push(res);
         return;
       }
-      res.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'text/xml; charset=utf-8' });
+      res.writeHead(reply.status ?? 200, {
+        'content-type': reply.contentType ?? 'text/xml; charset=utf-8',
+      });
       res.end(reply.body);
     });
   });
