@@ -6,13 +6,22 @@ import { ASSET_NAMES, assetUrl, type Asset, type AssetName } from './assets';
  */
 
 /**
- * Only this origin, plus what GraphiQL 3's UMD bundle needs and nothing more (checked in
- * headless Chromium, which reports every violation):
- * - `font-src data:`: its CSS embeds the Roboto and Fira Code fonts as data: URLs;
- * - `img-src data:`: icons of CodeMirror and markdown in descriptions may be data: URLs;
- * - `style-src 'unsafe-inline'`: React, CodeMirror 5 and the tooltip/dialog library set
- *   `style` attributes. Inline styles cannot run code; scripts stay strictly 'self'
- *   (no 'unsafe-inline', no 'unsafe-eval': the bundle uses neither eval nor web workers).
+ * The page's own layout. No `overflow: hidden` on body: the menus' scroll lock
+ * (react-remove-scroll-bar) measures the scrollbar there and logs an error when it cannot.
+ */
+const PAGE_STYLE = 'body{margin:0}#graphiql{height:100vh}';
+
+/**
+ * Only this origin, plus what GraphiQL 3's UMD bundle needs and nothing more. Checked in
+ * headless Chromium, which reports every violation (test/integration/graphiql):
+ * - scripts only from files of this origin: no 'unsafe-inline', no 'unsafe-eval' (the bundle
+ *   uses neither eval nor web workers);
+ * - `style-src 'unsafe-inline'`: the dropdown menus (Radix, react-remove-scroll-bar) insert
+ *   `<style>` elements with computed content at run time, so no hash can list them, and the
+ *   bundle offers no way to hand them a nonce (inline styles cannot run code);
+ * - `font-src data:`: GraphiQL's CSS embeds the Roboto and Fira Code fonts as data: URLs;
+ * - `img-src data:`: the page's empty favicon (no /favicon.ico request) and data: images
+ *   in markdown descriptions.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -58,7 +67,7 @@ export function renderPage(options: {
     <title>GraphiQL · Hypersoft subgraph</title>
     <link rel="stylesheet" href="${src('graphiql.min.css')}" />
     <link rel="icon" href="data:," />
-    <style>body{margin:0;height:100vh;overflow:hidden}#graphiql{height:100vh}</style>
+    <style>${PAGE_STYLE}</style>
     <script type="application/json" id="graphiql-config">${config}</script>
 ${scripts}
   </head>

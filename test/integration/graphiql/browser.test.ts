@@ -75,6 +75,7 @@ describeInChromium('GraphiQL in headless Chromium', (executablePath) => {
     expect(text).toContain('"totalCount": 1');
     expect(text).toContain('"persons": 4');
     expect(text).not.toContain('"errors"');
+    expect(consoleErrors).toEqual([]);
   });
 
   it('opens the docs explorer on the schema it loaded by introspection', async () => {
@@ -85,6 +86,7 @@ describeInChromium('GraphiQL in headless Chromium', (executablePath) => {
     await explorer.getByRole('link', { name: 'Query' }).click();
     await explorer.getByRole('link', { name: 'customers' }).first().click();
     await expect(explorer.innerText()).resolves.toContain('Costs one upstream call per');
+    expect(consoleErrors).toEqual([]);
   });
 
   it('loads everything from its own origin, without a policy violation or script error', async () => {
