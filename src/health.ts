@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import type { ObservableDataPath } from './observability/dataPath';
-import type { Route } from './observability/routes';
+import { readOnlyRoute, type Route } from './observability/routes';
 
 /**
  * `/healthz` and `/readyz` for the orchestrator (docs/operations.md, "Health").
@@ -94,26 +94,18 @@ export function createHealth(deps: HealthDeps = {}): Health {
     res.end(head ? undefined : JSON.stringify(body));
   }
 
-  const route: Route = (req, res) => {
-    const path = new URL(req.url ?? '/', 'http://subgraph.local').pathname;
-    if (path !== LIVENESS_PATH && path !== READINESS_PATH) return false;
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
-      res.end(`${req.method ?? ''} is not allowed on ${path}; use GET`);
-      return true;
-    }
+  const route = readOnlyRoute([LIVENESS_PATH, READINESS_PATH], (path, req, res) => {
     const head = req.method === 'HEAD';
     if (path === LIVENESS_PATH) {
       send(res, 200, { status: 'alive' }, head);
-      return true;
+      return;
     }
     const { ready, checks } = readiness();
     const reasons = Object.entries(checks)
       .filter(([, c]) => !c.ok)
       .map(([name, c]) => `${name}: ${c.detail ?? 'failed'}`);
     send(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', reasons, checks }, head);
-    return true;
-  };
+  });
 
   return {
     route,

@@ -1,8 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type http from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BreakerState, ObservableDataPath } from './dataPath';
 import { operationNameOf } from './operationName';
+import { readOnlyRoute, type Route } from './routes';
 
 /**
  * Prometheus metrics of one app, on a registry of its own (never prom-client's global one, so
@@ -29,7 +29,7 @@ export interface MetricsDeps {
 export interface Metrics {
   registry: Registry;
   /** `GET /metrics` in Prometheus text format; returns false for any other path. */
-  route(req: http.IncomingMessage, res: http.ServerResponse): boolean | Promise<boolean>;
+  route: Route;
   /** Observes every GraphQL request's duration by operation, type and outcome. */
   plugin: ApolloServerPlugin;
   /** For the gate: how long one call waited in the queue before it got budget. */
@@ -97,19 +97,11 @@ export function createMetrics(deps: MetricsDeps = {}): Metrics {
 
   return {
     registry,
-    route(req, res) {
-      if (new URL(req.url ?? '/', 'http://subgraph.local').pathname !== METRICS_PATH) return false;
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
-        res.end(`${req.method ?? ''} is not allowed on ${METRICS_PATH}; use GET`);
-        return true;
-      }
-      return registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
-        res.end(req.method === 'HEAD' ? undefined : text);
-        return true;
-      });
-    },
+    route: readOnlyRoute([METRICS_PATH], async (_path, req, res) => {
+      const text = await registry.metrics();
+      res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : text);
+    }),
     plugin,
     recordQueueWait(waitMs, priority) {
       queueWait.observe({ priority }, Math.max(0, waitMs) / 1000);
