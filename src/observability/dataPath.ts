@@ -51,3 +51,12 @@ export interface DataPathStats {
 export interface ObservableDataPath {
   stats(): DataPathStats;
 }
+
+/** How the gate should count a finished call: `error` is what the API300 client rejected with. */
+export function outcomeOf(error: unknown): UpstreamCallOutcome {
+  if (error === undefined || error === null) return 'ok';
+  const code = (error as { code?: unknown }).code;
+  if (code === 'UPSTREAM_UNAVAILABLE') return 'unavailable';
+  if (code === 'UPSTREAM_AUTH' || code === 'UPSTREAM_BLOCKED') return 'auth';
+  return code === undefined ? 'unavailable' : 'refused';
+}
