@@ -26,25 +26,24 @@ interface PackageFile {
 /** Read from a package, or generated in process. */
 type AssetSource = ({ packageFile: PackageFile } | { text: string }) & { contentType: string };
 
+const JAVASCRIPT = 'text/javascript; charset=utf-8';
+const CSS = 'text/css; charset=utf-8';
+const fromPackage = (name: string, file: string, contentType: string): AssetSource => ({
+  packageFile: { package: name, file },
+  contentType,
+});
+
 /** Order matters: the page loads the scripts in this order (React before GraphiQL). */
 const SOURCES = {
-  'react.production.min.js': {
-    packageFile: { package: 'react', file: 'umd/react.production.min.js' },
-    contentType: 'text/javascript; charset=utf-8',
-  },
-  'react-dom.production.min.js': {
-    packageFile: { package: 'react-dom', file: 'umd/react-dom.production.min.js' },
-    contentType: 'text/javascript; charset=utf-8',
-  },
-  'graphiql.min.js': {
-    packageFile: { package: 'graphiql', file: 'graphiql.min.js' },
-    contentType: 'text/javascript; charset=utf-8',
-  },
-  'graphiql.min.css': {
-    packageFile: { package: 'graphiql', file: 'graphiql.min.css' },
-    contentType: 'text/css; charset=utf-8',
-  },
-  'bootstrap.js': { text: BOOTSTRAP_SCRIPT, contentType: 'text/javascript; charset=utf-8' },
+  'react.production.min.js': fromPackage('react', 'umd/react.production.min.js', JAVASCRIPT),
+  'react-dom.production.min.js': fromPackage(
+    'react-dom',
+    'umd/react-dom.production.min.js',
+    JAVASCRIPT,
+  ),
+  'graphiql.min.js': fromPackage('graphiql', 'graphiql.min.js', JAVASCRIPT),
+  'graphiql.min.css': fromPackage('graphiql', 'graphiql.min.css', CSS),
+  'bootstrap.js': { text: BOOTSTRAP_SCRIPT, contentType: JAVASCRIPT },
 } satisfies Record<string, AssetSource>;
 
 export type AssetName = keyof typeof SOURCES;
