@@ -1,0 +1,31 @@
+import { startSubgraph } from '../../src/bootstrap';
+import { loadConfig } from '../../src/config';
+
+/**
+ * Child-process entry of one subgraph replica for the benchmarks: configured by its
+ * environment exactly as `npm start` is, it reports `{ url }` to its parent over IPC once it
+ * listens, and stops when the parent sends `stop` or goes away. Running the subgraph in its
+ * own process keeps the load driver from competing with it for the event loop.
+ */
+
+async function main(): Promise<void> {
+  const subgraph = await startSubgraph(loadConfig(process.env));
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await subgraph.stop();
+    process.exit(0);
+  };
+  process.on('message', (message) => {
+    if (message === 'stop') void stop();
+  });
+  process.on('disconnect', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  process.send?.({ url: subgraph.url });
+}
+
+main().catch((e: unknown) => {
+  console.error('subgraph process failed to start:', e instanceof Error ? e.message : e);
+  process.exit(1);
+});
