@@ -1,3 +1,5 @@
+import type { RequestAccounting } from '../observability/accounting';
+
 /**
  * Domain model of the Hypersoft data this subgraph serves, and the contracts between the
  * layers of the data path (DESIGN.md §2):
@@ -210,10 +212,13 @@ export interface ReadOptions {
   deadline: number;
   /** `read` for interactive requests (default); `background` for refreshes. */
   priority?: 'read' | 'background';
+  /** The request's accounting: told of cache hits/misses and upstream calls made for it. */
+  accounting?: RequestAccounting;
 }
 
 export interface WriteOptions {
   deadline: number;
+  accounting?: RequestAccounting;
 }
 
 /**
