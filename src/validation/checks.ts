@@ -19,17 +19,25 @@ export interface Check {
   accepts(value: unknown): boolean;
 }
 
+/**
+ * Characters XML 1.0 cannot carry (C0 controls but tab, LF, CR; lone surrogates; U+FFFE/F).
+ * API300 (XmlSerializer) refuses a request holding one as a whole: refused here, such a value
+ * never spends an upstream call, nor spoils the other records of an import chunk.
+ */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
 export function text(maxLength: number): Check {
   return {
-    allowed: `a text of at most ${maxLength} characters`,
-    accepts: (v) => typeof v === 'string' && v.length <= maxLength,
+    allowed: `a text of at most ${maxLength} characters, without control characters`,
+    accepts: (v) => typeof v === 'string' && v.length <= maxLength && !NOT_XML_CHAR.test(v),
   };
 }
 
 export function nonEmptyText(maxLength: number): Check {
   return {
-    allowed: `a text of 1 to ${maxLength} characters`,
-    accepts: (v) => typeof v === 'string' && v.length >= 1 && v.length <= maxLength,
+    allowed: `a text of 1 to ${maxLength} characters, without control characters`,
+    accepts: (v) =>
+      typeof v === 'string' && v.length >= 1 && v.length <= maxLength && !NOT_XML_CHAR.test(v),
   };
 }
 

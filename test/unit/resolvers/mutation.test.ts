@@ -65,7 +65,7 @@ describe('customer mutations', () => {
     ]);
     expect(result.errors?.[0].message).toContain('input.memo got "mmmm');
     expect(result.errors?.[0].message).toContain(
-      '(2001 characters), allowed: a text of at most 2000 characters',
+      '(2001 characters), allowed: a text of at most 2000 characters, without control characters',
     );
     expect(h().fake.calls).toEqual([]);
   });

@@ -33,7 +33,7 @@ describe('input validation', () => {
       {
         field: 'patch.salutation',
         value: 'x'.repeat(21),
-        allowed: 'a text of at most 20 characters',
+        allowed: 'a text of at most 20 characters, without control characters',
       },
       { field: 'patch.discount', value: -1, allowed: 'an integer from 0 to 100' },
       { field: 'patch.priceLevel', value: 10, allowed: 'an integer from 1 to 9' },
@@ -63,17 +63,17 @@ describe('input validation', () => {
 
   it('builds a BAD_USER_INPUT error whose message and extensions name field, value and allowed', () => {
     const error = badUserInput([
-      { field: 'input.email', value: 'a'.repeat(101), allowed: 'a text of at most 100 characters' },
+      { field: 'input.email', value: 'a'.repeat(101), allowed: 'a text of at most 100 characters, without control characters' },
     ]);
 
     expect(error.message).toBe(
-      `Invalid input: input.email got "${'a'.repeat(60)}…" (101 characters), allowed: a text of at most 100 characters`,
+      `Invalid input: input.email got "${'a'.repeat(60)}…" (101 characters), allowed: a text of at most 100 characters, without control characters`,
     );
     expect(error.extensions).toEqual({
       code: 'BAD_USER_INPUT',
       field: 'input.email',
       value: `${'a'.repeat(60)}…`,
-      allowed: 'a text of at most 100 characters',
+      allowed: 'a text of at most 100 characters, without control characters',
     });
   });
 });
