@@ -63,7 +63,11 @@ describe('input validation', () => {
 
   it('builds a BAD_USER_INPUT error whose message and extensions name field, value and allowed', () => {
     const error = badUserInput([
-      { field: 'input.email', value: 'a'.repeat(101), allowed: 'a text of at most 100 characters, without control characters' },
+      {
+        field: 'input.email',
+        value: 'a'.repeat(101),
+        allowed: 'a text of at most 100 characters, without control characters',
+      },
     ]);
 
     expect(error.message).toBe(
