@@ -33,12 +33,19 @@ export interface FederationOptions {
   env?: Record<string, string>;
   /** Headers the gateway sends to every subgraph. */
   subgraphHeaders?: Record<string, string>;
+  /** Clock of request deadlines; the data path's clock when it has one. */
+  now?: () => number;
 }
 
 /** This subgraph (port 0), the orders and loyalty fixtures, and a gateway over their composition. */
 export async function startFederation(options: FederationOptions): Promise<Federation> {
   const config: Config = loadConfig(options.env ?? {});
-  const app = await createApp({ config, hypersoft: options.hypersoft, stopGracePeriodMs: 1000 });
+  const app = await createApp({
+    config,
+    hypersoft: options.hypersoft,
+    stopGracePeriodMs: 1000,
+    now: options.now,
+  });
   const started: { stop(): Promise<void> }[] = [app];
   try {
     const { url: subgraphUrl } = await app.listen(0, '127.0.0.1');
