@@ -102,6 +102,14 @@ describe('Cache-Control of subgraph responses', () => {
     ).toBe('no-store');
   });
 
+  it('leaves searches uncached: a page of a list is not an entity and has no hint', async () => {
+    const url = await startSubgraph();
+
+    expect(await cacheControlOf(url, '{ customers(first: 5) { edges { node { number } } } }')).toBe(
+      'no-store',
+    );
+  });
+
   it('declares @cacheControl in the SDL it serves, so routers and rover see the hints', async () => {
     const sdl = await fetchServiceSdl(await startSubgraph());
 
