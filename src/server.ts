@@ -152,6 +152,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const apollo = new ApolloServer<Context>({
     schema: buildSchema(),
     csrfPrevention: true,
+    // The entry point owns SIGTERM (graceful stop of app, data path and Redis); Apollo's own
+    // handler would stop the server first and re-raise the signal, so the process hung.
+    stopOnTerminationSignals: false,
     logger: apolloLogger(logger),
     introspection: deps.config.introspection,
     includeStacktraceInErrorResponses: false,
