@@ -1,5 +1,6 @@
 import { startSubgraph } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
 
 /**
  * Child-process entry of one subgraph replica for the benchmarks: configured by its
@@ -9,7 +10,11 @@ import { loadConfig } from '../../src/config';
  */
 
 async function main(): Promise<void> {
-  const subgraph = await startSubgraph(loadConfig(process.env));
+  const config = loadConfig(process.env);
+  const subgraph = await startSubgraph(config, {
+    logger: createLogger(config.logLevel),
+    host: '127.0.0.1',
+  });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
