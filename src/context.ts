@@ -1,4 +1,5 @@
 import { createLoaders, type Loaders } from './loaders';
+import { createRequestAccounting, type RequestAccountingRecorder } from './observability/accounting';
 import type { Hypersoft } from './upstream/types';
 
 /** Minimal logger shape the GraphQL layer needs (pino's `Logger` fits). */
@@ -19,6 +20,8 @@ export interface Context {
   /** From `x-request-id` when the caller sent a sane one, else generated; in logs and errors. */
   requestId: string;
   logger: AppLogger;
+  /** What this request cost upstream and how the cache served it (for its log line). */
+  accounting: RequestAccountingRecorder;
 }
 
 export interface RequestContextDeps {
@@ -30,8 +33,10 @@ export interface RequestContextDeps {
 
 /** A fresh context: new loaders, so nothing is memoized across requests. */
 export function createRequestContext(deps: RequestContextDeps): Context {
+  const accounting = createRequestAccounting();
   return {
     ...deps,
-    loaders: createLoaders({ hypersoft: deps.hypersoft, deadline: deps.deadline }),
+    accounting,
+    loaders: createLoaders({ hypersoft: deps.hypersoft, deadline: deps.deadline, accounting }),
   };
 }

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { RequestAccounting } from '../observability/accounting';
 import type {
   Customer,
   Hypersoft,
@@ -38,6 +39,8 @@ export interface LoaderDeps {
   hypersoft: Hypersoft;
   /** Deadline of the GraphQL request (epoch ms), passed to every read. */
   deadline: number;
+  /** The request's accounting, passed to every read. */
+  accounting?: RequestAccounting;
 }
 
 /** API300 takes at most 500 keys per list call. */
@@ -65,8 +68,8 @@ function keyedBatch<K, V>(
 
 const OPTIONS = { maxBatchSize: MAX_BATCH_SIZE } as const;
 
-export function createLoaders({ hypersoft, deadline }: LoaderDeps): Loaders {
-  const opts: ReadOptions = { deadline, priority: 'read' };
+export function createLoaders({ hypersoft, deadline, accounting }: LoaderDeps): Loaders {
+  const opts: ReadOptions = { deadline, priority: 'read', accounting };
 
   const customerByNumber = new DataLoader<number, Customer | null>(
     keyedBatch(

@@ -33,7 +33,7 @@ import {
 export const IMPORT_CHUNK_SIZE = 500;
 
 function writeOptions(ctx: Context) {
-  return { deadline: ctx.deadline };
+  return { deadline: ctx.deadline, accounting: ctx.accounting };
 }
 
 // Later reads in the same request see what was just written.

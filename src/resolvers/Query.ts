@@ -14,7 +14,7 @@ import {
 import { fetchSlice, readSlice, toConnection, type Slice } from './connection';
 
 function readOptions(ctx: Context) {
-  return { deadline: ctx.deadline, priority: 'read' as const };
+  return { deadline: ctx.deadline, priority: 'read' as const, accounting: ctx.accounting };
 }
 
 /** Validates paging plus any further issues, then returns the slice. */
