@@ -3,7 +3,8 @@ import { startSubgraph } from './bootstrap';
 import { createLogger } from './logger';
 
 /**
- * Entry point: loadConfig() → startSubgraph() → listen; SIGTERM/SIGINT → graceful stop.
+ * Entry point: loadConfig() → startSubgraph() → listen; SIGTERM/SIGINT → graceful stop;
+ * SIGHUP → reset the upstream breaker (operator action).
  * A bad setting stops the process before anything starts, with a message naming it.
  */
 const STOP_TIMEOUT_MS = 15_000;
@@ -44,6 +45,11 @@ async function main(): Promise<void> {
       },
     );
   };
+  // Operator action once Hypersoft reactivated the token: `kill -HUP <pid>` closes the breaker.
+  process.on('SIGHUP', () => {
+    subgraph.dataPath.resetBreaker();
+    logger.warn({ signal: 'SIGHUP' }, 'upstream breaker reset by operator');
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }
