@@ -4,7 +4,7 @@ import { createGraphiqlRoutes } from './graphiql';
 import { createHealth, type Health } from './health';
 import { createRequestLimits } from './limits';
 import { createLogger, type Logger } from './logger';
-import { createMetrics, type Metrics } from './observability/metrics';
+import { createMetrics } from './observability/metrics';
 import { createRequestLogPlugin } from './observability/requestLog';
 import { combineRoutes } from './observability/routes';
 import { createApp, type App } from './server';
@@ -61,14 +61,14 @@ export async function startSubgraph(config: Config, options: StartOptions = {}):
       timeoutMs: config.api300.timeoutMs,
       soapVersion: config.api300.soapVersion,
     });
-    let metrics: Metrics | undefined;
+    // Metrics read the data path lazily (on scrape); the gate pushes queue waits to them.
+    const metrics = createMetrics({ dataPath: { stats: () => dataPath.stats() } });
     const dataPath = createDataPath({
       api,
       config,
       tokenPairId: tokenPairId(tokens.cusToken, tokens.authToken),
-      onQueueWait: (waitMs, priority) => metrics?.recordQueueWait(waitMs, priority),
+      onQueueWait: (waitMs, priority) => metrics.recordQueueWait(waitMs, priority),
     });
-    metrics = createMetrics({ dataPath });
     const health = createHealth({ dataPath, redis: dataPath.redis });
     const limits = createRequestLimits({ config });
     const app = await createApp({
