@@ -1,0 +1,153 @@
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '../../../src/cache/redisClient';
+import { loadConfig } from '../../../src/config';
+import { createDataPath, type DataPath } from '../../../src/dataPath';
+import { systemClock } from '../../../src/upstream/clock';
+import { RedisQuota, tokenPairId } from '../../../src/upstream/quota';
+import { RedisRecordLock } from '../../../src/upstream/recordLock';
+import { describeWithRedis, startRedis, type RunningRedis } from '../../helpers/redis';
+import { FakeApi300 } from '../../unit/gate/fakes';
+
+/**
+ * The Redis-backed pieces of the data path against a real `redis-server` on a free port:
+ * the shared quota, the shared cache level, the record lock, and failing closed while Redis
+ * is away. Upstream is a fake API300 (no SOAP here); each test uses its own token pair id.
+ */
+
+let server: RunningRedis;
+const clients: Redis[] = [];
+const paths: DataPath[] = [];
+let pairSeq = 0;
+
+function client(): Redis {
+  const redis = createRedisClient(server.url);
+  clients.push(redis);
+  return redis;
+}
+
+async function connected(redis: Redis, withinMs = 10_000): Promise<void> {
+  const until = Date.now() + withinMs;
+  while (redis.status !== 'ready') {
+    if (Date.now() > until) throw new Error(`redis still ${redis.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const newPair = () => tokenPairId(`cus-${process.pid}-${++pairSeq}`, 'auth');
+
+describeWithRedis('the data path on a shared Redis', () => {
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+
+  afterEach(async () => {
+    await Promise.all(paths.splice(0).map((p) => p.close()));
+    clients.splice(0).forEach((c) => c.disconnect());
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('two quotas on one Redis never grant more than the budget together', async () => {
+    const pair = newPair();
+    const [a, b] = [client(), client()];
+    await Promise.all([connected(a), connected(b)]);
+    const limits = { limit: 10, writeReserve: 3, tokenPairId: pair, clock: systemClock };
+    const quotas = [new RedisQuota({ ...limits, redis: a }), new RedisQuota({ ...limits, redis: b })];
+
+    const decisions = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => quotas[i % 2].acquire(i % 3 === 0 ? 'write' : 'read')),
+    );
+    const granted = decisions.filter((d) => d.granted).length;
+
+    expect(granted).toBe(10);
+    expect(quotas[0].budgetLeft()).toBe(0);
+    const other = new RedisQuota({ ...limits, tokenPairId: newPair(), redis: a });
+    expect(await other.acquire('read')).toEqual({ granted: true });
+  });
+
+  it("times the window with Redis's clock and says when the next slot frees", async () => {
+    const redis = client();
+    await connected(redis);
+    const quota = new RedisQuota({ limit: 2, writeReserve: 0, windowMs: 500, tokenPairId: newPair(), clock: systemClock, redis });
+    expect((await quota.acquire('read')).granted).toBe(true);
+    expect((await quota.acquire('read')).granted).toBe(true);
+
+    const refused = await quota.acquire('read');
+    if (refused.granted) throw new Error('a third call fit into a window of two');
+    expect(refused.reason).toBe('budget');
+    expect(refused.retryAt - Date.now()).toBeGreaterThan(300);
+    expect(refused.retryAt - Date.now()).toBeLessThanOrEqual(500);
+
+    await new Promise((resolve) => setTimeout(resolve, refused.retryAt - Date.now() + 5));
+    expect((await quota.acquire('read')).granted).toBe(true);
+  });
+
+  it('holds a record lock across connections and only its holder releases it', async () => {
+    const pair = newPair();
+    const [a, b] = [client(), client()];
+    await Promise.all([connected(a), connected(b)]);
+    const locks = [a, b].map((redis) => new RedisRecordLock({ redis, tokenPairId: pair, clock: systemClock, retryMs: 5 }));
+    const log: string[] = [];
+    const section = (name: string) => async () => {
+      log.push(`${name} in`);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      log.push(`${name} out`);
+    };
+    const deadline = Date.now() + 5000;
+
+    await Promise.all([locks[0].withLock('customer:1', deadline, section('a')), locks[1].withLock('customer:1', deadline, section('b'))]);
+
+    expect(log).toHaveLength(4);
+    expect(log[1]).toBe(`${log[0].split(' ')[0]} out`);
+    expect(await a.keys(`hypersoft:${pair}:lock:*`)).toEqual([]);
+  });
+
+  it('shares cached records between replicas, so the second one asks upstream nothing', async () => {
+    const pair = newPair();
+    const config = loadConfig({});
+    const apis = [new FakeApi300(systemClock).withCustomers(1, 2), new FakeApi300(systemClock).withCustomers(1, 2)];
+    const replicas = apis.map((api) => createDataPath({ api, config, tokenPairId: pair, redis: client() }));
+    paths.push(...replicas);
+    await Promise.all(replicas.map((r) => connected(r.redis!)));
+    const opts = { deadline: Date.now() + 5000 };
+
+    const first = await replicas[0].hypersoft.customersByNumber([1, 2, 3], opts);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the L2 write is fire-and-forget
+    const second = await replicas[1].hypersoft.customersByNumber([1, 2, 3], opts);
+
+    expect([...second.entries()]).toEqual([...first.entries()]);
+    expect(second.get(1)?.created).toBeInstanceOf(Date);
+    expect([apis[0].count(), apis[1].count()]).toEqual([1, 0]);
+    expect(replicas[1].stats().cache).toEqual({ hits: 3, misses: 0, staleServes: 0 });
+  });
+
+  it('fails closed while Redis is away: cache answers, nothing goes upstream, and it recovers by itself', async () => {
+    const config = loadConfig({});
+    const api = new FakeApi300(systemClock).withCustomers(1, 2);
+    const dataPath = createDataPath({ api, config, tokenPairId: newPair(), redis: client() });
+    paths.push(dataPath);
+    await connected(dataPath.redis!);
+    const opts = () => ({ deadline: Date.now() + 1500 });
+    await dataPath.hypersoft.customersByNumber([1], opts());
+
+    await server.stop();
+    const cached = await dataPath.hypersoft.customersByNumber([1], opts());
+    const started = Date.now();
+    const refused = await dataPath.hypersoft.customersByNumber([2], opts()).catch((e: unknown) => e);
+
+    expect(cached.get(1)?.number).toBe(1);
+    expect(refused).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', details: { retryAfter: expect.any(Number) } });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(api.count()).toBe(1);
+    expect(await dataPath.ready()).toEqual({ ok: false, reasons: [expect.stringMatching(/^redis connection/)] });
+
+    await server.restart();
+    await connected(dataPath.redis!);
+    const recovered = await dataPath.hypersoft.customersByNumber([2], opts());
+    expect(recovered.get(2)?.number).toBe(2);
+    expect(api.count()).toBe(2);
+    expect(await dataPath.ready()).toEqual({ ok: true, reasons: [] });
+  });
+});
