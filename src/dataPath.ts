@@ -61,7 +61,8 @@ export interface DataPathOptions {
 
 export function createDataPath(options: DataPathOptions): DataPath {
   const { config, tokenPairId } = options;
-  const clock: Clock = options.clock ?? (options.now ? { ...systemClock, now: options.now } : systemClock);
+  const clock: Clock =
+    options.clock ?? (options.now ? { ...systemClock, now: options.now } : systemClock);
   const ownsRedis = !options.redis && config.redisUrl !== null;
   const redis = options.redis ?? (config.redisUrl ? createRedisClient(config.redisUrl) : null);
 
@@ -73,7 +74,9 @@ export function createDataPath(options: DataPathOptions): DataPath {
   const quota: Quota = redis
     ? new RedisQuota({ ...limits, redis, tokenPairId, clock })
     : new MemoryQuota(limits, clock);
-  const lock: RecordLock = redis ? new RedisRecordLock({ redis, tokenPairId, clock }) : new MemoryRecordLock(clock);
+  const lock: RecordLock = redis
+    ? new RedisRecordLock({ redis, tokenPairId, clock })
+    : new MemoryRecordLock(clock);
   const gate = new UpstreamGate({
     api: options.api,
     quota,
@@ -97,7 +100,10 @@ export function createDataPath(options: DataPathOptions): DataPath {
     async ready() {
       const reasons: string[] = [];
       const opened = gate.breaker.openedBy;
-      if (opened) reasons.push(`circuit breaker open (${opened.code}) since ${new Date(opened.at).toISOString()}`);
+      if (opened)
+        reasons.push(
+          `circuit breaker open (${opened.code}) since ${new Date(opened.at).toISOString()}`,
+        );
       if (redis && redis.status !== 'ready') reasons.push(`redis connection ${redis.status}`);
       else if (!gate.quotaAvailable()) reasons.push('the shared quota in Redis did not answer');
       return { ok: reasons.length === 0, reasons };

@@ -15,7 +15,8 @@ export function decode<T>(text: string): T {
   return JSON.parse(text, (_key, value: unknown) => {
     if (value && typeof value === 'object' && !Array.isArray(value)) {
       const keys = Object.keys(value);
-      if (keys.length === 1 && keys[0] === '$date') return new Date((value as { $date: number }).$date);
+      if (keys.length === 1 && keys[0] === '$date')
+        return new Date((value as { $date: number }).$date);
     }
     return value;
   }) as T;

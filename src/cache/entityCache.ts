@@ -101,7 +101,16 @@ export class EntityCache<K extends string | number, V extends object> {
   /** Stores what upstream stored (after a write); memory and shared. */
   set(key: K, value: V): void {
     const now = this.options.clock.now();
-    this.put([[key, { value, freshUntil: now + this.options.ttlMs, staleUntil: now + this.options.ttlMs + this.options.staleMs }]]);
+    this.put([
+      [
+        key,
+        {
+          value,
+          freshUntil: now + this.options.ttlMs,
+          staleUntil: now + this.options.ttlMs + this.options.staleMs,
+        },
+      ],
+    ]);
   }
 
   /** Forgets keys whose upstream value changed in a way not known here; memory and shared. */
@@ -147,7 +156,12 @@ export class EntityCache<K extends string | number, V extends object> {
   }
 
   /** Serves `entry` into `found` if it may still be served; starts a refresh when stale. */
-  private serve(key: K, entry: StoredEntry<V>, found: Map<K, V>, served: { hit: number; stale: number }): boolean {
+  private serve(
+    key: K,
+    entry: StoredEntry<V>,
+    found: Map<K, V>,
+    served: { hit: number; stale: number },
+  ): boolean {
     const now = this.options.clock.now();
     if (now >= entry.staleUntil) return false;
     if (entry.value !== null) found.set(key, entry.value);

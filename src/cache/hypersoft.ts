@@ -91,7 +91,11 @@ function byKey<K, V>(items: readonly V[], keyOf: (item: V) => K): Map<K, V> {
   return new Map(items.map((item) => [keyOf(item), item]));
 }
 
-function groupBy<K, V>(parents: readonly K[], items: readonly V[], parentOf: (item: V) => K | null): Map<K, V[]> {
+function groupBy<K, V>(
+  parents: readonly K[],
+  items: readonly V[],
+  parentOf: (item: V) => K | null,
+): Map<K, V[]> {
   const groups = new Map<K, V[]>(parents.map((p) => [p, []]));
   for (const item of items) {
     const parent = parentOf(item);
@@ -118,19 +122,28 @@ export function createCachedHypersoft(deps: CachedHypersoftDeps): CachedHypersof
       ...limits,
       kind: 'customer',
       fetch: async (numbers, call) =>
-        byKey((await call('GetCustomers', (api) => api.getCustomers({ ...page0, numbers }))).items, (c) => c.number),
+        byKey(
+          (await call('GetCustomers', (api) => api.getCustomers({ ...page0, numbers }))).items,
+          (c) => c.number,
+        ),
     }),
     reservations: new EntityCache<number, Reservation>({
       ...limits,
       kind: 'reservation',
       fetch: async (ids, call) =>
-        byKey((await call('GetReservations', (api) => api.getReservations({ ...page0, ids }))).items, (r) => r.id),
+        byKey(
+          (await call('GetReservations', (api) => api.getReservations({ ...page0, ids }))).items,
+          (r) => r.id,
+        ),
     }),
     tickets: new EntityCache<string, Ticket>({
       ...limits,
       kind: 'ticket',
       fetch: async (numbers, call) =>
-        byKey((await call('GetTickets', (api) => api.getTickets({ ...page0, numbers }))).items, (t) => t.number),
+        byKey(
+          (await call('GetTickets', (api) => api.getTickets({ ...page0, numbers }))).items,
+          (t) => t.number,
+        ),
     }),
     reservationsByCustomer: new EntityCache<number, Reservation[]>({
       ...limits,
@@ -168,21 +181,36 @@ export function createCachedHypersoft(deps: CachedHypersoftDeps): CachedHypersof
           (t) => t.reservationId,
         ),
     }),
-    customerSearches: searchCache(limits, 'customerSearch', 'GetCustomers', (api, q: CustomerQuery) => api.getCustomers(q)),
-    reservationSearches: searchCache(limits, 'reservationSearch', 'GetReservations', (api, q: ReservationQuery) =>
-      api.getReservations(q),
+    customerSearches: searchCache(
+      limits,
+      'customerSearch',
+      'GetCustomers',
+      (api, q: CustomerQuery) => api.getCustomers(q),
     ),
-    ticketSearches: searchCache(limits, 'ticketSearch', 'GetTickets', (api, q: TicketQuery) => api.getTickets(q)),
+    reservationSearches: searchCache(
+      limits,
+      'reservationSearch',
+      'GetReservations',
+      (api, q: ReservationQuery) => api.getReservations(q),
+    ),
+    ticketSearches: searchCache(limits, 'ticketSearch', 'GetTickets', (api, q: TicketQuery) =>
+      api.getTickets(q),
+    ),
     stations: new EntityCache<string, Station[]>({
       ...limits,
       kind: 'stations',
       ttlMs: deps.cache.stationsTtlMs,
       maxKeys: 1,
-      fetch: async (keys, call) => new Map([[keys[0], await call('GetStations', (api) => api.getStations())]]),
+      fetch: async (keys, call) =>
+        new Map([[keys[0], await call('GetStations', (api) => api.getStations())]]),
     }),
   };
 
-  const writeOptions = (opts: WriteOptions) => ({ priority: 'write' as const, deadline: opts.deadline, accounting: opts.accounting });
+  const writeOptions = (opts: WriteOptions) => ({
+    priority: 'write' as const,
+    deadline: opts.deadline,
+    accounting: opts.accounting,
+  });
 
   function customerStored(customer: Customer): Customer {
     caches.customers.set(customer.number, customer);
@@ -190,9 +218,14 @@ export function createCachedHypersoft(deps: CachedHypersoftDeps): CachedHypersof
     return customer;
   }
 
-  function reservationStored(reservation: Reservation, previousCustomer: number | null = null): Reservation {
+  function reservationStored(
+    reservation: Reservation,
+    previousCustomer: number | null = null,
+  ): Reservation {
     caches.reservations.set(reservation.id, reservation);
-    const parents = [reservation.customerNumber, previousCustomer].filter((n): n is number => n !== null);
+    const parents = [reservation.customerNumber, previousCustomer].filter(
+      (n): n is number => n !== null,
+    );
     caches.reservationsByCustomer.delete([...new Set(parents)]);
     caches.reservationSearches.clearLocal();
     return reservation;
@@ -219,30 +252,43 @@ export function createCachedHypersoft(deps: CachedHypersoftDeps): CachedHypersof
     stations: async (opts) => (await caches.stations.getMany(['all'], opts)).get('all') ?? [],
 
     createCustomer: async (customer, opts) =>
-      customerStored(await gate.call('SetCustomer', writeOptions(opts), (api) => api.setCustomer(customer))),
+      customerStored(
+        await gate.call('SetCustomer', writeOptions(opts), (api) => api.setCustomer(customer)),
+      ),
 
     updateCustomer: (number, change, opts) =>
       lock.withLock(`customer:${number}`, opts.deadline, async () => {
         const current = await gate
           .call('GetCustomer', writeOptions(opts), (api) => api.getCustomer(number))
           .catch((error: unknown) => {
-            if (error instanceof Api300Error && error.code === 'NOT_FOUND') caches.customers.delete([number]);
+            if (error instanceof Api300Error && error.code === 'NOT_FOUND')
+              caches.customers.delete([number]);
             throw error;
           });
         const record = { ...change(current), number };
-        return customerStored(await gate.call('SetCustomer', writeOptions(opts), (api) => api.setCustomer(record)));
+        return customerStored(
+          await gate.call('SetCustomer', writeOptions(opts), (api) => api.setCustomer(record)),
+        );
       }),
 
     importCustomers: async (customers, opts) => {
-      const results = await gate.call('SetCustomers', writeOptions(opts), (api) => api.setCustomers(customers));
+      const results = await gate.call('SetCustomers', writeOptions(opts), (api) =>
+        api.setCustomers(customers),
+      );
       // The reply names the stored numbers but not the stored records: forget them.
-      caches.customers.delete(results.filter((r) => r.code === 0 && r.number > 0).map((r) => r.number));
+      caches.customers.delete(
+        results.filter((r) => r.code === 0 && r.number > 0).map((r) => r.number),
+      );
       caches.customerSearches.clearLocal();
       return results;
     },
 
     createReservation: async (reservation, opts) =>
-      reservationStored(await gate.call('SetReservation', writeOptions(opts), (api) => api.setReservation(reservation))),
+      reservationStored(
+        await gate.call('SetReservation', writeOptions(opts), (api) =>
+          api.setReservation(reservation),
+        ),
+      ),
 
     updateReservation: (id, change, opts) =>
       lock.withLock(`reservation:${id}`, opts.deadline, async () => {
@@ -252,19 +298,27 @@ export function createCachedHypersoft(deps: CachedHypersoftDeps): CachedHypersof
         const current = items.find((r) => r.id === id);
         if (!current) {
           caches.reservations.delete([id]);
-          throw new Api300Error('NOT_FOUND', `Reservation ${id} does not exist.`, { operation: 'GetReservations' });
+          throw new Api300Error('NOT_FOUND', `Reservation ${id} does not exist.`, {
+            operation: 'GetReservations',
+          });
         }
         const record = { ...change(current), id };
-        const stored = await gate.call('SetReservation', writeOptions(opts), (api) => api.setReservation(record));
+        const stored = await gate.call('SetReservation', writeOptions(opts), (api) =>
+          api.setReservation(record),
+        );
         return reservationStored(stored, current.customerNumber);
       }),
 
     issueTicket: async (ticket, opts) =>
-      ticketStored(await gate.call('SetTicket', writeOptions(opts), (api) => api.setTicket(ticket))),
+      ticketStored(
+        await gate.call('SetTicket', writeOptions(opts), (api) => api.setTicket(ticket)),
+      ),
 
     redeemTicket: async (ticketNumber, stationNumber, opts) =>
       ticketStored(
-        await gate.call('RedeemTicket', writeOptions(opts), (api) => api.redeemTicket(ticketNumber, stationNumber)),
+        await gate.call('RedeemTicket', writeOptions(opts), (api) =>
+          api.redeemTicket(ticketNumber, stationNumber),
+        ),
       ),
   };
 
@@ -296,7 +350,8 @@ function searchCache<Q extends object, T>(
     ...limits,
     kind,
     maxKeys: 1,
-    fetch: async ([key], call) => new Map([[key, await call(operation, (api) => read(api, decode<Q>(key)))]]),
+    fetch: async ([key], call) =>
+      new Map([[key, await call(operation, (api) => read(api, decode<Q>(key)))]]),
   });
 }
 

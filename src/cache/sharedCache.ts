@@ -53,7 +53,12 @@ export class RedisSharedCache implements SharedCache {
     const now = this.clock.now();
     const pipeline = this.redis.pipeline();
     for (const [key, entry] of entries) {
-      pipeline.set(this.keyOf(kind, key), encode(entry), 'PX', Math.max(1, Math.round(entry.staleUntil - now)));
+      pipeline.set(
+        this.keyOf(kind, key),
+        encode(entry),
+        'PX',
+        Math.max(1, Math.round(entry.staleUntil - now)),
+      );
     }
     pipeline.exec().catch(() => undefined);
   }

@@ -14,7 +14,10 @@ import { Api300Error, type UpstreamErrorCode } from './errors';
 export type BreakerCode = Extract<UpstreamErrorCode, 'UPSTREAM_BLOCKED' | 'UPSTREAM_AUTH'>;
 
 export function opensBreaker(error: unknown): error is Api300Error & { code: BreakerCode } {
-  return error instanceof Api300Error && (error.code === 'UPSTREAM_BLOCKED' || error.code === 'UPSTREAM_AUTH');
+  return (
+    error instanceof Api300Error &&
+    (error.code === 'UPSTREAM_BLOCKED' || error.code === 'UPSTREAM_AUTH')
+  );
 }
 
 export class Breaker {
@@ -45,9 +48,13 @@ export class Breaker {
       this.opened.code === 'UPSTREAM_BLOCKED'
         ? 'API300 blocked the token pair; Hypersoft must reactivate it'
         : 'API300 does not know the token pair';
-    return new Api300Error(this.opened.code, `${reason}. Upstream calls are stopped until an operator resets the breaker.`, {
-      statusCode: this.opened.statusCode,
-    });
+    return new Api300Error(
+      this.opened.code,
+      `${reason}. Upstream calls are stopped until an operator resets the breaker.`,
+      {
+        statusCode: this.opened.statusCode,
+      },
+    );
   }
 
   /** Operator action: close the breaker, so the next call reaches API300 again. */

@@ -18,7 +18,10 @@ import type { Api300, Api300Operation, ReadOptions } from './types';
  * - A failed batch rejects every caller with a key in it.
  */
 
-export type GatedCall = <T>(operation: Api300Operation, invoke: (api: Api300) => Promise<T>) => Promise<T>;
+export type GatedCall = <T>(
+  operation: Api300Operation,
+  invoke: (api: Api300) => Promise<T>,
+) => Promise<T>;
 
 export interface CoalescerSpec<K, V> {
   /** Most keys per batch (default 500, API300's cap per list). */
@@ -129,7 +132,8 @@ export class Coalescer<K, V> {
     return {
       get priority(): Priority {
         let best: Priority = 'background';
-        for (const r of lane.waitingRequests()) if (RANK[r.priority] < RANK[best]) best = r.priority;
+        for (const r of lane.waitingRequests())
+          if (RANK[r.priority] < RANK[best]) best = r.priority;
         return best;
       },
       get earliestDeadline(): number {
@@ -184,7 +188,12 @@ export class Coalescer<K, V> {
     const call: GatedCall = (operation, invoke) => {
       const haveSlot = first;
       first = false;
-      return this.gate.execute(operation, { priority, deadline, accounting: [...accounting] }, invoke, haveSlot);
+      return this.gate.execute(
+        operation,
+        { priority, deadline, accounting: [...accounting] },
+        invoke,
+        haveSlot,
+      );
     };
 
     this.spec.fetch(keys, call).then(

@@ -100,7 +100,10 @@ export class UpstreamGate {
   private readonly clock: Clock;
   private readonly maxReadAttempts: number;
   private readonly waiters = new Map<Waiter, { seq: number; enqueuedAt: number }>();
-  private readonly callCounts = new Map<string, { operation: Api300Operation; outcome: UpstreamCallOutcome; count: number }>();
+  private readonly callCounts = new Map<
+    string,
+    { operation: Api300Operation; outcome: UpstreamCallOutcome; count: number }
+  >();
   private readonly callListeners = new Set<(event: UpstreamCallEvent) => void>();
   private lastCall: { at: number; reachable: boolean } | null = null;
   private seq = 0;
@@ -128,7 +131,11 @@ export class UpstreamGate {
    * with the client. Rejects with `UPSTREAM_RATE_LIMITED` (budget), the breaker's code, or
    * whatever the call failed with.
    */
-  call<T>(operation: Api300Operation, options: CallOptions, invoke: (api: Api300) => Promise<T>): Promise<T> {
+  call<T>(
+    operation: Api300Operation,
+    options: CallOptions,
+    invoke: (api: Api300) => Promise<T>,
+  ): Promise<T> {
     return this.execute(operation, options, invoke, false);
   }
 
@@ -211,10 +218,15 @@ export class UpstreamGate {
     });
   }
 
-  private async invoke<T>(operation: Api300Operation, options: CallOptions, invoke: (api: Api300) => Promise<T>): Promise<T> {
+  private async invoke<T>(
+    operation: Api300Operation,
+    options: CallOptions,
+    invoke: (api: Api300) => Promise<T>,
+  ): Promise<T> {
     const refused = this.breaker.error() ?? (this.closed ? this.closedError() : null);
     if (refused) throw refused;
-    const accountings = options.accounting === undefined ? [] : ([] as Accounting[]).concat(options.accounting);
+    const accountings =
+      options.accounting === undefined ? [] : ([] as Accounting[]).concat(options.accounting);
     for (const accounting of accountings) accounting.upstreamCall(operation);
     const started = this.clock.now();
     try {
@@ -228,7 +240,12 @@ export class UpstreamGate {
     }
   }
 
-  private finished(operation: Api300Operation, priority: Priority, started: number, error: unknown): void {
+  private finished(
+    operation: Api300Operation,
+    priority: Priority,
+    started: number,
+    error: unknown,
+  ): void {
     const outcome = outcomeOf(error);
     const key = `${operation}\u0000${outcome}`;
     const counted = this.callCounts.get(key) ?? { operation, outcome, count: 0 };
@@ -295,7 +312,11 @@ export class UpstreamGate {
       // that long hears so now. Higher priorities that came meanwhile get their own turn.
       this.nextSlotAt = decision.retryAt;
       const rank = RANK[head.priority];
-      this.shedWhere((w) => RANK[w.priority] >= rank, decision.retryAt, this.rateLimited(this.clock.now()));
+      this.shedWhere(
+        (w) => RANK[w.priority] >= rank,
+        decision.retryAt,
+        this.rateLimited(this.clock.now()),
+      );
       let wake = decision.retryAt;
       for (const waiter of this.waiters.keys()) wake = Math.min(wake, waiter.earliestDeadline);
       this.setWake(wake);
@@ -344,6 +365,8 @@ export class UpstreamGate {
   }
 
   private closedError(): Api300Error {
-    return new Api300Error('UPSTREAM_UNAVAILABLE', 'The upstream gate is shutting down.', { retryable: true });
+    return new Api300Error('UPSTREAM_UNAVAILABLE', 'The upstream gate is shutting down.', {
+      retryable: true,
+    });
   }
 }

@@ -66,7 +66,9 @@ function capOf(limits: QuotaLimits, slot: SlotClass): number {
 
 function checkLimits(limits: QuotaLimits): void {
   if (!(limits.limit >= 1) || !(limits.writeReserve >= 0) || limits.writeReserve >= limits.limit) {
-    throw new RangeError(`quota: need 1 <= limit and 0 <= writeReserve < limit (got ${limits.limit}, ${limits.writeReserve})`);
+    throw new RangeError(
+      `quota: need 1 <= limit and 0 <= writeReserve < limit (got ${limits.limit}, ${limits.writeReserve})`,
+    );
   }
 }
 
@@ -150,7 +152,13 @@ return {0, limit - used, tonumber(frees[2]) + window - now}
 
 type AcquireReply = [number, number, number];
 type RedisWithQuota = Redis & {
-  hypersoftQuotaAcquire(key: string, windowMs: number, cap: number, member: string, limit: number): Promise<AcquireReply>;
+  hypersoftQuotaAcquire(
+    key: string,
+    windowMs: number,
+    cap: number,
+    member: string,
+    limit: number,
+  ): Promise<AcquireReply>;
 };
 
 export interface RedisQuotaOptions extends QuotaLimits {
@@ -194,13 +202,21 @@ export class RedisQuota implements Quota {
       this.reachable = true;
       this.lastBudgetLeft = Math.max(0, left);
       if (granted === 1) return { granted: true };
-      return { granted: false, retryAt: this.options.clock.now() + Math.max(1, waitMs), reason: 'budget' };
+      return {
+        granted: false,
+        retryAt: this.options.clock.now() + Math.max(1, waitMs),
+        reason: 'budget',
+      };
     } catch {
       // Fail closed. A script that ran but whose reply was lost used a slot: that only errs
       // on the safe side.
       this.reachable = false;
       this.lastBudgetLeft = 0;
-      return { granted: false, retryAt: asked + (this.options.unavailableRetryMs ?? 1000), reason: 'unavailable' };
+      return {
+        granted: false,
+        retryAt: asked + (this.options.unavailableRetryMs ?? 1000),
+        reason: 'unavailable',
+      };
     }
   }
 

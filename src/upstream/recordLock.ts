@@ -54,7 +54,9 @@ export class MemoryRecordLock implements RecordLock {
 
   private waitFor(turn: Promise<void>, deadline: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const cancel = this.clock.schedule(deadline - this.clock.now(), () => reject(notInTime(this.clock, deadline)));
+      const cancel = this.clock.schedule(deadline - this.clock.now(), () =>
+        reject(notInTime(this.clock, deadline)),
+      );
       void turn.then(() => {
         cancel();
         resolve();
@@ -68,7 +70,9 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
-type RedisWithRelease = Redis & { hypersoftLockRelease(key: string, token: string): Promise<number> };
+type RedisWithRelease = Redis & {
+  hypersoftLockRelease(key: string, token: string): Promise<number>;
+};
 
 export interface RedisRecordLockOptions {
   redis: Redis;

@@ -54,7 +54,10 @@ describeWithRedis('the data path on a shared Redis', () => {
     const [a, b] = [client(), client()];
     await Promise.all([connected(a), connected(b)]);
     const limits = { limit: 10, writeReserve: 3, tokenPairId: pair, clock: systemClock };
-    const quotas = [new RedisQuota({ ...limits, redis: a }), new RedisQuota({ ...limits, redis: b })];
+    const quotas = [
+      new RedisQuota({ ...limits, redis: a }),
+      new RedisQuota({ ...limits, redis: b }),
+    ];
 
     const decisions = await Promise.all(
       Array.from({ length: 60 }, (_, i) => quotas[i % 2].acquire(i % 3 === 0 ? 'write' : 'read')),
@@ -70,7 +73,14 @@ describeWithRedis('the data path on a shared Redis', () => {
   it("times the window with Redis's clock and says when the next slot frees", async () => {
     const redis = client();
     await connected(redis);
-    const quota = new RedisQuota({ limit: 2, writeReserve: 0, windowMs: 500, tokenPairId: newPair(), clock: systemClock, redis });
+    const quota = new RedisQuota({
+      limit: 2,
+      writeReserve: 0,
+      windowMs: 500,
+      tokenPairId: newPair(),
+      clock: systemClock,
+      redis,
+    });
     expect((await quota.acquire('read')).granted).toBe(true);
     expect((await quota.acquire('read')).granted).toBe(true);
 
@@ -88,7 +98,9 @@ describeWithRedis('the data path on a shared Redis', () => {
     const pair = newPair();
     const [a, b] = [client(), client()];
     await Promise.all([connected(a), connected(b)]);
-    const locks = [a, b].map((redis) => new RedisRecordLock({ redis, tokenPairId: pair, clock: systemClock, retryMs: 5 }));
+    const locks = [a, b].map(
+      (redis) => new RedisRecordLock({ redis, tokenPairId: pair, clock: systemClock, retryMs: 5 }),
+    );
     const log: string[] = [];
     const section = (name: string) => async () => {
       log.push(`${name} in`);
@@ -97,7 +109,10 @@ describeWithRedis('the data path on a shared Redis', () => {
     };
     const deadline = Date.now() + 5000;
 
-    await Promise.all([locks[0].withLock('customer:1', deadline, section('a')), locks[1].withLock('customer:1', deadline, section('b'))]);
+    await Promise.all([
+      locks[0].withLock('customer:1', deadline, section('a')),
+      locks[1].withLock('customer:1', deadline, section('b')),
+    ]);
 
     expect(log).toHaveLength(4);
     expect(log[1]).toBe(`${log[0].split(' ')[0]} out`);
@@ -107,8 +122,13 @@ describeWithRedis('the data path on a shared Redis', () => {
   it('shares cached records between replicas, so the second one asks upstream nothing', async () => {
     const pair = newPair();
     const config = loadConfig({});
-    const apis = [new FakeApi300(systemClock).withCustomers(1, 2), new FakeApi300(systemClock).withCustomers(1, 2)];
-    const replicas = apis.map((api) => createDataPath({ api, config, tokenPairId: pair, redis: client() }));
+    const apis = [
+      new FakeApi300(systemClock).withCustomers(1, 2),
+      new FakeApi300(systemClock).withCustomers(1, 2),
+    ];
+    const replicas = apis.map((api) =>
+      createDataPath({ api, config, tokenPairId: pair, redis: client() }),
+    );
     paths.push(...replicas);
     await Promise.all(replicas.map((r) => connected(r.redis!)));
     const opts = { deadline: Date.now() + 5000 };
@@ -135,13 +155,21 @@ describeWithRedis('the data path on a shared Redis', () => {
     await server.stop();
     const cached = await dataPath.hypersoft.customersByNumber([1], opts());
     const started = Date.now();
-    const refused = await dataPath.hypersoft.customersByNumber([2], opts()).catch((e: unknown) => e);
+    const refused = await dataPath.hypersoft
+      .customersByNumber([2], opts())
+      .catch((e: unknown) => e);
 
     expect(cached.get(1)?.number).toBe(1);
-    expect(refused).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', details: { retryAfter: expect.any(Number) } });
+    expect(refused).toMatchObject({
+      code: 'UPSTREAM_RATE_LIMITED',
+      details: { retryAfter: expect.any(Number) },
+    });
     expect(Date.now() - started).toBeLessThan(3000);
     expect(api.count()).toBe(1);
-    expect(await dataPath.ready()).toEqual({ ok: false, reasons: [expect.stringMatching(/^redis connection/)] });
+    expect(await dataPath.ready()).toEqual({
+      ok: false,
+      reasons: [expect.stringMatching(/^redis connection/)],
+    });
 
     await server.restart();
     await connected(dataPath.redis!);

@@ -25,7 +25,11 @@ beforeEach(async () => {
     timeoutMs: 5000,
     soapVersion: '1.1',
   });
-  dataPath = createDataPath({ api, config, tokenPairId: tokenPairId(DEMO_TOKENS.cusToken, DEMO_TOKENS.authToken) });
+  dataPath = createDataPath({
+    api,
+    config,
+    tokenPairId: tokenPairId(DEMO_TOKENS.cusToken, DEMO_TOKENS.authToken),
+  });
 });
 
 afterEach(async () => {
@@ -34,21 +38,28 @@ afterEach(async () => {
 });
 
 const opts = () => ({ deadline: Date.now() + 10_000 });
-const numbers = (from: number, count: number) => Array.from({ length: count }, (_, i) => FIRST_CUSTOMER_NUMBER + from + i);
+const numbers = (from: number, count: number) =>
+  Array.from({ length: count }, (_, i) => FIRST_CUSTOMER_NUMBER + from + i);
 
 describe('the cached Hypersoft against the API300 simulator', () => {
   it('answers 40 concurrent requests over 1,200 customers with ⌈1200/500⌉ upstream calls, then from cache', async () => {
-    const requests = Array.from({ length: 40 }, (_, i) => dataPath.hypersoft.customersByNumber(numbers(i * 30, 30), opts()));
+    const requests = Array.from({ length: 40 }, (_, i) =>
+      dataPath.hypersoft.customersByNumber(numbers(i * 30, 30), opts()),
+    );
     const answers = await Promise.all(requests);
 
     expect(answers.reduce((sum, m) => sum + m.size, 0)).toBe(1200);
-    expect(answers[39].get(FIRST_CUSTOMER_NUMBER + 1199)?.number).toBe(FIRST_CUSTOMER_NUMBER + 1199);
+    expect(answers[39].get(FIRST_CUSTOMER_NUMBER + 1199)?.number).toBe(
+      FIRST_CUSTOMER_NUMBER + 1199,
+    );
     const stats = await simulatorStats(sim);
     expect(stats.callsByOperation).toEqual({ GetCustomers: 3 });
 
     await dataPath.hypersoft.customersByNumber(numbers(0, 1200), opts());
     expect((await simulatorStats(sim)).calls).toBe(3);
-    expect(dataPath.stats().upstream.calls).toEqual([{ operation: 'GetCustomers', outcome: 'ok', count: 3 }]);
+    expect(dataPath.stats().upstream.calls).toEqual([
+      { operation: 'GetCustomers', outcome: 'ok', count: 3 },
+    ]);
   });
 
   it('reads lists by parent and updates a customer under its lock, caching what was stored', async () => {
@@ -63,26 +74,42 @@ describe('the cached Hypersoft against the API300 simulator', () => {
 
     const stored = await dataPath.hypersoft.updateCustomer(
       customer,
-      ({ created: _created, changed: _changed, ...current }) => ({ ...current, memo: 'Prefers the window table' }),
+      ({ created: _created, changed: _changed, ...current }) => ({
+        ...current,
+        memo: 'Prefers the window table',
+      }),
       opts(),
     );
     expect(stored.memo).toBe('Prefers the window table');
-    expect((await dataPath.hypersoft.customersByNumber([customer], opts())).get(customer)).toEqual(stored);
+    expect((await dataPath.hypersoft.customersByNumber([customer], opts())).get(customer)).toEqual(
+      stored,
+    );
 
     const stats = await simulatorStats(sim);
-    expect(stats.callsByOperation).toEqual({ GetReservations: 1, GetTickets: 1, GetCustomer: 1, SetCustomer: 1 });
+    expect(stats.callsByOperation).toEqual({
+      GetReservations: 1,
+      GetTickets: 1,
+      GetCustomer: 1,
+      SetCustomer: 1,
+    });
     expect(stats.blockedTokens).toEqual([]);
   });
 
   it('opens the breaker after the one call answered "blocked", and makes no further call', async () => {
     await setFaults(sim, { forceStatusCode: 11 });
-    await expect(dataPath.hypersoft.customersByNumber(numbers(0, 5), opts())).rejects.toMatchObject({
+    await expect(dataPath.hypersoft.customersByNumber(numbers(0, 5), opts())).rejects.toMatchObject(
+      {
+        code: 'UPSTREAM_BLOCKED',
+      },
+    );
+    await expect(dataPath.hypersoft.stations(opts())).rejects.toMatchObject({
       code: 'UPSTREAM_BLOCKED',
     });
-    await expect(dataPath.hypersoft.stations(opts())).rejects.toMatchObject({ code: 'UPSTREAM_BLOCKED' });
 
     expect((await simulatorStats(sim)).calls).toBe(1);
     expect(dataPath.stats().upstream.breaker).toBe('open');
-    expect((await dataPath.ready()).reasons).toEqual([expect.stringContaining('circuit breaker open (UPSTREAM_BLOCKED)')]);
+    expect((await dataPath.ready()).reasons).toEqual([
+      expect.stringContaining('circuit breaker open (UPSTREAM_BLOCKED)'),
+    ]);
   });
 });

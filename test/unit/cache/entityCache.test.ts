@@ -16,10 +16,21 @@ const CACHE: Config['cache'] = {
 function setup(cache: Partial<Config['cache']> = {}) {
   const clock = new ManualClock();
   const api = new FakeApi300(clock).withCustomers(1, 2, 3, 4, 5);
-  const gate = new UpstreamGate({ api, quota: new MemoryQuota({ limit: 50, writeReserve: 5 }, clock), clock });
-  const data = createCachedHypersoft({ gate, lock: new MemoryRecordLock(clock), clock, cache: { ...CACHE, ...cache } });
+  const gate = new UpstreamGate({
+    api,
+    quota: new MemoryQuota({ limit: 50, writeReserve: 5 }, clock),
+    clock,
+  });
+  const data = createCachedHypersoft({
+    gate,
+    lock: new MemoryRecordLock(clock),
+    clock,
+    cache: { ...CACHE, ...cache },
+  });
   const opts = () => ({ deadline: clock.now() + 10_000 });
-  const read = async (...numbers: number[]) => [...(await data.hypersoft.customersByNumber(numbers, opts())).values()];
+  const read = async (...numbers: number[]) => [
+    ...(await data.hypersoft.customersByNumber(numbers, opts())).values(),
+  ];
   return { clock, api, gate, ...data, opts, read };
 }
 

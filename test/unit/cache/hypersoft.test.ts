@@ -18,8 +18,17 @@ const CACHE: Config['cache'] = {
 function setup(limit = 50, writeReserve = 5) {
   const clock = new ManualClock();
   const api = new FakeApi300(clock).withCustomers(1, 2, 3, 4, 5);
-  const gate = new UpstreamGate({ api, quota: new MemoryQuota({ limit, writeReserve }, clock), clock });
-  const { hypersoft, caches } = createCachedHypersoft({ gate, lock: new MemoryRecordLock(clock), clock, cache: CACHE });
+  const gate = new UpstreamGate({
+    api,
+    quota: new MemoryQuota({ limit, writeReserve }, clock),
+    clock,
+  });
+  const { hypersoft, caches } = createCachedHypersoft({
+    gate,
+    lock: new MemoryRecordLock(clock),
+    clock,
+    cache: CACHE,
+  });
   const opts = () => ({ deadline: clock.now() + 10_000 });
   return { clock, api, gate, hypersoft, caches, opts };
 }
@@ -30,7 +39,9 @@ const reservationWriteOf = ({ created: _c, changed: _ch, ...rest }: Reservation)
 describe('the cached Hypersoft data interface', () => {
   it('serves concurrent requests for different customers with one GetCustomers call', async () => {
     const { api, hypersoft, opts } = setup();
-    const requests = [[1, 2], [2, 3], [5], [77]].map((keys) => hypersoft.customersByNumber(keys, opts()));
+    const requests = [[1, 2], [2, 3], [5], [77]].map((keys) =>
+      hypersoft.customersByNumber(keys, opts()),
+    );
     const results = await Promise.all(requests);
 
     expect(results.map((m) => [...m.keys()])).toEqual([[1, 2], [2, 3], [5], []]);
@@ -39,7 +50,8 @@ describe('the cached Hypersoft data interface', () => {
 
   it('reads every page of a customer list and answers [] for customers without any', async () => {
     const { api, hypersoft, opts } = setup();
-    for (let id = 1; id <= 1100; id++) api.reservations.set(id, makeReservation(id, { customerNumber: (id % 2) + 1 }));
+    for (let id = 1; id <= 1100; id++)
+      api.reservations.set(id, makeReservation(id, { customerNumber: (id % 2) + 1 }));
     const lists = await hypersoft.reservationsByCustomer([1, 2, 3], opts());
 
     expect(lists.get(1)).toHaveLength(550);
@@ -66,11 +78,21 @@ describe('the cached Hypersoft data interface', () => {
   it('caches a search by its normalized query', async () => {
     const { api, hypersoft, opts } = setup();
     const a = await hypersoft.searchReservations(
-      { customerNumbers: [2, 1], from: new Date('2026-03-01T00:00:00Z'), pageIndex: 0, pageSize: 10 },
+      {
+        customerNumbers: [2, 1],
+        from: new Date('2026-03-01T00:00:00Z'),
+        pageIndex: 0,
+        pageSize: 10,
+      },
       opts(),
     );
     await hypersoft.searchReservations(
-      { pageSize: 10, pageIndex: 0, from: new Date('2026-03-01T00:00:00Z'), customerNumbers: [1, 2] },
+      {
+        pageSize: 10,
+        pageIndex: 0,
+        from: new Date('2026-03-01T00:00:00Z'),
+        customerNumbers: [1, 2],
+      },
       opts(),
     );
     expect(api.count()).toBe(1);
@@ -82,7 +104,10 @@ describe('the cached Hypersoft data interface', () => {
       pageSize: 10,
     });
 
-    await hypersoft.searchReservations({ customerNumbers: [1, 2], pageIndex: 1, pageSize: 10 }, opts());
+    await hypersoft.searchReservations(
+      { customerNumbers: [1, 2], pageIndex: 1, pageSize: 10 },
+      opts(),
+    );
     expect(api.count()).toBe(2);
   });
 
@@ -104,7 +129,12 @@ describe('the cached Hypersoft data interface', () => {
     expect(first.firstName).toBe('Ada');
     expect(second).toMatchObject({ firstName: 'Ada', city: 'Berlin' });
     expect(api.customers.get(1)).toMatchObject({ firstName: 'Ada', city: 'Berlin' });
-    expect(api.calls.map((c) => c.operation)).toEqual(['GetCustomer', 'SetCustomer', 'GetCustomer', 'SetCustomer']);
+    expect(api.calls.map((c) => c.operation)).toEqual([
+      'GetCustomer',
+      'SetCustomer',
+      'GetCustomer',
+      'SetCustomer',
+    ]);
   });
 
   it('reads the current record fresh for an update, and caches what upstream stored', async () => {
@@ -112,39 +142,66 @@ describe('the cached Hypersoft data interface', () => {
     await hypersoft.customersByNumber([2], opts());
     api.customers.get(2)!.lastName = 'ChangedElsewhere';
 
-    const stored = await hypersoft.updateCustomer(2, (c) => ({ ...writeOf(c), firstName: 'Bo' }), opts());
+    const stored = await hypersoft.updateCustomer(
+      2,
+      (c) => ({ ...writeOf(c), firstName: 'Bo' }),
+      opts(),
+    );
     expect(stored).toMatchObject({ firstName: 'Bo', lastName: 'ChangedElsewhere' });
     expect((await hypersoft.customersByNumber([2], opts())).get(2)).toEqual(stored);
-    expect(api.calls.map((c) => c.operation)).toEqual(['GetCustomers', 'GetCustomer', 'SetCustomer']);
+    expect(api.calls.map((c) => c.operation)).toEqual([
+      'GetCustomers',
+      'GetCustomer',
+      'SetCustomer',
+    ]);
   });
 
   it('refuses to update a customer that does not exist', async () => {
     const { hypersoft, opts, api } = setup();
-    await expect(hypersoft.updateCustomer(99, (c) => writeOf(c), opts())).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(hypersoft.updateCustomer(99, (c) => writeOf(c), opts())).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     expect(api.count('SetCustomer')).toBe(0);
   });
 
-  it('keeps a created reservation and refreshes its customer\'s list', async () => {
+  it("keeps a created reservation and refreshes its customer's list", async () => {
     const { api, hypersoft, opts } = setup();
     expect((await hypersoft.reservationsByCustomer([3], opts())).get(3)).toEqual([]);
 
-    const created = await hypersoft.createReservation(reservationWriteOf(makeReservation(0, { customerNumber: 3 })), opts());
-    expect((await hypersoft.reservationsById([created.id], opts())).get(created.id)).toEqual(created);
-    expect((await hypersoft.reservationsByCustomer([3], opts())).get(3)?.map((r) => r.id)).toEqual([created.id]);
-    expect(api.calls.map((c) => c.operation)).toEqual(['GetReservations', 'SetReservation', 'GetReservations']);
+    const created = await hypersoft.createReservation(
+      reservationWriteOf(makeReservation(0, { customerNumber: 3 })),
+      opts(),
+    );
+    expect((await hypersoft.reservationsById([created.id], opts())).get(created.id)).toEqual(
+      created,
+    );
+    expect((await hypersoft.reservationsByCustomer([3], opts())).get(3)?.map((r) => r.id)).toEqual([
+      created.id,
+    ]);
+    expect(api.calls.map((c) => c.operation)).toEqual([
+      'GetReservations',
+      'SetReservation',
+      'GetReservations',
+    ]);
   });
 
-  it('updates a reservation under its lock and refreshes both customers\' lists when it moves', async () => {
+  it("updates a reservation under its lock and refreshes both customers' lists when it moves", async () => {
     const { api, hypersoft, opts } = setup();
     api.reservations.set(7, makeReservation(7, { customerNumber: 1 }));
     await hypersoft.reservationsByCustomer([1, 2], opts());
 
-    const moved = await hypersoft.updateReservation(7, (r) => ({ ...reservationWriteOf(r), customerNumber: 2 }), opts());
+    const moved = await hypersoft.updateReservation(
+      7,
+      (r) => ({ ...reservationWriteOf(r), customerNumber: 2 }),
+      opts(),
+    );
     const lists = await hypersoft.reservationsByCustomer([1, 2], opts());
     expect(moved.customerNumber).toBe(2);
     expect(lists.get(1)).toEqual([]);
     expect(lists.get(2)?.map((r) => r.id)).toEqual([7]);
-    await expect(hypersoft.updateReservation(8, (r) => reservationWriteOf(r), opts())).rejects.toMatchObject({
+    await expect(
+      hypersoft.updateReservation(8, (r) => reservationWriteOf(r), opts()),
+    ).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
   });
@@ -155,7 +212,10 @@ describe('the cached Hypersoft data interface', () => {
     await hypersoft.ticketsByNumber(['T1'], opts());
     await hypersoft.redeemTicket('T1', 2, opts());
 
-    expect((await hypersoft.ticketsByNumber(['T1'], opts())).get('T1')).toMatchObject({ status: 'REDEEMED', redeemedStation: 2 });
+    expect((await hypersoft.ticketsByNumber(['T1'], opts())).get('T1')).toMatchObject({
+      status: 'REDEEMED',
+      redeemedStation: 2,
+    });
     expect(api.count('GetTickets')).toBe(1);
   });
 
@@ -172,10 +232,14 @@ describe('the cached Hypersoft data interface', () => {
     const { hypersoft, opts, api } = setup(3, 1);
     await hypersoft.customersByNumber([1], opts());
     await hypersoft.customersByNumber([2], opts());
-    await expect(hypersoft.customersByNumber([3], opts())).rejects.toMatchObject({ code: 'UPSTREAM_RATE_LIMITED' });
+    await expect(hypersoft.customersByNumber([3], opts())).rejects.toMatchObject({
+      code: 'UPSTREAM_RATE_LIMITED',
+    });
 
     const [one] = (await hypersoft.customersByNumber([1], opts())).values();
-    await expect(hypersoft.createCustomer({ ...writeOf(one), number: 0 }, opts())).resolves.toMatchObject({ number: 6 });
+    await expect(
+      hypersoft.createCustomer({ ...writeOf(one), number: 0 }, opts()),
+    ).resolves.toMatchObject({ number: 6 });
     expect(api.count()).toBe(3);
   });
 
@@ -194,7 +258,9 @@ describe('cache keys and values', () => {
   });
 
   it('names equal queries alike whatever the order of their fields and keys', () => {
-    expect(queryKey({ b: [3, 1, 2], a: 'x', c: undefined })).toBe(queryKey({ a: 'x', b: [1, 2, 3] }));
+    expect(queryKey({ b: [3, 1, 2], a: 'x', c: undefined })).toBe(
+      queryKey({ a: 'x', b: [1, 2, 3] }),
+    );
     expect(queryKey({ a: 'x' })).not.toBe(queryKey({ a: 'y' }));
   });
 });

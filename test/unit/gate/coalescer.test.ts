@@ -8,11 +8,17 @@ function setup(limit = 10) {
   const clock = new ManualClock();
   const numbers = Array.from({ length: 1200 }, (_, i) => i + 1);
   const api = new FakeApi300(clock).withCustomers(...numbers);
-  const gate = new UpstreamGate({ api, quota: new MemoryQuota({ limit, writeReserve: 0 }, clock), clock });
+  const gate = new UpstreamGate({
+    api,
+    quota: new MemoryQuota({ limit, writeReserve: 0 }, clock),
+    clock,
+  });
   const fetched: number[][] = [];
   const customers = new Coalescer<number, Customer>(gate, {
     fetch: async (keys, call) => {
-      const page = await call('GetCustomers', (a) => a.getCustomers({ numbers: keys, pageIndex: 0, pageSize: 500 }));
+      const page = await call('GetCustomers', (a) =>
+        a.getCustomers({ numbers: keys, pageIndex: 0, pageSize: 500 }),
+      );
       return new Map(page.items.map((c) => [c.number, c]));
     },
     onFetched: (keys) => fetched.push([...keys]),
@@ -26,7 +32,9 @@ function setup(limit = 10) {
 describe('coalescing of keyed reads', () => {
   it('merges the keys of concurrent callers into one upstream call', async () => {
     const { api, customers, opts, keysOf } = setup();
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => customers.load([i + 1, i + 2], opts)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => customers.load([i + 1, i + 2], opts)),
+    );
 
     expect(api.count()).toBe(1);
     expect(keysOf(api.calls[0])).toHaveLength(21);
@@ -88,7 +96,10 @@ describe('coalescing of keyed reads', () => {
     const patient = customers.load([3], { deadline: t0 + 90_000 });
     await settle();
 
-    await expect(hurried).resolves.toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', details: { retryAfter: 60 } });
+    await expect(hurried).resolves.toMatchObject({
+      code: 'UPSTREAM_RATE_LIMITED',
+      details: { retryAfter: 60 },
+    });
     await clock.advance(60_000);
     await expect(patient).resolves.toEqual(new Map([[3, expect.objectContaining({ number: 3 })]]));
     expect(keysOf(api.calls[1])).toEqual([3]);
@@ -104,11 +115,17 @@ describe('coalescing of keyed reads', () => {
 
   it('waits at the highest priority among its callers', async () => {
     const { clock, api, gate, customers, t0 } = setup(2);
-    await gate.call('GetStations', { priority: 'read', deadline: Infinity }, (a) => a.getStations());
-    await gate.call('GetStations', { priority: 'read', deadline: Infinity }, (a) => a.getStations());
+    await gate.call('GetStations', { priority: 'read', deadline: Infinity }, (a) =>
+      a.getStations(),
+    );
+    await gate.call('GetStations', { priority: 'read', deadline: Infinity }, (a) =>
+      a.getStations(),
+    );
     const background = customers.load([1], { deadline: t0 + 120_000, priority: 'background' });
     await settle();
-    const read = gate.call('ServerDateTime', { priority: 'read', deadline: t0 + 120_000 }, (a) => a.serverDateTime());
+    const read = gate.call('ServerDateTime', { priority: 'read', deadline: t0 + 120_000 }, (a) =>
+      a.serverDateTime(),
+    );
     await settle();
     // A read joins the background batch: the batch now outranks the other read queued before.
     const joined = customers.load([2], { deadline: t0 + 120_000, priority: 'read' });

@@ -16,7 +16,12 @@ import type {
   TicketQuery,
   TicketWrite,
 } from '../../../src/upstream/types';
-import { makeCustomer, makeReservation, makeStation, makeTicket } from '../../helpers/fakeHypersoft';
+import {
+  makeCustomer,
+  makeReservation,
+  makeStation,
+  makeTicket,
+} from '../../helpers/fakeHypersoft';
 
 /**
  * Test doubles of the gate's unit tests (shared with test/unit/cache): a clock moved by hand
@@ -49,7 +54,9 @@ export class ManualClock implements Clock {
     const target = this.current + ms;
     for (;;) {
       await settle();
-      const due = this.timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      const due = this.timers
+        .filter((t) => t.at <= target)
+        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (!due) break;
       this.timers = this.timers.filter((t) => t !== due);
       this.current = Math.max(this.current, due.at);
@@ -105,14 +112,29 @@ export class FakeApi300 implements Api300 {
   }
 
   count(operation?: Api300Operation): number {
-    return operation ? this.calls.filter((c) => c.operation === operation).length : this.calls.length;
+    return operation
+      ? this.calls.filter((c) => c.operation === operation).length
+      : this.calls.length;
   }
 
   private async record(operation: Api300Operation, args: unknown[]): Promise<void> {
     this.calls.push({ operation, at: this.clock.now(), args });
-    const query = args[0] as { numbers?: unknown[]; ids?: unknown[]; customerNumbers?: unknown[]; reservationIds?: unknown[] } | undefined;
-    for (const keys of [query?.numbers, query?.ids, query?.customerNumbers, query?.reservationIds]) {
-      if (Array.isArray(keys) && keys.length > 500) throw new Error(`${operation} with ${keys.length} keys: API300 takes at most 500`);
+    const query = args[0] as
+      | {
+          numbers?: unknown[];
+          ids?: unknown[];
+          customerNumbers?: unknown[];
+          reservationIds?: unknown[];
+        }
+      | undefined;
+    for (const keys of [
+      query?.numbers,
+      query?.ids,
+      query?.customerNumbers,
+      query?.reservationIds,
+    ]) {
+      if (Array.isArray(keys) && keys.length > 500)
+        throw new Error(`${operation} with ${keys.length} keys: API300 takes at most 500`);
     }
     if (this.held) await new Promise<void>((resolve) => this.held?.push(resolve));
     const failure = this.failures.get(operation)?.shift();
@@ -132,7 +154,8 @@ export class FakeApi300 implements Api300 {
   async getCustomer(number: number): Promise<Customer> {
     await this.record('GetCustomer', [number]);
     const found = this.customers.get(number);
-    if (!found) throw new Api300Error('NOT_FOUND', `Customer ${number} not found`, { statusCode: 40 });
+    if (!found)
+      throw new Api300Error('NOT_FOUND', `Customer ${number} not found`, { statusCode: 40 });
     return { ...found };
   }
 
@@ -149,7 +172,12 @@ export class FakeApi300 implements Api300 {
   async setCustomer(customer: CustomerWrite): Promise<Customer> {
     await this.record('SetCustomer', [customer]);
     const number = customer.number || Math.max(0, ...this.customers.keys()) + 1;
-    const stored: Customer = { ...customer, number, created: new Date(this.clock.now()), changed: new Date(this.clock.now()) };
+    const stored: Customer = {
+      ...customer,
+      number,
+      created: new Date(this.clock.now()),
+      changed: new Date(this.clock.now()),
+    };
     this.customers.set(number, stored);
     return { ...stored };
   }
@@ -167,7 +195,8 @@ export class FakeApi300 implements Api300 {
     const all = [...this.reservations.values()].filter(
       (r) =>
         (!query.ids?.length || query.ids.includes(r.id)) &&
-        (!query.customerNumbers?.length || (r.customerNumber !== null && query.customerNumbers.includes(r.customerNumber))),
+        (!query.customerNumbers?.length ||
+          (r.customerNumber !== null && query.customerNumbers.includes(r.customerNumber))),
     );
     return paged(all, query);
   }
@@ -175,7 +204,12 @@ export class FakeApi300 implements Api300 {
   async setReservation(reservation: ReservationWrite): Promise<Reservation> {
     await this.record('SetReservation', [reservation]);
     const id = reservation.id || Math.max(0, ...this.reservations.keys()) + 1;
-    const stored: Reservation = { ...reservation, id, created: new Date(0), changed: new Date(this.clock.now()) };
+    const stored: Reservation = {
+      ...reservation,
+      id,
+      created: new Date(0),
+      changed: new Date(this.clock.now()),
+    };
     this.reservations.set(id, stored);
     return { ...stored };
   }
@@ -190,8 +224,10 @@ export class FakeApi300 implements Api300 {
     const all = [...this.tickets.values()].filter(
       (t) =>
         (!query.numbers?.length || query.numbers.includes(t.number)) &&
-        (!query.customerNumbers?.length || (t.customerNumber !== null && query.customerNumbers.includes(t.customerNumber))) &&
-        (!query.reservationIds?.length || (t.reservationId !== null && query.reservationIds.includes(t.reservationId))),
+        (!query.customerNumbers?.length ||
+          (t.customerNumber !== null && query.customerNumbers.includes(t.customerNumber))) &&
+        (!query.reservationIds?.length ||
+          (t.reservationId !== null && query.reservationIds.includes(t.reservationId))),
     );
     return paged(all, query);
   }
@@ -207,7 +243,12 @@ export class FakeApi300 implements Api300 {
     await this.record('RedeemTicket', [ticketNumber, stationNumber]);
     const ticket = this.tickets.get(ticketNumber);
     if (!ticket) throw new Api300Error('NOT_FOUND', 'no such ticket', { statusCode: 40 });
-    const stored: Ticket = { ...ticket, status: 'REDEEMED', redeemedAt: new Date(this.clock.now()), redeemedStation: stationNumber };
+    const stored: Ticket = {
+      ...ticket,
+      status: 'REDEEMED',
+      redeemedAt: new Date(this.clock.now()),
+      redeemedStation: stationNumber,
+    };
     this.tickets.set(ticketNumber, stored);
     return { ...stored };
   }
@@ -215,10 +256,15 @@ export class FakeApi300 implements Api300 {
 
 function paged<T>(all: T[], query: { pageIndex: number; pageSize: number }): Page<T> {
   const start = query.pageIndex * query.pageSize;
-  return { items: all.slice(start, start + query.pageSize).map((x) => ({ ...x })), totalCount: all.length };
+  return {
+    items: all.slice(start, start + query.pageSize).map((x) => ({ ...x })),
+    totalCount: all.length,
+  };
 }
 
 export { makeCustomer, makeReservation, makeStation, makeTicket };
 
-export const blocked = () => new Api300Error('UPSTREAM_BLOCKED', 'Token blocked', { statusCode: 11 });
-export const timeout = () => new Api300Error('UPSTREAM_UNAVAILABLE', 'Timed out', { retryable: true });
+export const blocked = () =>
+  new Api300Error('UPSTREAM_BLOCKED', 'Token blocked', { statusCode: 11 });
+export const timeout = () =>
+  new Api300Error('UPSTREAM_UNAVAILABLE', 'Timed out', { retryable: true });

@@ -26,8 +26,12 @@ function setup(limit = 5, writeReserve = 0, maxReadAttempts?: number) {
   };
   /** One call of the operation that stands for `priority` (so the call log shows the order). */
   const call = (priority: Priority, deadline = t0 + 120_000) =>
-    gate.call(operations[priority], { priority, deadline }, (a) =>
-      priority === 'write' ? a.setCustomer(makeCustomer(1)) : priority === 'read' ? a.getCustomer(1) : a.getStations(),
+    gate.call(operations[priority], { priority, deadline }, (a): Promise<unknown> =>
+      priority === 'write'
+        ? a.setCustomer(makeCustomer(1))
+        : priority === 'read'
+          ? a.getCustomer(1)
+          : a.getStations(),
     );
   return { clock, api, quota, gate, events, waits, t0, call };
 }
@@ -72,7 +76,11 @@ describe('the upstream gate', () => {
     expect(api.calls.slice(3).map((c) => c.operation)).toEqual(['SetCustomer']);
     await clock.advance(1000);
     await clock.advance(1000);
-    expect(api.calls.slice(3).map((c) => c.operation)).toEqual(['SetCustomer', 'GetCustomer', 'GetStations']);
+    expect(api.calls.slice(3).map((c) => c.operation)).toEqual([
+      'SetCustomer',
+      'GetCustomer',
+      'GetStations',
+    ]);
     expect(queued.every((q) => q.done && q.error === undefined)).toBe(true);
   });
 
@@ -83,7 +91,10 @@ describe('the upstream gate', () => {
     const third = track(call('read', t0 + 10_000));
     await settle();
 
-    expect(third.error).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', details: { retryAfter: 60 } });
+    expect(third.error).toMatchObject({
+      code: 'UPSTREAM_RATE_LIMITED',
+      details: { retryAfter: 60 },
+    });
     await expect(call('write')).resolves.toBeDefined();
     expect(api.count()).toBe(3);
   });
@@ -99,7 +110,10 @@ describe('the upstream gate', () => {
     await settle();
     expect(refused.done).toBe(true);
     expect(refused.error).toBeInstanceOf(Api300Error);
-    expect(refused.error).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', details: { retryAfter: 40 } });
+    expect(refused.error).toMatchObject({
+      code: 'UPSTREAM_RATE_LIMITED',
+      details: { retryAfter: 40 },
+    });
   });
 
   it('lets a call wait for a slot that frees before its deadline', async () => {
@@ -125,7 +139,10 @@ describe('the upstream gate', () => {
 
     await clock.advance(60_000);
     expect(first).toEqual({ done: true, value: expect.anything() });
-    expect(second.error).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', details: { retryAfter: 60 } });
+    expect(second.error).toMatchObject({
+      code: 'UPSTREAM_RATE_LIMITED',
+      details: { retryAfter: 60 },
+    });
   });
 
   it('retries a read that timed out, within budget, and counts both calls', async () => {
@@ -153,7 +170,9 @@ describe('the upstream gate', () => {
   it('does not retry a read without budget before its deadline', async () => {
     const { api, call, t0 } = setup(1);
     api.fail('GetCustomer', timeout());
-    await expect(call('read', t0 + 10_000)).rejects.toMatchObject({ code: 'UPSTREAM_RATE_LIMITED' });
+    await expect(call('read', t0 + 10_000)).rejects.toMatchObject({
+      code: 'UPSTREAM_RATE_LIMITED',
+    });
     expect(api.count()).toBe(1);
   });
 
@@ -195,10 +214,14 @@ describe('the upstream gate', () => {
     const { gate, events } = setup(5);
     const accounted: string[] = [];
     const accounting = { upstreamCall: (op: string) => accounted.push(op), cache: () => undefined };
-    await gate.call('GetStations', { priority: 'read', deadline: Infinity, accounting }, (a) => a.getStations());
+    await gate.call('GetStations', { priority: 'read', deadline: Infinity, accounting }, (a) =>
+      a.getStations(),
+    );
 
     expect(accounted).toEqual(['GetStations']);
-    expect(events).toEqual([{ operation: 'GetStations', priority: 'read', outcome: 'ok', durationMs: 0 }]);
+    expect(events).toEqual([
+      { operation: 'GetStations', priority: 'read', outcome: 'ok', durationMs: 0 },
+    ]);
   });
 
   it('refuses everything once closed', async () => {

@@ -57,7 +57,9 @@ describe('the in-memory sliding-window quota', () => {
   });
 
   it('refuses a reserve that leaves nothing for reads', () => {
-    expect(() => new MemoryQuota({ limit: 5, writeReserve: 5 }, new ManualClock())).toThrow(RangeError);
+    expect(() => new MemoryQuota({ limit: 5, writeReserve: 5 }, new ManualClock())).toThrow(
+      RangeError,
+    );
   });
 });
 

@@ -29,9 +29,15 @@ describe('the in-memory record lock', () => {
     const clock = new ManualClock();
     const lock = new MemoryRecordLock(clock);
     let finish!: () => void;
-    const holder = lock.withLock('r', clock.now() + 60_000, () => new Promise<void>((resolve) => (finish = resolve)));
+    const holder = lock.withLock(
+      'r',
+      clock.now() + 60_000,
+      () => new Promise<void>((resolve) => (finish = resolve)),
+    );
     await settle();
-    const impatient = lock.withLock('r', clock.now() + 1000, async () => 'never').catch((e: unknown) => e);
+    const impatient = lock
+      .withLock('r', clock.now() + 1000, async () => 'never')
+      .catch((e: unknown) => e);
 
     await clock.advance(1000);
     await expect(impatient).resolves.toMatchObject({ code: 'UPSTREAM_RATE_LIMITED' });
@@ -43,7 +49,9 @@ describe('the in-memory record lock', () => {
   it('releases the record when the critical section throws', async () => {
     const clock = new ManualClock();
     const lock = new MemoryRecordLock(clock);
-    await expect(lock.withLock('r', clock.now() + 1000, () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(
+      lock.withLock('r', clock.now() + 1000, () => Promise.reject(new Error('boom'))),
+    ).rejects.toThrow('boom');
     await expect(lock.withLock('r', clock.now() + 1000, async () => 'ok')).resolves.toBe('ok');
   });
 });
