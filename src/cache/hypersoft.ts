@@ -145,42 +145,30 @@ export function createCachedHypersoft(deps: CachedHypersoftDeps): CachedHypersof
           (t) => t.number,
         ),
     }),
-    reservationsByCustomer: new EntityCache<number, Reservation[]>({
-      ...limits,
-      kind: 'reservationsByCustomer',
-      fetch: async (customerNumbers, call) =>
-        groupBy(
-          customerNumbers,
-          await allPages(call, 'GetReservations', (api, pageIndex) =>
-            api.getReservations({ customerNumbers, pageIndex, pageSize: PAGE_SIZE }),
-          ),
-          (r) => r.customerNumber,
-        ),
-    }),
-    ticketsByCustomer: new EntityCache<number, Ticket[]>({
-      ...limits,
-      kind: 'ticketsByCustomer',
-      fetch: async (customerNumbers, call) =>
-        groupBy(
-          customerNumbers,
-          await allPages(call, 'GetTickets', (api, pageIndex) =>
-            api.getTickets({ customerNumbers, pageIndex, pageSize: PAGE_SIZE }),
-          ),
-          (t) => t.customerNumber,
-        ),
-    }),
-    ticketsByReservation: new EntityCache<number, Ticket[]>({
-      ...limits,
-      kind: 'ticketsByReservation',
-      fetch: async (reservationIds, call) =>
-        groupBy(
-          reservationIds,
-          await allPages(call, 'GetTickets', (api, pageIndex) =>
-            api.getTickets({ reservationIds, pageIndex, pageSize: PAGE_SIZE }),
-          ),
-          (t) => t.reservationId,
-        ),
-    }),
+    reservationsByCustomer: listsByParent(
+      limits,
+      'reservationsByCustomer',
+      'GetReservations',
+      (api, customerNumbers, pageIndex) =>
+        api.getReservations({ customerNumbers, pageIndex, pageSize: PAGE_SIZE }),
+      (r) => r.customerNumber,
+    ),
+    ticketsByCustomer: listsByParent(
+      limits,
+      'ticketsByCustomer',
+      'GetTickets',
+      (api, customerNumbers, pageIndex) =>
+        api.getTickets({ customerNumbers, pageIndex, pageSize: PAGE_SIZE }),
+      (t) => t.customerNumber,
+    ),
+    ticketsByReservation: listsByParent(
+      limits,
+      'ticketsByReservation',
+      'GetTickets',
+      (api, reservationIds, pageIndex) =>
+        api.getTickets({ reservationIds, pageIndex, pageSize: PAGE_SIZE }),
+      (t) => t.reservationId,
+    ),
     customerSearches: searchCache(
       limits,
       'customerSearch',
@@ -338,6 +326,26 @@ export function createCachedHypersoft(deps: CachedHypersoftDeps): CachedHypersof
 }
 
 type CacheLimits = Omit<ConstructorParameters<typeof EntityCache>[0], 'kind' | 'fetch'>;
+
+/** A cache of each parent's children: every page of one list read over up to 500 parents. */
+function listsByParent<T>(
+  limits: CacheLimits,
+  kind: string,
+  operation: Api300Operation,
+  read: (api: Api300, parents: number[], pageIndex: number) => Promise<Page<T>>,
+  parentOf: (item: T) => number | null,
+): EntityCache<number, T[]> {
+  return new EntityCache<number, T[]>({
+    ...limits,
+    kind,
+    fetch: async (parents, call) =>
+      groupBy(
+        parents,
+        await allPages(call, operation, (api, pageIndex) => read(api, parents, pageIndex)),
+        parentOf,
+      ),
+  });
+}
 
 /** A cache of search pages keyed by the normalized query; the key decodes back to the query. */
 function searchCache<Q extends object, T>(

@@ -21,7 +21,8 @@ import type { Clock } from './clock';
  *   atomic Lua script over a ZSET, timed by Redis's own clock (`TIME`), keyed by a hash of
  *   the token pair (never the tokens). When Redis cannot be reached it FAILS CLOSED: no
  *   slot is granted without Redis saying so; it answers "not now" and recovers by itself when
- *   Redis is back (ioredis reconnects).
+ *   Redis is back (ioredis reconnects). A Redis that restarts empty is told again, on
+ *   reconnection, of every grant of each replica still inside the window.
  *
  * Trap: the limit of 60 is API300's own; the default of 50 leaves headroom for clock skew and
  * network latency between the moment a slot is granted here and the moment API300 counts
@@ -150,8 +151,30 @@ local frees = redis.call('ZRANGE', KEYS[1], used - cap, used - cap, 'WITHSCORES'
 return {0, limit - used, tonumber(frees[2]) + window - now}
 `;
 
+/**
+ * KEYS[1] the window ZSET; ARGV: windowMs, then pairs (age in ms, member) of this replica's
+ * own grants. Puts back the grants a Redis that restarted empty has forgotten (members are
+ * the ones first added, so nothing still there counts twice).
+ */
+const RESEED_SCRIPT = `
+local window = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 2, #ARGV, 2 do
+  local age = tonumber(ARGV[i])
+  if age < window then redis.call('ZADD', KEYS[1], 'NX', now - age, ARGV[i + 1]) end
+end
+redis.call('PEXPIRE', KEYS[1], window)
+return 1
+`;
+
 type AcquireReply = [number, number, number];
 type RedisWithQuota = Redis & {
+  hypersoftQuotaReseed(
+    key: string,
+    windowMs: number,
+    ...agesAndMembers: (string | number)[]
+  ): Promise<number>;
   hypersoftQuotaAcquire(
     key: string,
     windowMs: number,
@@ -176,6 +199,8 @@ export class RedisQuota implements Quota {
   private readonly windowMs: number;
   private lastBudgetLeft: number;
   private reachable = true;
+  /** This replica's grants still inside the window (local clock), for `reseed`. */
+  private readonly own: { member: string; at: number }[] = [];
 
   constructor(private readonly options: RedisQuotaOptions) {
     checkLimits(options);
@@ -185,23 +210,44 @@ export class RedisQuota implements Quota {
     const redis = options.redis as RedisWithQuota;
     if (typeof redis.hypersoftQuotaAcquire !== 'function') {
       redis.defineCommand('hypersoftQuotaAcquire', { numberOfKeys: 1, lua: ACQUIRE_SCRIPT });
+      redis.defineCommand('hypersoftQuotaReseed', { numberOfKeys: 1, lua: RESEED_SCRIPT });
     }
     this.redis = redis;
+    // Redis without persistence comes back empty: every (re)connection first puts back this
+    // replica's grants of the last window, so a restart does not hand out a second budget.
+    redis.on('ready', () => void this.reseed());
+  }
+
+  private async reseed(): Promise<void> {
+    const now = this.options.clock.now();
+    this.forgetOld(now);
+    if (this.own.length === 0) return;
+    const args = this.own.flatMap((g) => [now - g.at, g.member]);
+    await this.redis.hypersoftQuotaReseed(this.key, this.windowMs, ...args).catch(() => 0);
+  }
+
+  private forgetOld(now: number): void {
+    while (this.own.length > 0 && this.own[0].at <= now - this.windowMs) this.own.shift();
   }
 
   async acquire(slot: SlotClass): Promise<QuotaDecision> {
     const asked = this.options.clock.now();
+    const member = randomUUID();
     try {
       const [granted, left, waitMs] = await this.redis.hypersoftQuotaAcquire(
         this.key,
         this.windowMs,
         capOf(this.options, slot),
-        randomUUID(),
+        member,
         this.options.limit,
       );
       this.reachable = true;
       this.lastBudgetLeft = Math.max(0, left);
-      if (granted === 1) return { granted: true };
+      if (granted === 1) {
+        this.forgetOld(asked);
+        this.own.push({ member, at: asked });
+        return { granted: true };
+      }
       return {
         granted: false,
         retryAt: this.options.clock.now() + Math.max(1, waitMs),

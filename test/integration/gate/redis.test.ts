@@ -94,6 +94,24 @@ describeWithRedis('the data path on a shared Redis', () => {
     expect((await quota.acquire('read')).granted).toBe(true);
   });
 
+  it('remembers the grants of the window when Redis restarts empty', async () => {
+    const redis = client();
+    await connected(redis);
+    const quota = new RedisQuota({
+      limit: 3,
+      writeReserve: 0,
+      tokenPairId: newPair(),
+      clock: systemClock,
+      redis,
+    });
+    for (let i = 0; i < 3; i++) expect((await quota.acquire('read')).granted).toBe(true);
+
+    await server.restart();
+    await connected(redis);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await quota.acquire('read')).toMatchObject({ granted: false, reason: 'budget' });
+  });
+
   it('holds a record lock across connections and only its holder releases it', async () => {
     const pair = newPair();
     const [a, b] = [client(), client()];
