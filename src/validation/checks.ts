@@ -101,16 +101,60 @@ export function joinPath(path: string, field: string): string {
 
 const SHOWN_TEXT_LENGTH = 60;
 
-/** The value as `extensions.value` carries it: long texts are cut, lists are summarized. */
-export function reportedValue(value: unknown): unknown {
+/**
+ * Fields holding customer personal data (GDPR): a refusal names the field, the length and what
+ * is allowed, never the value itself, so error responses (and anything that logs them) stay
+ * free of personal data. The caller still knows what it sent.
+ */
+const PERSONAL_FIELDS = new Set([
+  'salutation',
+  'firstName',
+  'lastName',
+  'company',
+  'alias',
+  'birthday',
+  'street',
+  'zipCode',
+  'city',
+  'phonePrivate',
+  'phoneBusiness',
+  'mobile',
+  'fax',
+  'email',
+  'homepage',
+  'cardNumber',
+  'memo',
+  'guestName',
+  'phone',
+  'comment',
+  'search',
+]);
+
+function isPersonal(field: string): boolean {
+  return PERSONAL_FIELDS.has(
+    field
+      .replace(/\[\d+\]/g, '')
+      .split('.')
+      .pop() ?? '',
+  );
+}
+
+/** The value as `extensions.value` carries it: personal data withheld, long texts cut, lists summarized. */
+export function reportedValue(value: unknown, field = ''): unknown {
+  if (isPersonal(field) && value !== null && value !== undefined) {
+    return typeof value === 'string'
+      ? `(withheld: personal data, ${value.length} characters)`
+      : '(withheld: personal data)';
+  }
   if (typeof value === 'string' && value.length > SHOWN_TEXT_LENGTH)
     return `${value.slice(0, SHOWN_TEXT_LENGTH)}…`;
   if (Array.isArray(value)) return `a list of ${value.length} items`;
   return value;
 }
 
-function shownValue(value: unknown): string {
-  const reported = reportedValue(value);
+function shownValue(value: unknown, field: string): string {
+  const reported = reportedValue(value, field);
+  if (isPersonal(field)) return String(reported);
   if (typeof reported !== 'string' || Array.isArray(value)) return String(reported);
   const length =
     typeof value === 'string' && value !== reported ? ` (${value.length} characters)` : '';
@@ -119,7 +163,7 @@ function shownValue(value: unknown): string {
 
 /** `<field> got <value>, allowed: <allowed>`. */
 export function describeIssue(issue: InputIssue): string {
-  return `${issue.field} got ${shownValue(issue.value)}, allowed: ${issue.allowed}`;
+  return `${issue.field} got ${shownValue(issue.value, issue.field)}, allowed: ${issue.allowed}`;
 }
 
 /**
@@ -132,12 +176,12 @@ export function badUserInput(issues: readonly InputIssue[]): GraphQLError {
     extensions: {
       code: 'BAD_USER_INPUT',
       field: first.field,
-      value: reportedValue(first.value),
+      value: reportedValue(first.value, first.field),
       allowed: first.allowed,
       ...(issues.length > 1 && {
         issues: issues.map((i) => ({
           field: i.field,
-          value: reportedValue(i.value),
+          value: reportedValue(i.value, i.field),
           allowed: i.allowed,
         })),
       }),

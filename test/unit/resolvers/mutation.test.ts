@@ -63,9 +63,9 @@ describe('customer mutations', () => {
       'input.country',
       'input.memo',
     ]);
-    expect(result.errors?.[0].message).toContain('input.memo got "mmmm');
+    expect(result.errors?.[0].message).not.toContain('mmmm');
     expect(result.errors?.[0].message).toContain(
-      '(2001 characters), allowed: a text of at most 2000 characters, without control characters',
+      'input.memo got (withheld: personal data, 2001 characters), allowed: a text of at most 2000 characters, without control characters',
     );
     expect(h().fake.calls).toEqual([]);
   });

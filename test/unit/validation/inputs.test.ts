@@ -64,20 +64,36 @@ describe('input validation', () => {
   it('builds a BAD_USER_INPUT error whose message and extensions name field, value and allowed', () => {
     const error = badUserInput([
       {
-        field: 'input.email',
-        value: 'a'.repeat(101),
+        field: 'input.priceLevel',
+        value: 'x'.repeat(101),
+        allowed: 'an integer from 1 to 9',
+      },
+    ]);
+
+    expect(error.message).toBe(
+      `Invalid input: input.priceLevel got "${'x'.repeat(60)}…" (101 characters), allowed: an integer from 1 to 9`,
+    );
+    expect(error.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.priceLevel',
+      value: `${'x'.repeat(60)}…`,
+      allowed: 'an integer from 1 to 9',
+    });
+  });
+
+  it('withholds the value of a personal-data field, naming its length instead', () => {
+    const email = `${'a'.repeat(95)}@example.de`;
+    const error = badUserInput([
+      {
+        field: 'customers[3].email',
+        value: email,
         allowed: 'a text of at most 100 characters, without control characters',
       },
     ]);
 
     expect(error.message).toBe(
-      `Invalid input: input.email got "${'a'.repeat(60)}…" (101 characters), allowed: a text of at most 100 characters, without control characters`,
+      'Invalid input: customers[3].email got (withheld: personal data, 106 characters), allowed: a text of at most 100 characters, without control characters',
     );
-    expect(error.extensions).toEqual({
-      code: 'BAD_USER_INPUT',
-      field: 'input.email',
-      value: `${'a'.repeat(60)}…`,
-      allowed: 'a text of at most 100 characters, without control characters',
-    });
+    expect(JSON.stringify(error.extensions)).not.toContain('example.de');
   });
 });
