@@ -94,7 +94,9 @@ export class Coalescer<K, V> {
         else this.pending.set(key, [request]);
         waits = true;
       }
-      if (waits) this.scheduleFlush();
+      if (!waits) return;
+      if (this.queued) this.gate.reconsider();
+      else this.scheduleFlush();
     });
   }
 

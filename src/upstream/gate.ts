@@ -175,6 +175,15 @@ export class UpstreamGate {
     this.pump();
   }
 
+  /**
+   * A queued waiter got an earlier deadline or a higher priority (a read joined a coalesced
+   * batch that was queued, say, behind a background refresh): plan again, so the newcomer is
+   * shed at ITS deadline instead of waiting for the wake-up planned for the others.
+   */
+  reconsider(): void {
+    if (!this.closed && this.waiters.size > 0) this.pump();
+  }
+
   /** Adds a listener of finished calls; returns its removal. */
   onCall(listener: (event: UpstreamCallEvent) => void): () => void {
     this.callListeners.add(listener);
