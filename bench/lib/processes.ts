@@ -71,30 +71,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-export interface RedisServer extends ChildServer {
-  /** Stops the server and, `downtimeMs` later, starts a fresh (empty) one on the same port. */
-  restart(downtimeMs?: number): Promise<void>;
-}
-
-/** `redis-server` on a free port without persistence; `url` is `redis://127.0.0.1:PORT`. */
-export async function startRedisServer(): Promise<RedisServer> {
+/**
+ * `redis-server` on a free port without persistence; `url` is `redis://127.0.0.1:PORT`.
+ * (test/helpers/redis.ts has the restartable one for tests; the benchmark build has no jest
+ * types, so it cannot import that file.)
+ */
+export async function startRedisServer(): Promise<ChildServer> {
   const port = await freePort();
-  let child = await spawnRedis(port);
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    get pid() {
-      return child.pid!;
-    },
-    stop: () => stopChild(child),
-    async restart(downtimeMs = 0) {
-      await stopChild(child);
-      await new Promise((resolve) => setTimeout(resolve, downtimeMs));
-      child = await spawnRedis(port);
-    },
-  };
-}
-
-async function spawnRedis(port: number): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
@@ -117,5 +100,5 @@ async function spawnRedis(port: number): Promise<ChildProcess> {
       }
     });
   });
-  return child;
+  return { url: `redis://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child) };
 }

