@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { Clock } from '../upstream/clock';
 import { Coalescer, type CoalescerSpec } from '../upstream/coalescer';
 import type { UpstreamGate } from '../upstream/gate';
+import { Api300Error } from '../upstream/errors';
 import type { ReadOptions } from '../upstream/types';
 import type { SharedCache, StoredEntry } from './sharedCache';
 
@@ -14,7 +15,11 @@ import type { SharedCache, StoredEntry } from './sharedCache';
  *   refresh per key runs at the gate's lowest priority (stale-while-revalidate). A refresh
  *   that fails leaves the stale entry in place, so it keeps being served until its stale
  *   window ends (stale-if-error); blocked, rate-limited or unreachable upstream never fails a
- *   read the cache can answer.
+ *   read the cache can answer. After a failed refresh the key is not refreshed again for
+ *   `refreshBackoffMs`, so a failing upstream cannot drain the budget on refreshes.
+ * - A read never outlives its request: when the upstream call carrying its keys is still
+ *   running at the deadline, the read fails with a retryable `UPSTREAM_UNAVAILABLE`; the call
+ *   goes on and its answer still fills the cache for the next request.
  * - "Not found" (a key missing from upstream's reply) is cached for `notFoundTtlMs`, never
  *   served stale.
  * - Misses go to the coalescer: single flight per key, merged with every concurrent caller.
@@ -36,6 +41,8 @@ export interface EntityCacheOptions<K, V> extends CoalescerSpec<K, V> {
   shared?: SharedCache | null;
   /** Deadline of a background refresh from its start (default 60 000 ms, one budget window). */
   refreshDeadlineMs?: number;
+  /** Pause before a key whose refresh failed is refreshed again (default: `ttlMs`, at most 10 s). */
+  refreshBackoffMs?: number;
 }
 
 export interface CacheCounters {
@@ -52,6 +59,8 @@ export class EntityCache<K extends string | number, V extends object> {
   private readonly lru: LRUCache<K, StoredEntry<V>>;
   private readonly coalescer: Coalescer<K, V>;
   private readonly refreshing = new Set<K>();
+  /** Keys whose last refresh failed, until when no new refresh starts. */
+  private readonly refreshPaused: LRUCache<K, number>;
 
   constructor(private readonly options: EntityCacheOptions<K, V>) {
     this.lru = new LRUCache<K, StoredEntry<V>>({
@@ -61,6 +70,7 @@ export class EntityCache<K extends string | number, V extends object> {
       perf: { now: () => options.clock.now() },
       ttlResolution: 0,
     });
+    this.refreshPaused = new LRUCache<K, number>({ max: options.max });
     this.coalescer = new Coalescer<K, V>(options.gate, {
       maxKeys: options.maxKeys,
       fetch: options.fetch,
@@ -93,7 +103,11 @@ export class EntityCache<K extends string | number, V extends object> {
     }
     this.count(options, served.hit, missing.length, served.stale);
     if (missing.length > 0) {
-      for (const [key, value] of await this.coalescer.load(missing, options)) found.set(key, value);
+      const loaded = await this.beforeDeadline(
+        this.coalescer.load(missing, options),
+        options.deadline,
+      );
+      for (const [key, value] of loaded) found.set(key, value);
     }
     return found;
   }
@@ -176,12 +190,47 @@ export class EntityCache<K extends string | number, V extends object> {
 
   private refresh(key: K): void {
     if (this.refreshing.has(key)) return;
+    const now = this.options.clock.now();
+    const pausedUntil = this.refreshPaused.get(key);
+    if (pausedUntil !== undefined && now < pausedUntil) return;
     this.refreshing.add(key);
-    const deadline = this.options.clock.now() + (this.options.refreshDeadlineMs ?? 60_000);
+    const deadline = now + (this.options.refreshDeadlineMs ?? 60_000);
+    const backoff = this.options.refreshBackoffMs ?? Math.min(this.options.ttlMs, 10_000);
     this.coalescer
       .load([key], { deadline, priority: 'background' })
-      .catch(() => undefined) // stale-if-error: the stale entry stays
+      .then(
+        () => this.refreshPaused.delete(key),
+        // stale-if-error: the stale entry stays, and the key rests before the next try.
+        () => this.refreshPaused.set(key, this.options.clock.now() + backoff),
+      )
       .finally(() => this.refreshing.delete(key));
+  }
+
+  /** `work`, or a retryable UPSTREAM_UNAVAILABLE once `deadline` passes first. */
+  private beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const cancel = this.options.clock.schedule(deadline - this.options.clock.now(), () =>
+        reject(
+          new Api300Error(
+            'UPSTREAM_UNAVAILABLE',
+            'API300 did not answer before the request deadline',
+            {
+              retryable: true,
+            },
+          ),
+        ),
+      );
+      work.then(
+        (value) => {
+          cancel();
+          resolve(value);
+        },
+        (error: unknown) => {
+          cancel();
+          reject(error);
+        },
+      );
+    });
   }
 
   private count(options: ReadOptions, hits: number, misses: number, stale: number): void {

@@ -72,9 +72,31 @@ describe('the entity cache', () => {
     expect((await read(1))[0].number).toBe(1);
     await settle();
     expect(api.count('GetCustomers')).toBe(3); // the first read, the refresh and its one retry
+    // Right after the failure the key rests: no refresh storm while API300 fails.
+    expect((await read(1))[0].number).toBe(1);
+    await settle();
+    expect(api.count('GetCustomers')).toBe(3);
+    // After the back-off (the TTL, at most 10 s) it tries again.
+    await clock.advance(10_000);
     expect((await read(1))[0].number).toBe(1);
     await settle();
     expect(api.count('GetCustomers')).toBe(4);
+  });
+
+  it('fails a read at its deadline while its upstream call is still running, and caches the late answer', async () => {
+    const { api, clock, hypersoft, read } = setup();
+    api.hold();
+    const outcome = hypersoft
+      .customersByNumber([1], { deadline: clock.now() + 1_000 })
+      .catch((e: unknown) => e);
+    await settle();
+    await clock.advance(1_000);
+    expect(await outcome).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+
+    api.release();
+    await settle();
+    expect((await read(1))[0].number).toBe(1);
+    expect(api.count('GetCustomers')).toBe(1);
   });
 
   it('serves cached entries while the breaker is open, and fails only what it cannot answer', async () => {
