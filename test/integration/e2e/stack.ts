@@ -11,6 +11,7 @@ import {
   type TokenPair,
 } from '../../../src/simulator';
 import { simulatorStats } from '../../helpers/simulator';
+import { CUSTOMER_QUERY } from '../faults/rig';
 
 /**
  * The whole product as `npm start` builds it (`startSubgraph`: API300 client, gate, caches,
@@ -99,15 +100,6 @@ export async function expectBudgetKept(
   expect(stats.maxCallsInAnyWindow).toBeLessThanOrEqual(budget);
   return stats;
 }
-
-export const CUSTOMER_QUERY = /* GraphQL */ `
-  query Customer($number: Int!) {
-    customer(number: $number) {
-      number
-      lastName
-    }
-  }
-`;
 
 /** The simulator numbers its seeded customers from here (docs/simulator.md, "Data"). */
 export const FIRST_CUSTOMER = 10001;
