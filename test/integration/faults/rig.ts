@@ -1,5 +1,6 @@
+import { setTimeout as pause } from 'node:timers/promises';
 import { postGraphQL, type GraphQLAnswer } from '../../../bench/lib/graphql';
-import type { AnswerRecord } from '../../../bench/lib/load';
+import { runLoad, type AnswerRecord, type LoadReport } from '../../../bench/lib/load';
 import { startSubgraph, type RunningSubgraph } from '../../../src/bootstrap';
 import { loadConfig } from '../../../src/config';
 import { createLogger } from '../../../src/logger';
@@ -18,6 +19,12 @@ export const BUDGET = 50;
  * rest (GraphQL execution, JSON, the socket) must fit in this, on a busy CI machine too.
  */
 export const ANSWER_SLACK_MS = 500;
+/**
+ * Cache TTL of the fault tests: short, so that warmed entries are stale (served while a
+ * refresh runs) when the fault hits. The back-off after a failed refresh follows the TTL
+ * (min(TTL, 10 s)), so 1 s also keeps refreshes of a failing key to about one a second.
+ */
+export const CACHE_TTL_MS = 1000;
 
 /** Outcomes that are "data or a clear error code" under upstream faults. */
 export const CLEAR_UPSTREAM_OUTCOMES = ['data', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_RATE_LIMITED'];
@@ -49,6 +56,7 @@ export async function startFaultRig(options: FaultRigOptions = {}): Promise<Faul
     API300_AUTH_TOKEN: DEMO_TOKENS.authToken,
     REQUEST_DEADLINE_MS: String(DEADLINE_MS),
     UPSTREAM_CALLS_PER_MINUTE: String(BUDGET),
+    CACHE_TTL_MS: String(CACHE_TTL_MS),
     ...options.env,
   });
   let subgraph: RunningSubgraph;
@@ -99,12 +107,16 @@ export const CUSTOMERS_QUERY = /* GraphQL */ `
   }
 `;
 
-/** Loads `numbers` into the cache with one request; fails the test unless all came back. */
-export async function warmCustomers(rig: FaultRig, numbers: readonly number[]): Promise<void> {
-  const answer = await rig.query(CUSTOMERS_QUERY, { numbers });
+/**
+ * Loads the `WARM` customers into the cache with one request (failing the test unless all
+ * came back), then waits until their entries are past the TTL.
+ */
+export async function warmCustomersUntilStale(rig: FaultRig): Promise<void> {
+  const answer = await rig.query(CUSTOMERS_QUERY, { numbers: WARM });
   const edges = (answer.body?.data?.customers as { edges: unknown[] } | undefined)?.edges;
-  if (answer.outcome !== 'data' || edges?.length !== numbers.length)
+  if (answer.outcome !== 'data' || edges?.length !== WARM.length)
     throw new Error(`warming the cache failed: ${answer.outcome}`);
+  await pause(CACHE_TTL_MS + 100);
 }
 
 /** Answers that broke the promise: not data or a clear code, or later than deadline + slack. */
@@ -122,4 +134,38 @@ export async function expectNoUpstreamLock(sim: RunningSimulator): Promise<void>
   const stats = await simulatorStats(sim);
   expect(stats.blockedTokens).toEqual([]);
   expect(stats.maxCallsInAnyWindow).toBeLessThanOrEqual(BUDGET);
+}
+
+/** Customers the tests load into the cache before a fault. */
+export const WARM = [10001, 10002, 10003];
+/** Customers nobody asked for before the fault. */
+const COLD = Array.from({ length: 40 }, (_, i) => 10011 + i);
+/**
+ * The client asking for uncached customers pauses between requests, so the budget a test
+ * spends stays far below one minute's: recovery must not wait for the window to slide.
+ */
+const COLD_PAUSE_MS = 300;
+
+/**
+ * The load under a fault: four clients read cached customers (client 0..3) as fast as they
+ * are answered, one (client 4, paced) asks for customers not seen before.
+ */
+export function runMixedLoad(rig: FaultRig, durationMs: number): Promise<LoadReport> {
+  let cold = 0;
+  return runLoad({
+    clients: 5,
+    durationMs,
+    request: async (client, index) => {
+      if (client < 4) return rig.query(CUSTOMER_QUERY, { number: WARM[index % WARM.length] });
+      await pause(COLD_PAUSE_MS);
+      return rig.query(CUSTOMER_QUERY, { number: COLD[cold++ % COLD.length] });
+    },
+  });
+}
+
+/** Cached customers (clients 0..3 of `runMixedLoad`) were all answered with data. */
+export function expectCachedCustomersServed(report: LoadReport): void {
+  const warm = report.answers.filter((a) => a.client < 4);
+  expect(warm.length).toBeGreaterThan(0);
+  expect(new Set(warm.map((a) => a.outcome))).toEqual(new Set(['data']));
 }
