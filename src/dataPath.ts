@@ -84,6 +84,10 @@ export function createDataPath(options: DataPathOptions): DataPath {
     breaker: new Breaker(),
     onCall: options.onCall,
     onQueueWait: options.onQueueWait,
+    readPacing: {
+      readCalls: config.upstream.callsPerMinute - config.upstream.writeReserve,
+      windowMs: options.windowMs ?? 60_000,
+    },
   });
   const shared = redis ? new RedisSharedCache(redis, tokenPairId, clock) : null;
   const cached = createCachedHypersoft({ gate, lock, clock, cache: config.cache, shared });

@@ -45,6 +45,9 @@ export interface EntityCacheOptions<K, V> extends CoalescerSpec<K, V> {
   refreshBackoffMs?: number;
 }
 
+/** How long after a request's deadline a running upstream call is given up on. */
+const DEADLINE_GRACE_MS = 50;
+
 export interface CacheCounters {
   /** Keys answered from a fresh entry (memory or Redis), found or not found. */
   hits: number;
@@ -209,16 +212,20 @@ export class EntityCache<K extends string | number, V extends object> {
   /** `work`, or a retryable UPSTREAM_UNAVAILABLE once `deadline` passes first. */
   private beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const cancel = this.options.clock.schedule(deadline - this.options.clock.now(), () =>
-        reject(
-          new Api300Error(
-            'UPSTREAM_UNAVAILABLE',
-            'API300 did not answer before the request deadline',
-            {
-              retryable: true,
-            },
+      // A grace after the deadline: keys still waiting for a slot are refused by the gate at
+      // the deadline itself (UPSTREAM_RATE_LIMITED); this timer is for calls already running.
+      const cancel = this.options.clock.schedule(
+        deadline + DEADLINE_GRACE_MS - this.options.clock.now(),
+        () =>
+          reject(
+            new Api300Error(
+              'UPSTREAM_UNAVAILABLE',
+              'API300 did not answer before the request deadline',
+              {
+                retryable: true,
+              },
+            ),
           ),
-        ),
       );
       work.then(
         (value) => {

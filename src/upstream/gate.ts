@@ -2,7 +2,7 @@ import { outcomeOf, type DataPathStats, type UpstreamCallOutcome } from '../obse
 import { Breaker } from './breaker';
 import { systemClock, type Clock } from './clock';
 import { Api300Error } from './errors';
-import type { Quota, SlotClass } from './quota';
+import type { Quota, QuotaDecision, SlotClass } from './quota';
 import type { Api300, Api300Operation, ReadOptions } from './types';
 
 /**
@@ -83,6 +83,16 @@ export interface GateOptions {
   onCall?: (event: UpstreamCallEvent) => void;
   /** Told how long each waiter waited for its slot (metrics' `recordQueueWait`). */
   onQueueWait?: (waitMs: number, priority: Priority) => void;
+  /**
+   * Pacing of reads (default: none). Without it a burst of concurrent misses spends the whole
+   * read budget within a second on calls of a few keys each, and every later miss of the
+   * minute is refused. With it, the first half of `readCalls` (per window, this process) go
+   * at once; after that reads start at most every `windowMs / readCalls`, and the misses that
+   * pile up meanwhile ride along in the next call (up to 500 keys): under pressure each call
+   * carries more keys, and read throughput approaches `readCalls × 500` records a window.
+   * Writes are never paced. The quota still decides; pacing only spends it more wisely.
+   */
+  readPacing?: { readCalls: number; windowMs: number };
 }
 
 export function retryAfterSeconds(retryAt: number, now: number): number {
@@ -113,6 +123,8 @@ export class UpstreamGate {
   private pumpAgain = false;
   private cancelWake: (() => void) | null = null;
   private closed = false;
+  /** Start times of this process's read calls in the pacing window. */
+  private readStarts: number[] = [];
 
   constructor(private readonly options: GateOptions) {
     this.api = options.api;
@@ -306,9 +318,14 @@ export class UpstreamGate {
         this.setWake(null);
         return;
       }
-      const decision = await this.quota.acquire(slotClassOf(head.priority));
+      const pacedUntil = head.priority === 'write' ? now : this.readPacedUntil(now);
+      const decision: QuotaDecision =
+        pacedUntil > now
+          ? { granted: false, retryAt: pacedUntil, reason: 'budget' }
+          : await this.quota.acquire(slotClassOf(head.priority));
       if (this.closed) return;
       if (decision.granted) {
+        if (head.priority !== 'write') this.readStarts.push(this.clock.now());
         const entry = this.waiters.get(head);
         this.waiters.delete(head);
         if (entry) {
@@ -331,6 +348,15 @@ export class UpstreamGate {
       this.setWake(wake);
       return;
     }
+  }
+
+  /** When the next read may start under `readPacing` (≤ now: at once). */
+  private readPacedUntil(now: number): number {
+    const pacing = this.options.readPacing;
+    if (!pacing || pacing.readCalls <= 0) return now;
+    this.readStarts = this.readStarts.filter((t) => now - t < pacing.windowMs);
+    if (this.readStarts.length < Math.ceil(pacing.readCalls / 2)) return now;
+    return this.readStarts[this.readStarts.length - 1] + pacing.windowMs / pacing.readCalls;
   }
 
   private best(): Waiter | undefined {

@@ -126,21 +126,14 @@ describe('one subgraph under load', () => {
 
   it("never crosses the budget, and reads leave the writes' reserve alone", async () => {
     await expectBudgetKept(sim, BUDGET);
-    expect(await subgraphCalls(sim)).toBe(READ_CAP);
+    expect(await subgraphCalls(sim)).toBeLessThanOrEqual(READ_CAP);
   });
 
-  // KNOWN DEFECT (reported): while budget is left, the gate grants every coalesced batch a
-  // slot at once, so concurrent misses go out in calls of 1–3 keys and the minute's read
-  // budget is gone within ~100 ms having served a few dozen customers; the rest of the
-  // minute every miss is UPSTREAM_RATE_LIMITED. Issue 4 wants calls to carry more keys
-  // under pressure (read throughput towards budget × 500 records a minute). `it.failing`
-  // passes while the defect is there; drop `.failing` when it is fixed.
-  it.failing(
-    'coalesces the misses of concurrent requests: each call serves many customers',
-    async () => {
-      expect(report.served.size).toBeGreaterThan(10 * (await subgraphCalls(sim)));
-    },
-  );
+  // Reads are paced once half the read budget is spent (src/upstream/gate.ts, readPacing):
+  // the misses that pile up meanwhile go out together, so each call serves many customers.
+  it('coalesces the misses of concurrent requests: each call serves many customers', async () => {
+    expect(report.served.size).toBeGreaterThan(10 * (await subgraphCalls(sim)));
+  });
 });
 
 describeWithRedis('three subgraphs sharing one Redis', () => {
@@ -158,7 +151,7 @@ describeWithRedis('three subgraphs sharing one Redis', () => {
     const perReplica = replicas.map(callsOf);
     expect(perReplica.filter((calls) => calls > 0).length).toBeGreaterThan(1);
     expect(perReplica.reduce((a, b) => a + b, 0)).toBe(await subgraphCalls(sim));
-    expect(await subgraphCalls(sim)).toBe(READ_CAP);
+    expect(await subgraphCalls(sim)).toBeLessThanOrEqual(READ_CAP);
   });
 
   it('make no call without budget while Redis is down, answer clearly, and recover by themselves when it is back', async () => {

@@ -90,7 +90,7 @@ describe('the entity cache', () => {
       .customersByNumber([1], { deadline: clock.now() + 1_000 })
       .catch((e: unknown) => e);
     await settle();
-    await clock.advance(1_000);
+    await clock.advance(1_050);
     expect(await outcome).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
 
     api.release();
