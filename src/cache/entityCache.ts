@@ -41,7 +41,7 @@ export interface EntityCacheOptions<K, V> extends CoalescerSpec<K, V> {
   shared?: SharedCache | null;
   /** Deadline of a background refresh from its start (default 60 000 ms, one budget window). */
   refreshDeadlineMs?: number;
-  /** Pause before a key whose refresh failed is refreshed again (default: `ttlMs`, at most 10 s). */
+  /** Pause before a key whose refresh failed is refreshed again (default: `ttlMs`, within 1–10 s). */
   refreshBackoffMs?: number;
 }
 
@@ -198,7 +198,8 @@ export class EntityCache<K extends string | number, V extends object> {
     if (pausedUntil !== undefined && now < pausedUntil) return;
     this.refreshing.add(key);
     const deadline = now + (this.options.refreshDeadlineMs ?? 60_000);
-    const backoff = this.options.refreshBackoffMs ?? Math.min(this.options.ttlMs, 10_000);
+    const backoff =
+      this.options.refreshBackoffMs ?? Math.max(1_000, Math.min(this.options.ttlMs, 10_000));
     this.coalescer
       .load([key], { deadline, priority: 'background' })
       .then(
