@@ -8,9 +8,15 @@ module.exports = tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       // The client is the only importer of `soap` (see DESIGN.md).
-      'no-restricted-imports': ['error', { paths: [{ name: 'soap', message: 'Only src/upstream/client.ts may import soap.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'soap', message: 'Only src/upstream/client.ts may import soap.' }] },
+      ],
     },
   },
-  { files: ['src/upstream/client.ts', 'src/upstream/soapClient.ts'], rules: { 'no-restricted-imports': 'off' } },
+  {
+    files: ['src/upstream/client.ts', 'src/upstream/soapClient.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
   { files: ['**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );

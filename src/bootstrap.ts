@@ -8,7 +8,12 @@ import { createMetrics } from './observability/metrics';
 import { createRequestLogPlugin } from './observability/requestLog';
 import { combineRoutes } from './observability/routes';
 import { createApp, type App } from './server';
-import { DEMO_TOKENS, startSimulator, type RunningSimulator, type SimulatorOptions } from './simulator';
+import {
+  DEMO_TOKENS,
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from './simulator';
 import { createApi300Client } from './upstream/client';
 import { tokenPairId } from './upstream/quota';
 
@@ -39,7 +44,10 @@ export interface StartOptions {
   host?: string;
 }
 
-export async function startSubgraph(config: Config, options: StartOptions = {}): Promise<RunningSubgraph> {
+export async function startSubgraph(
+  config: Config,
+  options: StartOptions = {},
+): Promise<RunningSubgraph> {
   const logger = options.logger ?? createLogger(config.logLevel);
   let simulator: RunningSimulator | null = null;
   let endpoint = config.api300.url;

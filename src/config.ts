@@ -131,7 +131,9 @@ class Reader {
     const v = this.raw(name);
     if (v === undefined) return null;
     if (!/^-?\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-      this.problems.push(`${name}=${JSON.stringify(v)} is not allowed: expected an integer from ${min} to ${max}`);
+      this.problems.push(
+        `${name}=${JSON.stringify(v)} is not allowed: expected an integer from ${min} to ${max}`,
+      );
       return null;
     }
     return Number(v);
@@ -150,7 +152,9 @@ class Reader {
     const v = this.raw(name);
     if (v === undefined) return fallback;
     if ((allowed as readonly string[]).includes(v)) return v as T;
-    this.problems.push(`${name}=${JSON.stringify(v)} is not allowed: expected one of ${allowed.join(', ')}`);
+    this.problems.push(
+      `${name}=${JSON.stringify(v)} is not allowed: expected one of ${allowed.join(', ')}`,
+    );
     return fallback;
   }
 
@@ -164,7 +168,9 @@ class Reader {
       // reported below
     }
     // A URL may hold credentials (redis://:password@host): never echo it back.
-    this.problems.push(`${name} is not a valid URL: expected ${protocols.map((p) => `${p}//…`).join(' or ')}`);
+    this.problems.push(
+      `${name} is not a valid URL: expected ${protocols.map((p) => `${p}//…`).join(' or ')}`,
+    );
     return null;
   }
 
@@ -179,7 +185,8 @@ class Reader {
     if (file !== undefined) {
       try {
         const value = readFileSync(file, 'utf8').trim();
-        if (value === '') this.problems.push(`${name}_FILE=${JSON.stringify(file)} names an empty file`);
+        if (value === '')
+          this.problems.push(`${name}_FILE=${JSON.stringify(file)} names an empty file`);
         return value || null;
       } catch {
         this.problems.push(`${name}_FILE=${JSON.stringify(file)} cannot be read`);

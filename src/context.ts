@@ -1,5 +1,8 @@
 import { createLoaders, type Loaders } from './loaders';
-import { createRequestAccounting, type RequestAccountingRecorder } from './observability/accounting';
+import {
+  createRequestAccounting,
+  type RequestAccountingRecorder,
+} from './observability/accounting';
 import type { Hypersoft } from './upstream/types';
 
 /** Minimal logger shape the GraphQL layer needs (pino's `Logger` fits). */

@@ -22,7 +22,10 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const subgraph = await startSubgraph(config, { logger });
-  logger.info({ url: subgraph.url }, `Hypersoft subgraph ready at ${subgraph.url} (GraphiQL: open it in a browser)`);
+  logger.info(
+    { url: subgraph.url },
+    `Hypersoft subgraph ready at ${subgraph.url} (GraphiQL: open it in a browser)`,
+  );
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -55,6 +58,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `Failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

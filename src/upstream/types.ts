@@ -16,12 +16,7 @@ export type Gender = 'UNKNOWN' | 'MALE' | 'FEMALE' | 'DIVERSE';
 
 /** Reservation `Status` (0 requested … 5 no-show). */
 export type ReservationStatus =
-  | 'REQUESTED'
-  | 'CONFIRMED'
-  | 'SEATED'
-  | 'COMPLETED'
-  | 'CANCELLED'
-  | 'NO_SHOW';
+  'REQUESTED' | 'CONFIRMED' | 'SEATED' | 'COMPLETED' | 'CANCELLED' | 'NO_SHOW';
 
 /** Ticket `Status` (0 valid, 1 redeemed, 2 cancelled). */
 export type TicketStatus = 'VALID' | 'REDEEMED' | 'CANCELLED';
@@ -238,11 +233,23 @@ export interface Hypersoft {
     customerNumbers: readonly number[],
     opts: ReadOptions,
   ): Promise<Map<number, Reservation[]>>;
-  ticketsByCustomer(customerNumbers: readonly number[], opts: ReadOptions): Promise<Map<number, Ticket[]>>;
-  ticketsByReservation(reservationIds: readonly number[], opts: ReadOptions): Promise<Map<number, Ticket[]>>;
+  ticketsByCustomer(
+    customerNumbers: readonly number[],
+    opts: ReadOptions,
+  ): Promise<Map<number, Ticket[]>>;
+  ticketsByReservation(
+    reservationIds: readonly number[],
+    opts: ReadOptions,
+  ): Promise<Map<number, Ticket[]>>;
 
-  searchCustomers(query: Omit<CustomerQuery, 'numbers'>, opts: ReadOptions): Promise<Page<Customer>>;
-  searchReservations(query: Omit<ReservationQuery, 'ids'>, opts: ReadOptions): Promise<Page<Reservation>>;
+  searchCustomers(
+    query: Omit<CustomerQuery, 'numbers'>,
+    opts: ReadOptions,
+  ): Promise<Page<Customer>>;
+  searchReservations(
+    query: Omit<ReservationQuery, 'ids'>,
+    opts: ReadOptions,
+  ): Promise<Page<Reservation>>;
   searchTickets(query: Omit<TicketQuery, 'numbers'>, opts: ReadOptions): Promise<Page<Ticket>>;
   stations(opts: ReadOptions): Promise<Station[]>;
 

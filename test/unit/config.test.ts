@@ -16,7 +16,9 @@ describe('loadConfig', () => {
   });
 
   it('requires tokens when a real endpoint is configured and never echoes a URL with credentials', () => {
-    expect(() => loadConfig({ API300_URL: 'https://api.example/Service/API300.asmx' })).toThrow(ConfigError);
+    expect(() => loadConfig({ API300_URL: 'https://api.example/Service/API300.asmx' })).toThrow(
+      ConfigError,
+    );
     let message = '';
     try {
       loadConfig({ REDIS_URL: 'http://:hunter2@localhost' });
@@ -28,6 +30,8 @@ describe('loadConfig', () => {
   });
 
   it('reports every bad value at once', () => {
-    expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' })).toThrow(/PORT="x"[\s\S]*LOG_LEVEL="loud"/);
+    expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' })).toThrow(
+      /PORT="x"[\s\S]*LOG_LEVEL="loud"/,
+    );
   });
 });
