@@ -2,7 +2,6 @@ import { LRUCache } from 'lru-cache';
 import type { Clock } from '../upstream/clock';
 import { Coalescer, type CoalescerSpec } from '../upstream/coalescer';
 import type { UpstreamGate } from '../upstream/gate';
-import { Api300Error } from '../upstream/errors';
 import type { ReadOptions } from '../upstream/types';
 import type { SharedCache, StoredEntry } from './sharedCache';
 
@@ -17,9 +16,8 @@ import type { SharedCache, StoredEntry } from './sharedCache';
  *   window ends (stale-if-error); blocked, rate-limited or unreachable upstream never fails a
  *   read the cache can answer. After a failed refresh the key is not refreshed again for
  *   `refreshBackoffMs`, so a failing upstream cannot drain the budget on refreshes.
- * - A read never outlives its request: when the upstream call carrying its keys is still
- *   running at the deadline, the read fails with a retryable `UPSTREAM_UNAVAILABLE`; the call
- *   goes on and its answer still fills the cache for the next request.
+ * - A read never outlives its request's deadline (the coalescer's contract); a late answer
+ *   still fills the cache for the next request.
  * - "Not found" (a key missing from upstream's reply) is cached for `notFoundTtlMs`, never
  *   served stale.
  * - Misses go to the coalescer: single flight per key, merged with every concurrent caller.
@@ -44,9 +42,6 @@ export interface EntityCacheOptions<K, V> extends CoalescerSpec<K, V> {
   /** Pause before a key whose refresh failed is refreshed again (default: `ttlMs`, within 1–10 s). */
   refreshBackoffMs?: number;
 }
-
-/** How long after a request's deadline a running upstream call is given up on. */
-const DEADLINE_GRACE_MS = 50;
 
 export interface CacheCounters {
   /** Keys answered from a fresh entry (memory or Redis), found or not found. */
@@ -106,11 +101,7 @@ export class EntityCache<K extends string | number, V extends object> {
     }
     this.count(options, served.hit, missing.length, served.stale);
     if (missing.length > 0) {
-      const loaded = await this.beforeDeadline(
-        this.coalescer.load(missing, options),
-        options.deadline,
-      );
-      for (const [key, value] of loaded) found.set(key, value);
+      for (const [key, value] of await this.coalescer.load(missing, options)) found.set(key, value);
     }
     return found;
   }
@@ -208,37 +199,6 @@ export class EntityCache<K extends string | number, V extends object> {
         () => this.refreshPaused.set(key, this.options.clock.now() + backoff),
       )
       .finally(() => this.refreshing.delete(key));
-  }
-
-  /** `work`, or a retryable UPSTREAM_UNAVAILABLE once `deadline` passes first. */
-  private beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      // A grace after the deadline: keys still waiting for a slot are refused by the gate at
-      // the deadline itself (UPSTREAM_RATE_LIMITED); this timer is for calls already running.
-      const cancel = this.options.clock.schedule(
-        deadline + DEADLINE_GRACE_MS - this.options.clock.now(),
-        () =>
-          reject(
-            new Api300Error(
-              'UPSTREAM_UNAVAILABLE',
-              'API300 did not answer before the request deadline',
-              {
-                retryable: true,
-              },
-            ),
-          ),
-      );
-      work.then(
-        (value) => {
-          cancel();
-          resolve(value);
-        },
-        (error: unknown) => {
-          cancel();
-          reject(error);
-        },
-      );
-    });
   }
 
   private count(options: ReadOptions, hits: number, misses: number, stale: number): void {

@@ -1,4 +1,4 @@
-import type { Api300Error } from './errors';
+import { Api300Error } from './errors';
 import type { Accounting, Priority, UpstreamGate, Waiter } from './gate';
 import type { Api300, Api300Operation, ReadOptions } from './types';
 
@@ -16,6 +16,10 @@ import type { Api300, Api300Operation, ReadOptions } from './types';
  *   among its callers, and the gate sheds only the callers whose deadline it cannot meet.
  * - A key missing from the reply does not exist; the caller's map simply lacks it.
  * - A failed batch rejects every caller with a key in it.
+ * - A caller never waits past its deadline: while its keys wait for budget the gate sheds it
+ *   (`UPSTREAM_RATE_LIMITED`); once they are on their way it is rejected with a retryable
+ *   `UPSTREAM_UNAVAILABLE` shortly after the deadline, and the call goes on for the others
+ *   (its answer still reaches `onFetched`, i.e. the cache).
  */
 
 export type GatedCall = <T>(
@@ -38,6 +42,9 @@ export interface CoalescerSpec<K, V> {
 
 export const MAX_KEYS_PER_CALL = 500;
 
+/** How long after its deadline a caller stops waiting for a call already on its way. */
+const DEADLINE_GRACE_MS = 50;
+
 const RANK: Record<Priority, number> = { write: 0, read: 1, background: 2 };
 
 interface LoadRequest<K, V> {
@@ -47,6 +54,7 @@ interface LoadRequest<K, V> {
   found: Map<K, V>;
   remaining: number;
   settled: boolean;
+  cancelDeadline(): void;
   resolve(found: Map<K, V>): void;
   reject(error: unknown): void;
 }
@@ -79,9 +87,25 @@ export class Coalescer<K, V> {
         found: new Map(),
         remaining: unique.length,
         settled: false,
+        cancelDeadline: () => {},
         resolve,
         reject,
       };
+      const clock = this.gate.clock;
+      request.cancelDeadline = clock.schedule(
+        options.deadline + DEADLINE_GRACE_MS - clock.now(),
+        () =>
+          settle(
+            request,
+            new Api300Error(
+              'UPSTREAM_UNAVAILABLE',
+              'API300 did not answer before the request deadline',
+              {
+                retryable: true,
+              },
+            ),
+          ),
+      );
       let waits = false;
       for (const key of unique) {
         const flying = this.inflight.get(key);
@@ -209,6 +233,7 @@ export class Coalescer<K, V> {
             if (found.has(key)) r.found.set(key, found.get(key) as V);
             if (--r.remaining === 0) {
               r.settled = true;
+              r.cancelDeadline();
               r.resolve(r.found);
             }
           }
@@ -228,5 +253,6 @@ export class Coalescer<K, V> {
 function settle<K, V>(request: LoadRequest<K, V>, error: unknown): void {
   if (request.settled) return;
   request.settled = true;
+  request.cancelDeadline();
   request.reject(error);
 }

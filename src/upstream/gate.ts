@@ -107,7 +107,8 @@ export class UpstreamGate {
   readonly breaker: Breaker;
   private readonly api: Api300;
   private readonly quota: Quota;
-  private readonly clock: Clock;
+  /** The gate's time (injected in tests); the coalescer times its callers' deadlines by it. */
+  readonly clock: Clock;
   private readonly maxReadAttempts: number;
   private readonly waiters = new Map<Waiter, { seq: number; enqueuedAt: number }>();
   private readonly callCounts = new Map<
