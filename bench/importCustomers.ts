@@ -1,6 +1,6 @@
 import { budgetVerdict, fetchSimulatorStats } from './lib/budget';
 import { opsLine } from './lib/boardReport';
-import { postGraphQL } from './lib/graphql';
+import { IMPORT_CUSTOMERS, postGraphQL } from './lib/graphql';
 import { forkSubgraph } from './lib/processes';
 import {
   BUDGET,
@@ -22,24 +22,6 @@ import {
 
 const RECORDS = 5000;
 const DEADLINE_MS = 60_000;
-
-const IMPORT_MUTATION = /* GraphQL */ `
-  mutation Import($customers: [CustomerInput!]!) {
-    importCustomers(customers: $customers) {
-      storedCount
-      failedCount
-      results {
-        index
-        number
-        success
-        error {
-          code
-          message
-        }
-      }
-    }
-  }
-`;
 
 export function importRecords(count: number): Record<string, unknown>[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -78,7 +60,7 @@ export async function importCustomers(): Promise<ScenarioResult> {
   );
   try {
     const before = await fetchSimulatorStats(sim.baseUrl);
-    const answer = await postGraphQL(subgraph.url, IMPORT_MUTATION, {
+    const answer = await postGraphQL(subgraph.url, IMPORT_CUSTOMERS, {
       variables: { customers: importRecords(RECORDS) },
     });
     const after = await fetchSimulatorStats(sim.baseUrl);

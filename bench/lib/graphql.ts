@@ -68,3 +68,23 @@ export async function postGraphQL(
   const outcome = body && typeof body === 'object' ? outcomeOf(body) : `HTTP_${response.status}`;
   return { outcome, status: response.status, body, latencyMs: latency() };
 }
+
+/** `importCustomers` with the per-record result; shared by the import benchmark and the tests. */
+export const IMPORT_CUSTOMERS = /* GraphQL */ `
+  mutation Import($customers: [CustomerInput!]!) {
+    importCustomers(customers: $customers) {
+      storedCount
+      failedCount
+      results {
+        index
+        number
+        success
+        error {
+          code
+          field
+          message
+        }
+      }
+    }
+  }
+`;

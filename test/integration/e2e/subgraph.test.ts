@@ -1,3 +1,4 @@
+import { IMPORT_CUSTOMERS } from '../../../bench/lib/graphql';
 import type { RunningSimulator } from '../../../src/simulator';
 import { callSoap, simulatorStats, xmlText } from '../../helpers/simulator';
 import {
@@ -264,27 +265,7 @@ describe('writes lose nothing', () => {
           error: { code: string; field: string | null; message: string } | null;
         }>;
       };
-    }>(
-      /* GraphQL */ `
-        mutation Import($customers: [CustomerInput!]!) {
-          importCustomers(customers: $customers) {
-            storedCount
-            failedCount
-            results {
-              index
-              number
-              success
-              error {
-                code
-                field
-                message
-              }
-            }
-          }
-        }
-      `,
-      { customers: records },
-    );
+    }>(IMPORT_CUSTOMERS, { customers: records });
 
     const after = await simulatorStats(sim);
     expect({ stored: payload.storedCount, failed: payload.failedCount }).toEqual({

@@ -1,3 +1,4 @@
+import { IMPORT_CUSTOMERS } from '../../../bench/lib/graphql';
 import type { SimulatorStats } from '../../../src/simulator';
 import { simulatorStats } from '../../helpers/simulator';
 import { expectNoUpstreamLock, startFaultRig, type FaultRig } from './rig';
@@ -36,23 +37,6 @@ async function attempt(query: string, variables: Record<string, unknown> = {}) {
 const CUSTOMER = 'query ($number: Int!) { customer(number: $number) { number } }';
 const CREATE =
   'mutation ($input: CustomerInput!) { createCustomer(input: $input) { number lastName memo discount } }';
-const IMPORT = /* GraphQL */ `
-  mutation ($customers: [CustomerInput!]!) {
-    importCustomers(customers: $customers) {
-      storedCount
-      failedCount
-      results {
-        index
-        number
-        success
-        error {
-          code
-          field
-        }
-      }
-    }
-  }
-`;
 
 describe('input refused before any upstream call', () => {
   it.each([
@@ -175,7 +159,7 @@ describe('input refused before any upstream call', () => {
 
   it('refuses an import larger than one minute of upstream budget as a whole', async () => {
     const customers = Array.from({ length: 25_001 }, (_, i) => ({ lastName: `Big${i}` }));
-    const result = await attempt(IMPORT, { customers });
+    const result = await attempt(IMPORT_CUSTOMERS, { customers });
     expect(result.code).toBe('UPSTREAM_BUDGET_EXCEEDED');
     expect(result.upstreamCalls).toBe(0);
     expect(result.customersStored).toBe(0);
@@ -186,7 +170,7 @@ describe('input refused before any upstream call', () => {
       lastName: 'x',
       memo: 'y'.repeat(6000),
     }));
-    const result = await attempt(IMPORT, { customers });
+    const result = await attempt(IMPORT_CUSTOMERS, { customers });
     expect(result.answer.status).toBe(413);
     expect(result.upstreamCalls).toBe(0);
     expect(result.customersStored).toBe(0);
@@ -238,7 +222,7 @@ describe('an import mixing good and bad records', () => {
       { lastName: 'x'.repeat(51) },
       { lastName: 'Gut-Drei', country: 'DE' },
     ];
-    const result = await attempt(IMPORT, { customers });
+    const result = await attempt(IMPORT_CUSTOMERS, { customers });
     expect(result.code).toBe('data');
     const payload = result.answer.body?.data?.importCustomers as {
       storedCount: number;
