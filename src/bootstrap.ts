@@ -7,7 +7,7 @@ import { createLogger, type Logger } from './logger';
 import { createMetrics } from './observability/metrics';
 import { createRequestLogPlugin } from './observability/requestLog';
 import { combineRoutes } from './observability/routes';
-import { createApp, type App } from './server';
+import { createApp, GRAPHQL_PATH, type App } from './server';
 import {
   DEMO_TOKENS,
   startSimulator,
@@ -83,7 +83,11 @@ export async function startSubgraph(
       config,
       hypersoft: dataPath.hypersoft,
       logger,
-      extraRoutes: combineRoutes(createGraphiqlRoutes({}), metrics.route, health.route),
+      extraRoutes: combineRoutes(
+        createGraphiqlRoutes({ endpointPath: GRAPHQL_PATH }),
+        metrics.route,
+        health.route,
+      ),
       plugins: [createRequestLogPlugin({ logger }), metrics.plugin, ...limits.plugins],
       validationRules: limits.validationRules,
       parseOptions: limits.parseOptions,

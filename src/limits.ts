@@ -1,4 +1,5 @@
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { API300_MAX_RECORDS } from './upstream/types';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import {
   getNamedType,
@@ -50,7 +51,7 @@ export const REQUEST_LIMITS = {
 } as const;
 
 /** API300 returns at most this many records per call (CONTRACT.md). */
-export const RECORDS_PER_CALL = 500;
+export const RECORDS_PER_CALL = API300_MAX_RECORDS;
 
 export interface RequestLimitsOptions {
   config: Pick<Config, 'introspection' | 'upstream'>;

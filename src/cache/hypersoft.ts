@@ -4,20 +4,21 @@ import type { GatedCall } from '../upstream/coalescer';
 import { Api300Error } from '../upstream/errors';
 import type { UpstreamGate } from '../upstream/gate';
 import type { RecordLock } from '../upstream/recordLock';
-import type {
-  Api300,
-  Api300Operation,
-  Customer,
-  CustomerQuery,
-  Hypersoft,
-  Page,
-  ReadOptions,
-  Reservation,
-  ReservationQuery,
-  Station,
-  Ticket,
-  TicketQuery,
-  WriteOptions,
+import {
+  API300_MAX_RECORDS,
+  type Api300,
+  type Api300Operation,
+  type Customer,
+  type CustomerQuery,
+  type Hypersoft,
+  type Page,
+  type ReadOptions,
+  type Reservation,
+  type ReservationQuery,
+  type Station,
+  type Ticket,
+  type TicketQuery,
+  type WriteOptions,
 } from '../upstream/types';
 import { decode, queryKey } from './codec';
 import { EntityCache, type CacheCounters } from './entityCache';
@@ -43,7 +44,7 @@ import type { SharedCache } from './sharedCache';
  * lock, so concurrent updates of one record both survive.
  */
 
-export const PAGE_SIZE = 500;
+export const PAGE_SIZE = API300_MAX_RECORDS;
 
 export interface HypersoftCaches {
   customers: EntityCache<number, Customer>;

@@ -1,12 +1,13 @@
 import DataLoader from 'dataloader';
 import type { RequestAccounting } from '../observability/accounting';
-import type {
-  Customer,
-  Hypersoft,
-  ReadOptions,
-  Reservation,
-  Station,
-  Ticket,
+import {
+  API300_MAX_RECORDS,
+  type Customer,
+  type Hypersoft,
+  type ReadOptions,
+  type Reservation,
+  type Station,
+  type Ticket,
 } from '../upstream/types';
 
 /**
@@ -44,7 +45,7 @@ export interface LoaderDeps {
 }
 
 /** API300 takes at most 500 keys per list call. */
-export const MAX_BATCH_SIZE = 500;
+export const MAX_BATCH_SIZE = API300_MAX_RECORDS;
 
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));

@@ -1,3 +1,5 @@
+import { opensBreaker } from '../upstream/breaker';
+
 /**
  * What observability needs from the data path (entity cache over the upstream gate): a cheap,
  * synchronous snapshot of its state. Metrics read it on every scrape and readiness on every
@@ -57,6 +59,6 @@ export function outcomeOf(error: unknown): UpstreamCallOutcome {
   if (error === undefined || error === null) return 'ok';
   const code = (error as { code?: unknown }).code;
   if (code === 'UPSTREAM_UNAVAILABLE') return 'unavailable';
-  if (code === 'UPSTREAM_AUTH' || code === 'UPSTREAM_BLOCKED') return 'auth';
+  if (opensBreaker(error)) return 'auth';
   return code === undefined ? 'unavailable' : 'refused';
 }

@@ -7,7 +7,14 @@ import type {
 import type { Context } from '../context';
 import { publicError } from '../graphqlErrors';
 import { codeForStatus } from '../upstream/errors';
-import type { Customer, CustomerWrite, Reservation, SetResult, Ticket } from '../upstream/types';
+import {
+  API300_MAX_RECORDS,
+  type Customer,
+  type CustomerWrite,
+  type Reservation,
+  type SetResult,
+  type Ticket,
+} from '../upstream/types';
 import { assertValid, describeIssue } from '../validation/checks';
 import {
   CUSTOMER_NUMBER,
@@ -30,7 +37,7 @@ import {
 } from './writes';
 
 /** API300 stores at most 500 records per `SetCustomers` call (CONTRACT.md §3). */
-export const IMPORT_CHUNK_SIZE = 500;
+export const IMPORT_CHUNK_SIZE = API300_MAX_RECORDS;
 
 function writeOptions(ctx: Context) {
   return { deadline: ctx.deadline, accounting: ctx.accounting };

@@ -1,4 +1,4 @@
-import type { Page } from '../upstream/types';
+import { API300_MAX_RECORDS, type Page } from '../upstream/types';
 import { intRange, type InputIssue } from '../validation/checks';
 
 /**
@@ -10,7 +10,7 @@ import { intRange, type InputIssue } from '../validation/checks';
  * inserted or removed before them between two requests (API300 pages by position too).
  */
 
-export const PAGE_SIZE = intRange(1, 500);
+export const PAGE_SIZE = intRange(1, API300_MAX_RECORDS);
 export const DEFAULT_PAGE_SIZE = 50;
 
 const CURSOR_PREFIX = 'offset:';
@@ -73,7 +73,7 @@ export interface UpstreamPage {
  */
 export function pagesFor(slice: Slice): UpstreamPage[] {
   const last = slice.offset + slice.count - 1;
-  for (let pageSize = slice.count; pageSize <= 500; pageSize++) {
+  for (let pageSize = slice.count; pageSize <= API300_MAX_RECORDS; pageSize++) {
     const pageIndex = Math.floor(slice.offset / pageSize);
     if (Math.floor(last / pageSize) === pageIndex) return [{ pageIndex, pageSize }];
   }

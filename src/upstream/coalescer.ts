@@ -1,6 +1,6 @@
 import { Api300Error } from './errors';
 import type { Accounting, Priority, UpstreamGate, Waiter } from './gate';
-import type { Api300, Api300Operation, ReadOptions } from './types';
+import { API300_MAX_RECORDS, type Api300, type Api300Operation, type ReadOptions } from './types';
 
 /**
  * Coalescing of keyed reads (issue 4): the misses of all concurrent callers for one read
@@ -40,7 +40,7 @@ export interface CoalescerSpec<K, V> {
   onFetched?(keys: readonly K[], found: ReadonlyMap<K, V>): void;
 }
 
-export const MAX_KEYS_PER_CALL = 500;
+export const MAX_KEYS_PER_CALL = API300_MAX_RECORDS;
 
 /** How long after its deadline a caller stops waiting for a call already on its way. */
 const DEADLINE_GRACE_MS = 50;

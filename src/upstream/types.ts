@@ -11,6 +11,13 @@ import type { RequestAccounting } from '../observability/accounting';
  * SOAP name.
  */
 
+/**
+ * Most records API300 takes or returns in one call: keys per list filter, records per
+ * upload (more → Status 31) and records per page (CONTRACT.md §3). Every batch, chunk and
+ * page size of the data path derives from it.
+ */
+export const API300_MAX_RECORDS = 500;
+
 /** `Gender` of CONTRACT.md §9 (0 unknown, 1 male, 2 female, 3 diverse). */
 export type Gender = 'UNKNOWN' | 'MALE' | 'FEMALE' | 'DIVERSE';
 

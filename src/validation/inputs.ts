@@ -8,6 +8,7 @@ import type {
   ReservationPatch,
   TicketInput,
 } from '../__generated__/resolvers-types';
+import { API300_MAX_RECORDS } from '../upstream/types';
 import {
   amountAtLeast,
   checkFields,
@@ -29,7 +30,7 @@ export const CUSTOMER_NUMBER = intRange(1, 9_999_999);
 export const POSITIVE_ID = intAtLeast(1);
 export const TICKET_NUMBER = nonEmptyText(30);
 /** Most keys in one list filter: API300 takes at most 500 per call. */
-export const MAX_KEYS_PER_FILTER = 500;
+export const MAX_KEYS_PER_FILTER = API300_MAX_RECORDS;
 
 const CUSTOMER_CHECKS: FieldChecks<CustomerInput & CustomerPatch> = {
   number: CUSTOMER_NUMBER,
