@@ -1,7 +1,8 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { findProjectFile } from './projectFile';
 import { resolvers } from './resolvers';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Context } from './context';
@@ -12,14 +13,7 @@ import type { Context } from './context';
  * roots are tried.
  */
 export function schemaDirectory(): string {
-  const candidates = [
-    path.resolve(__dirname, '..', 'schema'),
-    path.resolve(__dirname, '..', '..', 'schema'),
-  ];
-  const found = candidates.find((dir) => existsSync(path.join(dir, 'subgraph.graphql')));
-  if (!found)
-    throw new Error(`schema/subgraph.graphql not found (looked in ${candidates.join(', ')})`);
-  return found;
+  return path.dirname(findProjectFile(path.join('schema', 'subgraph.graphql')));
 }
 
 /** All schema/*.graphql files as one document, in file-name order. */

@@ -68,10 +68,6 @@ export class CallLimiter {
     return window.record(now);
   }
 
-  isBlocked(pair: PairKey): boolean {
-    return this.windows.get(CallLimiter.key(pair))?.blockedAt != null;
-  }
-
   /** Unblocks one pair, or every pair when none is named. Returns the pairs unblocked. */
   reactivate(pair?: PairKey): PairKey[] {
     const unblocked: PairKey[] = [];

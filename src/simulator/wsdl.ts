@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { findProjectFile } from '../projectFile';
 import {
   ARRAYS,
   FieldSpec,
@@ -148,14 +148,7 @@ export function renderWsdl(location = `http://localhost${SERVICE_PATH}`): string
 
 /** Path of the committed WSDL, found from both `src/simulator` and `dist/src/simulator`. */
 export function wsdlFilePath(): string {
-  let dir = __dirname;
-  for (;;) {
-    const candidate = join(dir, 'schema', 'upstream', 'API300.wsdl');
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('schema/upstream/API300.wsdl not found above ' + __dirname);
-    dir = parent;
-  }
+  return findProjectFile(join('schema', 'upstream', 'API300.wsdl'));
 }
 
 /**

@@ -128,6 +128,8 @@ interface LexicalDateTime {
   wallClock: WallClock;
   /** Offset east of UTC in ms when the text carries one (`Z` = 0), else `null`. */
   offsetMs: number | null;
+  /** Milliseconds of the fraction of a second (`.5` = 500), 0 without one. */
+  fractionMs: number;
 }
 
 function parseXsdDateTime(text: string): LexicalDateTime {
@@ -154,7 +156,8 @@ function parseXsdDateTime(text: string): LexicalDateTime {
       (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) *
       60_000;
   }
-  return { wallClock, offsetMs };
+  const fractionMs = match[7] ? Math.floor(Number(`0${match[7]}`) * 1000) : 0;
+  return { wallClock, offsetMs, fractionMs };
 }
 
 /** `Date` → `2026-11-29T18:30:00`: the Berlin wall clock API300 expects, whole seconds. */
@@ -178,9 +181,7 @@ export function toBerlinDateTime(instant: Date): string {
  * Fractions of a second are kept.
  */
 export function fromBerlinDateTime(text: string): Date {
-  const { wallClock, offsetMs } = parseXsdDateTime(text);
-  const fraction = /\.(\d+)/.exec(text)?.[1];
-  const fractionMs = fraction ? Math.floor(Number(`0.${fraction}`) * 1000) : 0;
+  const { wallClock, offsetMs, fractionMs } = parseXsdDateTime(text);
   const wholeSeconds =
     offsetMs === null ? instantOfBerlinWallClock(wallClock) : naiveUtc(wallClock) - offsetMs;
   return new Date(wholeSeconds + fractionMs);

@@ -2,7 +2,8 @@ import * as soap from 'soap';
 import { existsSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { findProjectFile } from '../projectFile';
 import { WireTimeError } from './berlinTime';
 import { Api300Error, codeForStatus } from './errors';
 import {
@@ -65,14 +66,9 @@ const MAX_REPLY_BYTES = 32 * 1024 * 1024;
 /** A DOCTYPE or ENTITY declaration anywhere in a reply (ASMX never sends one). */
 const DECLARES_DTD = /<!\s*(?:DOCTYPE|ENTITY)/i;
 
-/** The project root's WSDL: walks up from this file, so it works from `src/` and `dist/src/`. */
+/** The project root's WSDL, from `src/` and `dist/src/` alike. */
 export function defaultWsdlPath(): string {
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    const candidate = join(dir, WSDL_RELATIVE_PATH);
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir)
-      throw new Error(`API300 WSDL not found: no ${WSDL_RELATIVE_PATH} above ${__dirname}`);
-  }
+  return findProjectFile(WSDL_RELATIVE_PATH);
 }
 
 /** A failure below SOAP: the reason is safe to show; `retryable` as in `Api300Error`. */

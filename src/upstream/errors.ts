@@ -68,7 +68,3 @@ export function codeForStatus(statusCode: number): UpstreamErrorCode {
       return 'UPSTREAM_INTERNAL';
   }
 }
-
-export function isApi300Error(e: unknown): e is Api300Error {
-  return e instanceof Api300Error;
-}
