@@ -253,12 +253,8 @@ export function writeXmlField(spec: FieldSpec, value: WireValue): string {
 
 export function writeXmlFields(fields: FieldSpec[], record: WireRecord): string {
   return fields
-    .map((spec) => writeXmlField(spec, record[spec.name] ?? defaultOnWrite(spec)))
+    .map((spec) => writeXmlField(spec, record[spec.name] ?? defaultValue(spec)))
     .join('');
-}
-
-function defaultOnWrite(spec: FieldSpec): WireValue {
-  return spec.type === 'dateTime' && !spec.nillable ? MIN_INSTANT : defaultValue(spec);
 }
 
 // ---------------------------------------------------------------- writing JSON
@@ -277,7 +273,7 @@ export function writeJsonValue(type: TypeName, value: WireValue, spec?: FieldSpe
     const members = [`"__type":${JSON.stringify(JSON_TYPE_PREFIX + type)}`];
     for (const field of STRUCTS[type as StructName]) {
       members.push(
-        `${JSON.stringify(field.name)}:${writeJsonValue(field.type, record[field.name] ?? defaultOnWrite(field), field)}`,
+        `${JSON.stringify(field.name)}:${writeJsonValue(field.type, record[field.name] ?? defaultValue(field), field)}`,
       );
     }
     return `{${members.join(',')}}`;

@@ -256,11 +256,7 @@ export class SimulatorServer {
     this.calls++;
     const key = operation ?? UNKNOWN_OPERATION;
     this.callsByOperation[key] = (this.callsByOperation[key] ?? 0) + 1;
-    const known =
-      tokens &&
-      this.setup.tokens.some(
-        (t) => t.cusToken === tokens.cusToken && t.authToken === tokens.authToken,
-      );
+    const known = tokens && this.service.findTokenPair(tokens.cusToken, tokens.authToken);
     return known ? this.limiter.record(tokens, this.setup.now()) : false;
   }
 

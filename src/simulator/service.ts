@@ -100,12 +100,8 @@ export class Api300Service {
       return { Status: this.status(StatusCode.OK, 'OK'), ...this.run(operation, params) };
     } catch (error) {
       if (!(error instanceof StatusError)) throw error;
-      const listResult: WireRecord = ['GetCustomers', 'GetReservations', 'GetTickets'].includes(
-        operation,
-      )
-        ? { TotalCount: 0 }
-        : {};
-      return { Status: this.status(error.code, error.message), ...listResult };
+      // Fields left out (e.g. TotalCount) are written as their .NET defaults by the codec.
+      return { Status: this.status(error.code, error.message) };
     }
   }
 
