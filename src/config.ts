@@ -53,6 +53,37 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
+/**
+ * Settings of the API300 simulator when it runs alone (`npm run simulator`). The embedded
+ * simulator of `npm start` takes only `SIMULATOR_PORT` (in `Config`).
+ */
+export interface SimulatorConfig {
+  /** `SIMULATOR_PORT`, default 4090; 0 picks a free port. */
+  port: number;
+  /** `SIMULATOR_HOST`, default 127.0.0.1. */
+  host: string;
+  /**
+   * `SIMULATOR_TOKENS`: JSON list of `{"cusToken","authToken","licences"}` (licences a subset of
+   * customers, reservations, tickets; default all). `null` = the demo token pair.
+   */
+  tokens: SimulatorTokenPair[] | null;
+  /** `SIMULATOR_SEED`: seed of the demo data (default: the simulator's fixed seed). */
+  seed: number | null;
+  /** `SIMULATOR_CUSTOMERS`, `_RESERVATIONS`, `_TICKETS`, `_STATIONS`: demo data sizes. */
+  customers: number | null;
+  reservations: number | null;
+  tickets: number | null;
+  stations: number | null;
+}
+
+export const SIMULATOR_LICENCES = ['customers', 'reservations', 'tickets'] as const;
+
+export interface SimulatorTokenPair {
+  cusToken: string;
+  authToken: string;
+  licences: (typeof SIMULATOR_LICENCES)[number][];
+}
+
 /** A setting that failed validation; the message names the variable, the value and what is allowed. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -112,6 +143,26 @@ export function loadConfig(env: Env = process.env): Config {
   return deepFreeze(config);
 }
 
+/** Validates the simulator's settings; throws one ConfigError listing every bad value. */
+export function loadSimulatorConfig(env: Env = process.env): SimulatorConfig {
+  const problems: string[] = [];
+  const read = new Reader(env, problems);
+  const config: SimulatorConfig = {
+    port: read.int('SIMULATOR_PORT', 4090, 0, 65535),
+    host: read.string('SIMULATOR_HOST') ?? '127.0.0.1',
+    tokens: read.simulatorTokens('SIMULATOR_TOKENS'),
+    seed: read.optionalInt('SIMULATOR_SEED', 0, Number.MAX_SAFE_INTEGER),
+    customers: read.optionalInt('SIMULATOR_CUSTOMERS', 0, 10_000_000),
+    reservations: read.optionalInt('SIMULATOR_RESERVATIONS', 0, 10_000_000),
+    tickets: read.optionalInt('SIMULATOR_TICKETS', 0, 10_000_000),
+    stations: read.optionalInt('SIMULATOR_STATIONS', 1, 999),
+  };
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  return deepFreeze(config);
+}
+
 class Reader {
   constructor(
     private readonly env: Env,
@@ -121,6 +172,52 @@ class Reader {
   private raw(name: string): string | undefined {
     const v = this.env[name];
     return v === undefined || v.trim() === '' ? undefined : v.trim();
+  }
+
+  string(name: string): string | null {
+    return this.raw(name) ?? null;
+  }
+
+  simulatorTokens(name: string): SimulatorTokenPair[] | null {
+    const v = this.raw(name);
+    if (v === undefined) return null;
+    const shape = 'a non-empty JSON list of {"cusToken","authToken","licences"}';
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      this.problems.push(`${name} is not allowed: expected ${shape}`);
+      return null;
+    }
+    if (!Array.isArray(parsed) || parsed.length === 0) {
+      this.problems.push(`${name} is not allowed: expected ${shape}`);
+      return null;
+    }
+    const pairs: SimulatorTokenPair[] = [];
+    parsed.forEach((entry: unknown, i) => {
+      const { cusToken, authToken, licences } = (entry ?? {}) as Record<string, unknown>;
+      if (
+        typeof cusToken !== 'string' ||
+        typeof authToken !== 'string' ||
+        !cusToken ||
+        !authToken
+      ) {
+        this.problems.push(`${name}[${i}] needs string cusToken and authToken`);
+        return;
+      }
+      const list = licences ?? [...SIMULATOR_LICENCES];
+      if (
+        !Array.isArray(list) ||
+        !list.every((l) => (SIMULATOR_LICENCES as readonly unknown[]).includes(l))
+      ) {
+        this.problems.push(
+          `${name}[${i}].licences is not allowed: expected a list of ${SIMULATOR_LICENCES.join(', ')}`,
+        );
+        return;
+      }
+      pairs.push({ cusToken, authToken, licences: list as SimulatorTokenPair['licences'] });
+    });
+    return pairs;
   }
 
   int(name: string, fallback: number, min: number, max: number): number {

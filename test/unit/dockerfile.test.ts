@@ -133,13 +133,13 @@ describe('the Dockerfile', () => {
   it('starts node directly in exec form, so SIGTERM reaches Node as PID 1', () => {
     const cmds = all(runtime, 'CMD');
     expect(cmds).toHaveLength(1);
-    expect(JSON.parse(cmds[0])).toEqual(['node', 'dist/src/index.js']);
+    expect(JSON.parse(cmds[0])).toEqual(['node', 'dist/src/main.js']);
     expect(all(runtime, 'ENTRYPOINT')).toEqual([]);
   });
 
-  it("starts the package's entry point, compiled from src/index.ts", () => {
-    expect(JSON.parse(read('package.json')).main).toBe('dist/src/index.js');
-    expect(existsSync(path.join(ROOT, 'src', 'index.ts'))).toBe(true);
+  it("starts the package's entry point, compiled from src/main.ts", () => {
+    expect(JSON.parse(read('package.json')).main).toBe('dist/src/main.js');
+    expect(existsSync(path.join(ROOT, 'src', 'main.ts'))).toBe(true);
   });
 
   it('sets production defaults and exposes the port it listens on', () => {

@@ -1,8 +1,8 @@
 import { postGraphQL, type GraphQLAnswer } from '../../../bench/lib/graphql';
 import { runLoad, type LoadReport } from '../../../bench/lib/load';
-import { startSubgraph, type RunningSubgraph } from '../../../src/bootstrap';
+import { startSubgraph, type RunningSubgraph } from '../../../src/app/subgraph';
 import { loadConfig } from '../../../src/config';
-import { createLogger } from '../../../src/logger';
+import { createLogger } from '../../../src/platform/logger';
 import {
   DEMO_TOKENS,
   type RunningSimulator,

@@ -1,9 +1,9 @@
 import { setTimeout as pause } from 'node:timers/promises';
 import { postGraphQL, type GraphQLAnswer } from '../../../bench/lib/graphql';
 import { runLoad, type AnswerRecord, type LoadReport } from '../../../bench/lib/load';
-import { startSubgraph, type RunningSubgraph } from '../../../src/bootstrap';
+import { startSubgraph, type RunningSubgraph } from '../../../src/app/subgraph';
 import { loadConfig } from '../../../src/config';
-import { createLogger } from '../../../src/logger';
+import { createLogger } from '../../../src/platform/logger';
 import { DEMO_TOKENS, type RunningSimulator, type SimulatorOptions } from '../../../src/simulator';
 import { simulatorStats, startTestSimulator } from '../../helpers/simulator';
 

@@ -1,0 +1,149 @@
+import DataLoader from 'dataloader';
+import type { RequestAccounting } from '../accounting';
+import {
+  API300_MAX_RECORDS,
+  type Customer,
+  type Reservation,
+  type Station,
+  type Ticket,
+} from '../../domain/models';
+import { type Repository, type ReadOptions } from '../repository/types';
+
+/**
+ * Per-request DataLoaders over `Hypersoft` (DESIGN.md §2). Every `load` issued in one tick of
+ * resolver execution becomes one `Hypersoft` call per loader and 500 keys, with duplicate
+ * keys sent once. Create one set per GraphQL request: the loaders memoize for the request's
+ * lifetime, and only the entity cache below may keep data across requests.
+ *
+ * A batch answers every key on its own: a value, `null`/`[]` for "does not exist", or the
+ * Error of the whole call when the `Hypersoft` call itself failed. One missing key never fails
+ * the others.
+ */
+export interface Loaders {
+  customerByNumber: DataLoader<number, Customer | null>;
+  reservationById: DataLoader<number, Reservation | null>;
+  ticketByNumber: DataLoader<string, Ticket | null>;
+  /** Every reservation of a customer (`[]` when none). */
+  reservationsByCustomer: DataLoader<number, Reservation[]>;
+  /** Every ticket of a customer (`[]` when none). */
+  ticketsByCustomer: DataLoader<number, Ticket[]>;
+  /** Every ticket of a reservation (`[]` when none). */
+  ticketsByReservation: DataLoader<number, Ticket[]>;
+  /** Stations come as one list; every key of a request shares one `Hypersoft.stations` call. */
+  stationByNumber: DataLoader<number, Station | null>;
+  /** The whole station list, read at most once per request. */
+  stations(): Promise<Station[]>;
+}
+
+export interface LoaderDeps {
+  repository: Repository;
+  /** Deadline of the GraphQL request (epoch ms), passed to every read. */
+  deadline: number;
+  /** The request's accounting, passed to every read. */
+  accounting?: RequestAccounting;
+}
+
+/** API300 takes at most 500 keys per list call. */
+export const MAX_BATCH_SIZE = API300_MAX_RECORDS;
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+/** A batch function over a keyed `Hypersoft` read: one entry per key, `absent` for missing keys. */
+function keyedBatch<K, V>(
+  read: (keys: readonly K[]) => Promise<Map<K, V>>,
+  absent: () => V,
+): DataLoader.BatchLoadFn<K, V> {
+  return async (keys) => {
+    try {
+      const found = await read(keys);
+      return keys.map((key) => (found.has(key) ? (found.get(key) as V) : absent()));
+    } catch (e) {
+      const error = asError(e);
+      return keys.map(() => error);
+    }
+  };
+}
+
+const OPTIONS = { maxBatchSize: MAX_BATCH_SIZE } as const;
+
+export function createLoaders({ repository, deadline, accounting }: LoaderDeps): Loaders {
+  const opts: ReadOptions = { deadline, priority: 'read', accounting };
+
+  const customerByNumber = new DataLoader<number, Customer | null>(
+    keyedBatch(
+      (keys) => repository.customersByNumber(keys, opts),
+      () => null,
+    ),
+    OPTIONS,
+  );
+  const reservationById = new DataLoader<number, Reservation | null>(
+    keyedBatch(
+      (keys) => repository.reservationsById(keys, opts),
+      () => null,
+    ),
+    OPTIONS,
+  );
+  const ticketByNumber = new DataLoader<string, Ticket | null>(
+    keyedBatch(
+      (keys) => repository.ticketsByNumber(keys, opts),
+      () => null,
+    ),
+    OPTIONS,
+  );
+
+  // Lists by parent also prime the single-entity loaders, so a nested `ticket.reservation`
+  // after `customer.reservations` costs nothing more.
+  const primeReservations = (lists: Map<number, Reservation[]>) => {
+    for (const list of lists.values()) for (const r of list) reservationById.prime(r.id, r);
+    return lists;
+  };
+  const primeTickets = (lists: Map<number, Ticket[]>) => {
+    for (const list of lists.values()) for (const t of list) ticketByNumber.prime(t.number, t);
+    return lists;
+  };
+
+  const reservationsByCustomer = new DataLoader<number, Reservation[]>(
+    keyedBatch(
+      (keys) => repository.reservationsByCustomer(keys, opts).then(primeReservations),
+      () => [],
+    ),
+    OPTIONS,
+  );
+  const ticketsByCustomer = new DataLoader<number, Ticket[]>(
+    keyedBatch(
+      (keys) => repository.ticketsByCustomer(keys, opts).then(primeTickets),
+      () => [],
+    ),
+    OPTIONS,
+  );
+  const ticketsByReservation = new DataLoader<number, Ticket[]>(
+    keyedBatch(
+      (keys) => repository.ticketsByReservation(keys, opts).then(primeTickets),
+      () => [],
+    ),
+    OPTIONS,
+  );
+
+  let stationList: Promise<Station[]> | undefined;
+  const stations = () => (stationList ??= repository.stations(opts));
+  const stationByNumber = new DataLoader<number, Station | null>(
+    keyedBatch(
+      async () => new Map((await stations()).map((s) => [s.number, s])),
+      () => null,
+    ),
+    OPTIONS,
+  );
+
+  return {
+    customerByNumber,
+    reservationById,
+    ticketByNumber,
+    reservationsByCustomer,
+    ticketsByCustomer,
+    ticketsByReservation,
+    stationByNumber,
+    stations,
+  };
+}
