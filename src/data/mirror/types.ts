@@ -1,0 +1,206 @@
+import type {
+  Customer,
+  Reservation,
+  ReservationStatus,
+  Station,
+  Ticket,
+  TicketStatus,
+} from '../../domain/models';
+
+/**
+ * The mirror: a local copy of the POS data, kept current through API300's changed-since reads
+ * (CONTRACT.md §11), so that reads cost no upstream calls.
+ *
+ *   MirrorIndex   in memory, in every replica: holds the records and answers every query.
+ *                 The query semantics (filters, order, search, counts, cursors) exist here
+ *                 only, whatever the store.
+ *   MirrorStore   persistence and, when shared, the change feed between replicas: memory
+ *                 (nothing kept), a file (embedded, survives a restart), PostgreSQL (shared by
+ *                 several replicas). Stores never answer queries; one contract test suite runs
+ *                 against each.
+ *   MirrorSync    initial load, changed-since deltas and reconciliation, through the gate.
+ */
+
+/** The kinds of record the mirror holds. */
+export const MIRROR_KINDS = ['customers', 'reservations', 'tickets', 'stations'] as const;
+export type MirrorKind = (typeof MIRROR_KINDS)[number];
+
+export interface RecordOf {
+  customers: Customer;
+  reservations: Reservation;
+  tickets: Ticket;
+  stations: Station;
+}
+
+export interface KeyOf {
+  customers: number;
+  reservations: number;
+  tickets: string;
+  stations: number;
+}
+
+/**
+ * A set of changes applied as one: records to put (a record replaces the held one only when
+ * its `changed` is newer or equal — applying a record twice is harmless) and keys to delete
+ * (reconciliation: the record vanished in the POS). Stations carry no `changed`: the list
+ * replaces the held one whole when `stations` is given.
+ */
+export interface MirrorBatch {
+  customers?: { put?: readonly Customer[]; delete?: readonly number[] };
+  reservations?: { put?: readonly Reservation[]; delete?: readonly number[] };
+  tickets?: { put?: readonly Ticket[]; delete?: readonly string[] };
+  /** The whole station list (replaces what is held). */
+  stations?: readonly Station[];
+}
+
+/** What a kind's sync has reached; stored with the records so a restart resumes from it. */
+export interface KindState {
+  /**
+   * API300's own clock (`Status.ServerDateTime`) when the read that the held records are
+   * complete up to began; the next delta asks `ChangedSince` from here (minus the overlap,
+   * widened by the DST rule). `null` before the initial load completed.
+   */
+  watermark: Date | null;
+  /** The initial load finished: the held records are the whole kind (within the window). */
+  loaded: boolean;
+  /** When the last complete reconciliation finished (local clock), or `null`. */
+  reconciledAt: Date | null;
+  /** Set when the token pair lacks the kind's licence (Status 20): not mirrored, not retried in a loop. */
+  licenceMissing: string | null;
+}
+
+/** Order of a customer list. */
+export type CustomerOrder = 'NAME' | 'NUMBER' | 'RELEVANCE';
+/** Order of a reservation list. */
+export type ReservationOrder = 'START' | 'ID';
+/** Order of a ticket list. */
+export type TicketOrder = 'VALID_FROM' | 'NUMBER';
+
+/**
+ * Keyset paging: `after` is an opaque position produced by this index for the same filter
+ * and order (it names the sort key of the last record seen, not an offset), so a page that
+ * follows a sync neither repeats nor skips a record that did not move.
+ */
+export interface FindPage {
+  /** 1..500 records. */
+  first: number;
+  /** A `cursor` from an earlier page of the same filter and order, or undefined. */
+  after?: string;
+}
+
+export interface CustomerFind extends FindPage {
+  numbers?: readonly number[];
+  /**
+   * Words, all of which must match (contained, case-insensitive, German spelling folded:
+   * `Mueller`/`Muller` find `Müller`, `ss` finds `ß`) in the fields API300 searches.
+   */
+  search?: string;
+  changedSince?: Date;
+  /** Default: `RELEVANCE` with `search`, else `NAME`. */
+  orderBy?: CustomerOrder;
+}
+
+export interface ReservationFind extends FindPage {
+  ids?: readonly number[];
+  stationNumber?: number;
+  customerNumbers?: readonly number[];
+  /** Start in `[from, to)`. */
+  from?: Date;
+  to?: Date;
+  statuses?: readonly ReservationStatus[];
+  changedSince?: Date;
+  /** Default `START`. */
+  orderBy?: ReservationOrder;
+}
+
+export interface TicketFind extends FindPage {
+  numbers?: readonly string[];
+  customerNumbers?: readonly number[];
+  reservationIds?: readonly number[];
+  statuses?: readonly TicketStatus[];
+  changedSince?: Date;
+  /** Default `NUMBER`. */
+  orderBy?: TicketOrder;
+}
+
+/** One page of a mirror query: exact count of every match, a cursor per record. */
+export interface FoundPage<T> {
+  items: T[];
+  /** Cursor of each item (same order), for `after`. */
+  cursors: string[];
+  totalCount: number;
+  hasNextPage: boolean;
+}
+
+/** In-memory records and queries. Synchronous: no I/O. */
+export interface MirrorIndex {
+  /** Applies a batch (newer-or-equal `changed` wins); returns how many records changed. */
+  apply(batch: MirrorBatch): number;
+  /** Drops everything (wipe, or a replica re-reading the shared store). */
+  clear(): void;
+
+  get<K extends Exclude<MirrorKind, 'stations'>>(kind: K, key: KeyOf[K]): RecordOf[K] | undefined;
+  /** Every held key of a kind (reconciliation compares them with a full read). */
+  keys<K extends Exclude<MirrorKind, 'stations'>>(kind: K): Iterable<KeyOf[K]>;
+  count(kind: MirrorKind): number;
+
+  stations(): Station[];
+  /** Every held reservation of the customer, by start time. */
+  reservationsOfCustomer(customerNumber: number): Reservation[];
+  /** Every held ticket of the customer, by number. */
+  ticketsOfCustomer(customerNumber: number): Ticket[];
+  /** Every held ticket of the reservation, by number. */
+  ticketsOfReservation(reservationId: number): Ticket[];
+
+  /** Throws `MirrorCursorError` for a cursor that is not one of this filter and order. */
+  findCustomers(find: CustomerFind): FoundPage<Customer>;
+  findReservations(find: ReservationFind): FoundPage<Reservation>;
+  findTickets(find: TicketFind): FoundPage<Ticket>;
+}
+
+/** An `after` cursor that does not belong to the query it was given to. */
+export class MirrorCursorError extends Error {
+  override readonly name = 'MirrorCursorError';
+}
+
+/** What a store holds, to fill the index at start. */
+export interface MirrorSnapshot {
+  customers: Customer[];
+  reservations: Reservation[];
+  tickets: Ticket[];
+  stations: Station[];
+  states: Partial<Record<MirrorKind, KindState>>;
+  /** Position in the store's change feed this snapshot is complete up to (0 for local stores). */
+  position: number;
+}
+
+/** Changes other writers made to a shared store after a position. */
+export interface MirrorChanges {
+  batch: MirrorBatch;
+  states: Partial<Record<MirrorKind, KindState>>;
+  position: number;
+}
+
+/**
+ * Where the mirror survives a restart and, when shared, how replicas see each other's
+ * changes. A store never answers queries (the index does).
+ *
+ * Contract (test/helpers/mirrorStoreContract.ts runs it against every store):
+ * - `apply` is atomic: after a crash either the whole batch and its states are stored or none.
+ * - `apply` keeps the newer-or-equal `changed` of a record, like the index, so two writers
+ *   (a sync and a write's read-your-writes) cannot move a record back in time.
+ * - `load` after `apply` returns what was applied; after `wipe`, nothing.
+ */
+export interface MirrorStore {
+  /** `memory`, `file` or `postgres` (for /readyz and logs). */
+  readonly kind: string;
+  load(): Promise<MirrorSnapshot>;
+  apply(batch: MirrorBatch, states?: Partial<Record<MirrorKind, KindState>>): Promise<void>;
+  /** Shared stores: changes after `position` by any writer. Local stores: none. */
+  changesSince(position: number): Promise<MirrorChanges>;
+  /** Shared stores: called when another writer applied something (LISTEN/NOTIFY). */
+  onChange(listener: () => void): () => void;
+  /** Deletes every record and state (GDPR: personal data at rest). */
+  wipe(): Promise<void>;
+  close(): Promise<void>;
+}
