@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BREAKER_STATES } from '../data/gate/breaker';
+import type { Priority } from '../data/options';
 import type { ObservableDataPath } from '../data/stats';
 import { operationNameOf } from './operationName';
 import { readOnlyRoute, type Route } from './routes';
@@ -34,7 +35,7 @@ export interface Metrics {
   /** Observes every GraphQL request's duration by operation, type and outcome. */
   plugin: ApolloServerPlugin;
   /** For the gate: how long one call waited in the queue before it got budget. */
-  recordQueueWait(waitMs: number, priority: 'write' | 'read' | 'background'): void;
+  recordQueueWait(waitMs: number, priority: Priority): void;
 }
 
 export const METRICS_PATH = '/metrics';

@@ -1,10 +1,10 @@
 import type { Clock } from '../../src/platform/clock';
+import type { Api300Page } from '../../src/data/api300/types';
 import { Api300Error } from '../../src/data/errors';
 import type { Api300, Api300Operation } from '../../src/data/api300/types';
 import type {
   Customer,
   CustomerWrite,
-  Page,
   Reservation,
   ReservationWrite,
   SetResult,
@@ -151,14 +151,14 @@ export class FakeApi300 implements Api300 {
     return { ...found };
   }
 
-  async getCustomers(query: CustomerQuery): Promise<Page<Customer>> {
+  async getCustomers(query: CustomerQuery): Promise<Api300Page<Customer>> {
     await this.record('GetCustomers', [query]);
     const all = [...this.customers.values()].filter(
       (c) =>
         (!query.numbers?.length || query.numbers.includes(c.number)) &&
         (!query.searchText || (c.lastName ?? '').includes(query.searchText)),
     );
-    return paged(all, query);
+    return paged(all, query, this.clock.now());
   }
 
   async setCustomer(customer: CustomerWrite): Promise<Customer> {
@@ -182,7 +182,7 @@ export class FakeApi300 implements Api300 {
     });
   }
 
-  async getReservations(query: ReservationQuery): Promise<Page<Reservation>> {
+  async getReservations(query: ReservationQuery): Promise<Api300Page<Reservation>> {
     await this.record('GetReservations', [query]);
     const all = [...this.reservations.values()].filter(
       (r) =>
@@ -190,7 +190,7 @@ export class FakeApi300 implements Api300 {
         (!query.customerNumbers?.length ||
           (r.customerNumber !== null && query.customerNumbers.includes(r.customerNumber))),
     );
-    return paged(all, query);
+    return paged(all, query, this.clock.now());
   }
 
   async setReservation(reservation: ReservationWrite): Promise<Reservation> {
@@ -211,7 +211,7 @@ export class FakeApi300 implements Api300 {
     return reservations.map((r, index) => ({ index, number: r.id, code: 0, message: null }));
   }
 
-  async getTickets(query: TicketQuery): Promise<Page<Ticket>> {
+  async getTickets(query: TicketQuery): Promise<Api300Page<Ticket>> {
     await this.record('GetTickets', [query]);
     const all = [...this.tickets.values()].filter(
       (t) =>
@@ -221,7 +221,7 @@ export class FakeApi300 implements Api300 {
         (!query.reservationIds?.length ||
           (t.reservationId !== null && query.reservationIds.includes(t.reservationId))),
     );
-    return paged(all, query);
+    return paged(all, query, this.clock.now());
   }
 
   async setTicket(ticket: TicketWrite): Promise<Ticket> {
@@ -246,11 +246,16 @@ export class FakeApi300 implements Api300 {
   }
 }
 
-function paged<T>(all: T[], query: { pageIndex: number; pageSize: number }): Page<T> {
+function paged<T>(
+  all: T[],
+  query: { pageIndex: number; pageSize: number },
+  now: number,
+): Api300Page<T> {
   const start = query.pageIndex * query.pageSize;
   return {
     items: all.slice(start, start + query.pageSize).map((x) => ({ ...x })),
     totalCount: all.length,
+    serverTime: new Date(now),
   };
 }
 

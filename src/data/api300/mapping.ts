@@ -2,7 +2,6 @@ import {
   Customer,
   CustomerWrite,
   Gender,
-  Page,
   Reservation,
   ReservationStatus,
   ReservationWrite,
@@ -13,6 +12,7 @@ import {
   TicketWrite,
 } from '../../domain/models';
 import { CustomerQuery, ReservationQuery, TicketQuery } from '../../domain/queries';
+import type { Api300Page } from './types';
 import {
   fromBerlinDateTime,
   fromWireDate,
@@ -462,9 +462,10 @@ export function pageFromWire<T>(
   list: string,
   item: string,
   read: (w: WireRecord) => T,
-): Page<T> {
+): Api300Page<T> {
   return {
     items: listFromWire(result, list, item, read),
     totalCount: readInt(result, 'TotalCount'),
+    serverTime: serverDateTimeFromWire(result),
   };
 }

@@ -1,5 +1,6 @@
 import { Api300Error } from '../errors';
 import type { Accounting, Priority, UpstreamGate, Waiter } from './gate';
+import { outranks } from '../options';
 import { API300_MAX_RECORDS } from '../../domain/models';
 import { type Api300, type Api300Operation } from '../api300/types';
 import { type ReadOptions } from '../options';
@@ -46,8 +47,6 @@ export const MAX_KEYS_PER_CALL = API300_MAX_RECORDS;
 
 /** How long after its deadline a caller stops waiting for a call already on its way. */
 const DEADLINE_GRACE_MS = 50;
-
-const RANK: Record<Priority, number> = { write: 0, read: 1, background: 2 };
 
 interface LoadRequest<K, V> {
   priority: Priority;
@@ -160,8 +159,7 @@ export class Coalescer<K, V> {
     return {
       get priority(): Priority {
         let best: Priority = 'background';
-        for (const r of lane.waitingRequests())
-          if (RANK[r.priority] < RANK[best]) best = r.priority;
+        for (const r of lane.waitingRequests()) if (outranks(r.priority, best)) best = r.priority;
         return best;
       },
       get earliestDeadline(): number {
@@ -208,7 +206,7 @@ export class Coalescer<K, V> {
     let deadline = -Infinity;
     const accounting = new Set<Accounting>();
     for (const r of requests) {
-      if (RANK[r.priority] < RANK[priority]) priority = r.priority;
+      if (outranks(r.priority, priority)) priority = r.priority;
       deadline = Math.max(deadline, r.deadline);
       if (r.accounting) accounting.add(r.accounting);
     }

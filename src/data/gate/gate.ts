@@ -5,7 +5,10 @@ import { systemClock, type Clock } from '../../platform/clock';
 import { Api300Error } from '../errors';
 import type { Quota, QuotaDecision, SlotClass } from './quota';
 import type { Api300, Api300Operation } from '../api300/types';
-import type { ReadOptions } from '../options';
+import { PRIORITIES, type Priority, type ReadOptions } from '../options';
+
+export type { Priority };
+const rankOf = (priority: Priority): number => PRIORITIES.indexOf(priority);
 
 /**
  * The upstream gate: the ONLY road to API300 (DESIGN.md §2). It alone holds the `Api300`
@@ -14,8 +17,9 @@ import type { ReadOptions } from '../options';
  * - Budget: every call first takes a slot of the `Quota` (sliding 60 s window, in memory or
  *   in Redis). Failed calls count too. Writes take `write` slots, reads and background
  *   refreshes `read` slots, so the write reserve stays free for writes.
- * - Queue: callers wait for budget in priority order — `write`, then `read`, then
- *   `background` — first come first served within a priority.
+ * - Queue: callers wait for budget in priority order (`PRIORITIES` in ../options.ts: writes,
+ *   interactive reads, the mirror's sync, background refreshes), first come first served
+ *   within a priority.
  * - Deadlines: every waiter has one (epoch ms). When the quota says the next slot comes after
  *   it, the waiter is rejected AT ONCE with `UPSTREAM_RATE_LIMITED` and `details.retryAfter`
  *   (seconds until a slot frees); a waiter whose deadline passes is rejected then. Nothing
@@ -29,10 +33,6 @@ import type { ReadOptions } from '../options';
  *
  * Coalescing of concurrent keyed reads lives in coalescer.ts, on top of `enqueue`/`execute`.
  */
-
-export type Priority = 'write' | 'read' | 'background';
-
-const RANK: Record<Priority, number> = { write: 0, read: 1, background: 2 };
 
 export function slotClassOf(priority: Priority): SlotClass {
   return priority === 'write' ? 'write' : 'read';
@@ -359,9 +359,9 @@ export class UpstreamGate {
       // Nothing of the head's priority or lower can start before `retryAt`: who cannot wait
       // that long hears so now. Higher priorities that came meanwhile get their own turn.
       this.nextSlotAt = decision.retryAt;
-      const rank = RANK[head.priority];
+      const rank = rankOf(head.priority);
       this.shedWhere(
-        (w) => RANK[w.priority] >= rank,
+        (w) => rankOf(w.priority) >= rank,
         decision.retryAt,
         this.rateLimited(this.clock.now()),
       );
@@ -386,7 +386,7 @@ export class UpstreamGate {
     let bestRank = Infinity;
     let bestSeq = Infinity;
     for (const [waiter, { seq }] of this.waiters) {
-      const rank = RANK[waiter.priority];
+      const rank = rankOf(waiter.priority);
       if (rank < bestRank || (rank === bestRank && seq < bestSeq)) {
         best = waiter;
         bestRank = rank;

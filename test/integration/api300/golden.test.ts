@@ -15,7 +15,7 @@ import { RecordedRequest, ScriptedServer, startScriptedServer } from '../../help
  * - `<case>.result.json`: what the client makes of the reply (value or error).
  *
  * A change in any of them is a change of the wire contract and shows up in review.
- * `UPDATE_GOLDEN=1 npx jest test/unit/upstream/golden` rewrites all three from a fresh
+ * `UPDATE_GOLDEN=1 npx jest test/integration/api300/golden` rewrites all three from a fresh
  * simulator with a fixed clock and seed.
  */
 

@@ -273,15 +273,21 @@ describe('list reads', () => {
   });
 
   it('read a page with one item, none, or nil items', () => {
-    const one = { TotalCount: 7, Customers: { Customer: wireCustomer } };
+    const Status = { Code: 0, Message: '', ServerDateTime: '2026-07-01T14:00:05' };
+    const one = { Status, TotalCount: 7, Customers: { Customer: wireCustomer } };
     expect(pageFromWire(one, 'Customers', 'Customer', customerFromWire)).toMatchObject({
       totalCount: 7,
       items: [{ number: 10001 }],
     });
     expect(
-      pageFromWire({ TotalCount: 0, Customers: null }, 'Customers', 'Customer', customerFromWire),
-    ).toEqual({ items: [], totalCount: 0 });
-    const withNil = { TotalCount: 1, Customers: { Customer: [null, wireCustomer] } };
+      pageFromWire(
+        { Status, TotalCount: 0, Customers: null },
+        'Customers',
+        'Customer',
+        customerFromWire,
+      ),
+    ).toEqual({ items: [], totalCount: 0, serverTime: new Date('2026-07-01T12:00:05Z') });
+    const withNil = { Status, TotalCount: 1, Customers: { Customer: [null, wireCustomer] } };
     expect(pageFromWire(withNil, 'Customers', 'Customer', customerFromWire).items).toHaveLength(1);
   });
 });

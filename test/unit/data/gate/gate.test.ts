@@ -33,6 +33,7 @@ function setup(limit = 5, writeReserve = 0, maxReadAttempts?: number) {
   const operations: Record<Priority, Api300Operation> = {
     write: 'SetCustomer',
     read: 'GetCustomer',
+    sync: 'ServerDateTime',
     background: 'GetStations',
   };
   /** One call of the operation that stands for `priority` (so the call log shows the order). */
@@ -42,7 +43,9 @@ function setup(limit = 5, writeReserve = 0, maxReadAttempts?: number) {
         ? a.setCustomer(makeCustomer(1))
         : priority === 'read'
           ? a.getCustomer(1)
-          : a.getStations(),
+          : priority === 'sync'
+            ? a.serverDateTime()
+            : a.getStations(),
     );
   return { clock, api, quota, gate, events, waits, t0, call };
 }
@@ -72,24 +75,29 @@ describe('the upstream gate', () => {
     );
   });
 
-  it('lets queued writes go before reads, and reads before background refreshes', async () => {
-    const { clock, api, call, gate } = setup(3);
-    for (let i = 0; i < 3; i++) {
+  it('lets queued writes go before reads, reads before the sync, the sync before background refreshes', async () => {
+    const { clock, api, call, gate } = setup(4);
+    for (let i = 0; i < 4; i++) {
       await call('read');
       await clock.advance(1000);
     }
-    // The window is full; one slot frees at 60 s, 61 s and 62 s.
-    const queued = [track(call('background')), track(call('read')), track(call('write'))];
+    // The window is full; one slot frees at 60 s, 61 s, 62 s and 63 s.
+    const queued = [
+      track(call('background')),
+      track(call('sync')),
+      track(call('read')),
+      track(call('write')),
+    ];
     await settle();
-    expect(gate.stats().queueLength).toBe(3);
+    expect(gate.stats().queueLength).toBe(4);
 
-    await clock.advance(57_000); // now t0 + 60 s
-    expect(api.calls.slice(3).map((c) => c.operation)).toEqual(['SetCustomer']);
-    await clock.advance(1000);
-    await clock.advance(1000);
-    expect(api.calls.slice(3).map((c) => c.operation)).toEqual([
+    await clock.advance(56_000); // now t0 + 60 s
+    expect(api.calls.slice(4).map((c) => c.operation)).toEqual(['SetCustomer']);
+    for (let i = 0; i < 3; i++) await clock.advance(1000);
+    expect(api.calls.slice(4).map((c) => c.operation)).toEqual([
       'SetCustomer',
       'GetCustomer',
+      'ServerDateTime',
       'GetStations',
     ]);
     expect(queued.every((q) => q.done && q.error === undefined)).toBe(true);

@@ -102,7 +102,7 @@ describe('the cached Hypersoft data interface', () => {
       opts(),
     );
     expect(api.count()).toBe(1);
-    expect(a).toEqual({ items: [], totalCount: 0 });
+    expect(a).toMatchObject({ items: [], totalCount: 0 });
     expect(api.calls[0].args[0]).toEqual({
       customerNumbers: [1, 2],
       from: new Date('2026-03-01T00:00:00Z'),
