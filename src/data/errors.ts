@@ -68,3 +68,8 @@ export function codeForStatus(statusCode: number): UpstreamErrorCode {
       return 'UPSTREAM_INTERNAL';
   }
 }
+
+/** An `after` cursor that does not belong to the list it was given to (or no longer can). */
+export class CursorError extends Error {
+  override readonly name = 'CursorError';
+}

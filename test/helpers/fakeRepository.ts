@@ -3,7 +3,6 @@ import { Api300Error } from '../../src/data/errors';
 import type {
   Customer,
   CustomerWrite,
-  Page,
   Reservation,
   ReservationWrite,
   SetResult,
@@ -11,8 +10,14 @@ import type {
   Ticket,
   TicketWrite,
 } from '../../src/domain/models';
-import type { CustomerQuery, ReservationQuery, TicketQuery } from '../../src/domain/queries';
-import type { Repository, ReadOptions, WriteOptions } from '../../src/data/repository/types';
+import type { CustomerFind, ReservationFind, TicketFind } from '../../src/domain/queries';
+import { offsetListPage, sliceOf } from '../../src/data/repository/paging';
+import type {
+  ListPage,
+  Repository,
+  ReadOptions,
+  WriteOptions,
+} from '../../src/data/repository/types';
 
 /**
  * An in-memory `Repository` for unit and server tests: no cache, no gate, no SOAP. It records
@@ -99,13 +104,6 @@ function capKeys(method: string, keys: readonly unknown[]): void {
       `${method}: ${keys.length} keys, at most ${MAX_RECORDS}`,
     );
   }
-}
-
-function paged<T>(items: T[], pageIndex: number, pageSize: number): Page<T> {
-  return {
-    items: items.slice(pageIndex * pageSize, (pageIndex + 1) * pageSize),
-    totalCount: items.length,
-  };
 }
 
 function groupBy<K, V>(
@@ -216,11 +214,13 @@ export class FakeRepository implements Repository {
     return groupBy(reservationIds, this.tickets.values(), (t) => t.reservationId);
   }
 
-  async searchCustomers(query: Omit<CustomerQuery, 'numbers'>, opts: ReadOptions) {
-    await this.record({ method: 'searchCustomers', opts });
-    const needle = query.searchText?.toLowerCase();
+  /** API300-like read-through lists: key order, offset cursors, a local status filter. */
+  async findCustomers(find: CustomerFind, opts: ReadOptions) {
+    await this.record({ method: 'findCustomers', opts });
+    const needle = find.search?.toLowerCase();
     const matches = [...this.customers.values()]
-      .filter((c) => !query.changedSince || c.changed >= query.changedSince)
+      .filter((c) => !find.numbers || find.numbers.includes(c.number))
+      .filter((c) => !find.changedSince || c.changed >= find.changedSince)
       .filter(
         (c) =>
           !needle ||
@@ -229,37 +229,37 @@ export class FakeRepository implements Repository {
           ),
       )
       .sort((a, b) => a.number - b.number);
-    return paged(matches, query.pageIndex, query.pageSize);
+    return listed(matches, find);
   }
 
-  async searchReservations(query: Omit<ReservationQuery, 'ids'>, opts: ReadOptions) {
-    await this.record({ method: 'searchReservations', opts });
+  async findReservations(find: ReservationFind, opts: ReadOptions) {
+    await this.record({ method: 'findReservations', opts });
     const matches = [...this.reservations.values()]
-      .filter((r) => !query.stationNumber || r.stationNumber === query.stationNumber)
+      .filter((r) => !find.stationNumber || r.stationNumber === find.stationNumber)
       .filter(
         (r) =>
-          !query.customerNumbers?.length || query.customerNumbers.includes(r.customerNumber ?? 0),
+          !find.customerNumbers?.length || find.customerNumbers.includes(r.customerNumber ?? 0),
       )
-      .filter((r) => !query.from || r.start >= query.from)
-      .filter((r) => !query.to || r.start < query.to)
-      .filter((r) => !query.changedSince || r.changed >= query.changedSince)
+      .filter((r) => !find.from || r.start >= find.from)
+      .filter((r) => !find.to || r.start < find.to)
+      .filter((r) => !find.changedSince || r.changed >= find.changedSince)
       .sort((a, b) => a.id - b.id);
-    return paged(matches, query.pageIndex, query.pageSize);
+    return listed(matches, find, find.statuses && ((r) => find.statuses!.includes(r.status)));
   }
 
-  async searchTickets(query: Omit<TicketQuery, 'numbers'>, opts: ReadOptions) {
-    await this.record({ method: 'searchTickets', opts });
+  async findTickets(find: TicketFind, opts: ReadOptions) {
+    await this.record({ method: 'findTickets', opts });
     const matches = [...this.tickets.values()]
       .filter(
         (t) =>
-          !query.customerNumbers?.length || query.customerNumbers.includes(t.customerNumber ?? 0),
+          !find.customerNumbers?.length || find.customerNumbers.includes(t.customerNumber ?? 0),
       )
       .filter(
-        (t) => !query.reservationIds?.length || query.reservationIds.includes(t.reservationId ?? 0),
+        (t) => !find.reservationIds?.length || find.reservationIds.includes(t.reservationId ?? 0),
       )
-      .filter((t) => !query.changedSince || t.changed >= query.changedSince)
+      .filter((t) => !find.changedSince || t.changed >= find.changedSince)
       .sort((a, b) => a.number.localeCompare(b.number));
-    return paged(matches, query.pageIndex, query.pageSize);
+    return listed(matches, find, find.statuses && ((t) => find.statuses!.includes(t.status)));
   }
 
   async stations(opts: ReadOptions) {
@@ -362,4 +362,17 @@ export class FakeRepository implements Repository {
     this.tickets.set(ticketNumber, redeemed);
     return redeemed;
   }
+}
+
+function listed<T>(
+  all: T[],
+  find: { first: number; after?: string },
+  keep?: (item: T) => boolean,
+): ListPage<T> {
+  const slice = sliceOf(find.first, find.after);
+  return offsetListPage(
+    slice,
+    { items: all.slice(slice.offset, slice.offset + slice.count), totalCount: all.length },
+    keep,
+  );
 }

@@ -7,16 +7,17 @@ import {
   type Station,
   type Ticket,
 } from '../../domain/models';
-import { type Repository, type ReadOptions } from '../repository/types';
+import type { CustomerFind, ReservationFind, TicketFind } from '../../domain/queries';
+import { type ListPage, type Repository, type ReadOptions } from '../repository/types';
 
 /**
- * Per-request DataLoaders over `Hypersoft` (DESIGN.md §2). Every `load` issued in one tick of
- * resolver execution becomes one `Hypersoft` call per loader and 500 keys, with duplicate
+ * Per-request DataLoaders over the `Repository` (DESIGN.md §2). Every `load` issued in one tick
+ * of resolver execution becomes one repository call per loader and 500 keys, with duplicate
  * keys sent once. Create one set per GraphQL request: the loaders memoize for the request's
  * lifetime, and only the entity cache below may keep data across requests.
  *
  * A batch answers every key on its own: a value, `null`/`[]` for "does not exist", or the
- * Error of the whole call when the `Hypersoft` call itself failed. One missing key never fails
+ * Error of the whole call when the repository call itself failed. One missing key never fails
  * the others.
  */
 export interface Loaders {
@@ -29,10 +30,18 @@ export interface Loaders {
   ticketsByCustomer: DataLoader<number, Ticket[]>;
   /** Every ticket of a reservation (`[]` when none). */
   ticketsByReservation: DataLoader<number, Ticket[]>;
-  /** Stations come as one list; every key of a request shares one `Hypersoft.stations` call. */
+  /** Stations come as one list; every key of a request shares one `Repository.stations` call. */
   stationByNumber: DataLoader<number, Station | null>;
   /** The whole station list, read at most once per request. */
   stations(): Promise<Station[]>;
+  /**
+   * List queries, keyed by the whole query (filter, order, page): the same list asked twice
+   * in one request (aliases, fragments) is read once, and its records prime the entity
+   * loaders.
+   */
+  customerList: DataLoader<CustomerFind, ListPage<Customer>, string>;
+  reservationList: DataLoader<ReservationFind, ListPage<Reservation>, string>;
+  ticketList: DataLoader<TicketFind, ListPage<Ticket>, string>;
 }
 
 export interface LoaderDeps {
@@ -50,7 +59,7 @@ function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
-/** A batch function over a keyed `Hypersoft` read: one entry per key, `absent` for missing keys. */
+/** A batch function over a keyed repository read: one entry per key, `absent` for missing keys. */
 function keyedBatch<K, V>(
   read: (keys: readonly K[]) => Promise<Map<K, V>>,
   absent: () => V,
@@ -136,7 +145,23 @@ export function createLoaders({ repository, deadline, accounting }: LoaderDeps):
     OPTIONS,
   );
 
+  const customerList = listLoader(
+    (find: CustomerFind) => repository.findCustomers(find, opts),
+    (c) => customerByNumber.prime(c.number, c),
+  );
+  const reservationList = listLoader(
+    (find: ReservationFind) => repository.findReservations(find, opts),
+    (r) => reservationById.prime(r.id, r),
+  );
+  const ticketList = listLoader(
+    (find: TicketFind) => repository.findTickets(find, opts),
+    (t) => ticketByNumber.prime(t.number, t),
+  );
+
   return {
+    customerList,
+    reservationList,
+    ticketList,
     customerByNumber,
     reservationById,
     ticketByNumber,
@@ -146,4 +171,35 @@ export function createLoaders({ repository, deadline, accounting }: LoaderDeps):
     stationByNumber,
     stations,
   };
+}
+
+/** A loader of list pages: one repository read per distinct query, each settling alone. */
+function listLoader<F, T>(
+  find: (query: F) => Promise<ListPage<T>>,
+  prime: (item: T) => void,
+): DataLoader<F, ListPage<T>, string> {
+  return new DataLoader<F, ListPage<T>, string>(
+    (queries) =>
+      Promise.all(
+        queries.map((query) =>
+          find(query).then(
+            (page) => {
+              page.items.forEach(prime);
+              return page;
+            },
+            (e: unknown) => asError(e),
+          ),
+        ),
+      ),
+    { cacheKeyFn: stableKey },
+  );
+}
+
+/** The same JSON for equal queries, whatever the order of their fields. */
+function stableKey(query: unknown): string {
+  return JSON.stringify(query, (_key, value: unknown) =>
+    value && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))
+      : value,
+  );
 }

@@ -100,10 +100,8 @@ export interface MirrorIndex {
   findTickets(find: TicketFind): FoundPage<Ticket>;
 }
 
-/** An `after` cursor that does not belong to the query it was given to. */
-export class MirrorCursorError extends Error {
-  override readonly name = 'MirrorCursorError';
-}
+/** The index rejects a foreign `after` cursor with the data layer's `CursorError`. */
+export { CursorError as MirrorCursorError } from '../errors';
 
 /** What a store holds, to fill the index at start. */
 export interface MirrorSnapshot {

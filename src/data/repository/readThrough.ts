@@ -16,6 +16,8 @@ import { type Api300, type Api300Operation } from '../api300/types';
 import { type CustomerQuery, type ReservationQuery, type TicketQuery } from '../../domain/queries';
 import { type Repository, type ReadOptions, type WriteOptions } from './types';
 import { decode, queryKey } from '../cache/recordCodec';
+import { matchesApi300Search } from '../../domain/search';
+import { fetchSlice, offsetListPage, sliceOf } from './paging';
 import { EntityCache, type CacheCounters } from '../cache/entityCache';
 import type { SharedCache } from '../cache/sharedCache';
 
@@ -29,8 +31,9 @@ import type { SharedCache } from '../cache/sharedCache';
  *   `ticketsByReservation` → GetTickets(customerNumbers / reservationIds): up to 500 parents
  *   per batch, paging through every page of 500 (each page one call); parents without
  *   children map to `[]`.
- * - `searchCustomers/Reservations/Tickets` and `stations`: cached by normalized query, one
- *   call per distinct query (same TTLs; stations `stationsTtlMs`).
+ * - `findCustomers/Reservations/Tickets` (API300's order by key, its search, offset cursors)
+ *   and `stations`: cached by normalized query, one call per distinct page (same TTLs;
+ *   stations `stationsTtlMs`). A status filter applies locally to each page read.
  *
  * Writes go at `write` priority, are tried once, and put what API300 stored into the cache.
  * They drop the cached lists that may now be wrong (the record's parents' lists) and this
@@ -232,9 +235,59 @@ export function createReadThroughRepository(
     reservationsByCustomer: (numbers, opts) => caches.reservationsByCustomer.getMany(numbers, opts),
     ticketsByCustomer: (numbers, opts) => caches.ticketsByCustomer.getMany(numbers, opts),
     ticketsByReservation: (ids, opts) => caches.ticketsByReservation.getMany(ids, opts),
-    searchCustomers: (query, opts) => search(caches.customerSearches, query, opts),
-    searchReservations: (query, opts) => search(caches.reservationSearches, query, opts),
-    searchTickets: (query, opts) => search(caches.ticketSearches, query, opts),
+    findCustomers: async (find, opts) => {
+      const slice = sliceOf(find.first, find.after);
+      if (find.numbers) {
+        const unique = [...new Set(find.numbers)].sort((a, b) => a - b);
+        const found = await caches.customers.getMany(unique, opts);
+        const since = find.changedSince?.getTime();
+        const matching = unique
+          .map((n) => found.get(n))
+          .filter(
+            (c): c is Customer =>
+              c !== undefined &&
+              (since === undefined || c.changed.getTime() >= since) &&
+              (!find.search || matchesApi300Search(c, find.search)),
+          );
+        return offsetListPage(slice, {
+          items: matching.slice(slice.offset, slice.offset + slice.count),
+          totalCount: matching.length,
+        });
+      }
+      const query = { searchText: find.search, changedSince: find.changedSince ?? null };
+      const page = await fetchSlice(slice, (p) =>
+        search(caches.customerSearches, { ...query, ...p }, opts),
+      );
+      return offsetListPage(slice, page);
+    },
+    findReservations: async (find, opts) => {
+      const slice = sliceOf(find.first, find.after);
+      const query = {
+        ids: find.ids,
+        stationNumber: find.stationNumber,
+        customerNumbers: find.customerNumbers,
+        from: find.from ?? null,
+        to: find.to ?? null,
+        changedSince: find.changedSince ?? null,
+      };
+      const page = await fetchSlice(slice, (p) =>
+        search(caches.reservationSearches, { ...query, ...p }, opts),
+      );
+      return offsetListPage(slice, page, withStatus(find.statuses));
+    },
+    findTickets: async (find, opts) => {
+      const slice = sliceOf(find.first, find.after);
+      const query = {
+        numbers: find.numbers,
+        customerNumbers: find.customerNumbers,
+        reservationIds: find.reservationIds,
+        changedSince: find.changedSince ?? null,
+      };
+      const page = await fetchSlice(slice, (p) =>
+        search(caches.ticketSearches, { ...query, ...p }, opts),
+      );
+      return offsetListPage(slice, page, withStatus(find.statuses));
+    },
     stations: async (opts) => (await caches.stations.getMany(['all'], opts)).get('all') ?? [],
 
     createCustomer: async (customer, opts) =>
@@ -368,4 +421,9 @@ async function search<Q extends object, T>(
 ): Promise<Page<T>> {
   const key = queryKey(query);
   return (await cache.getMany([key], opts)).get(key) ?? { items: [], totalCount: 0 };
+}
+
+/** The local status filter of a list, if the query asked for one (API300 has none). */
+function withStatus<S extends string>(statuses: readonly S[] | undefined) {
+  return statuses ? (item: { status: S }) => statuses.includes(item.status) : undefined;
 }

@@ -8,16 +8,43 @@ import type {
   Ticket,
   TicketWrite,
   Station,
-  Page,
 } from '../../domain/models';
-import type { CustomerQuery, ReservationQuery, TicketQuery } from '../../domain/queries';
+import type { CustomerFind, ReservationFind, TicketFind } from '../../domain/queries';
 
 /**
- * What the subgraph can ask of Hypersoft: cached, coalesced and gated. Implemented by the
- * entity cache over the upstream gate; the per-request loaders are its only callers.
+ * One page of a list. Each item has its cursor (`after` for the next page). `totalCount`
+ * counts every match; it is `null` only where it cannot be known (a status filter answered
+ * read-through: API300 cannot filter by status, see `ListSource`).
+ */
+export interface ListPage<T> {
+  items: T[];
+  cursors: string[];
+  /**
+   * Where the next page starts (`after`). Usually the last item's cursor; read-through with a
+   * status filter, it points past the last record examined, which the filter may have dropped.
+   */
+  endCursor: string | null;
+  totalCount: number | null;
+  hasNextPage: boolean;
+  /**
+   * `mirror`: answered from the local copy (exact counts, full pages, any order, zero upstream
+   * calls). `upstream`: answered read-through from API300 (its order by key, its search, one
+   * call per page not cached).
+   */
+  source: ListSource;
+}
+
+export type ListSource = 'mirror' | 'upstream';
+
+/**
+ * The one read/write API of the domain. Reads are answered from the mirror where it holds the
+ * data and read-through (entity cache over the gate) otherwise; writes go to API300 and what
+ * it stored is served at once (read-your-writes). The per-request loaders are its only
+ * readers; mutations its only writers.
  *
  * Key-based reads resolve to a Map holding every key that exists; a missing key means "not
- * found" (never an error). Whole-call failures reject with `Api300Error`/`GateError`.
+ * found" (never an error). Whole-call failures reject with `Api300Error`; a cursor that does
+ * not belong to the list it was given to rejects with `CursorError`.
  */
 export interface Repository {
   customersByNumber(numbers: readonly number[], opts: ReadOptions): Promise<Map<number, Customer>>;
@@ -38,15 +65,10 @@ export interface Repository {
     opts: ReadOptions,
   ): Promise<Map<number, Ticket[]>>;
 
-  searchCustomers(
-    query: Omit<CustomerQuery, 'numbers'>,
-    opts: ReadOptions,
-  ): Promise<Page<Customer>>;
-  searchReservations(
-    query: Omit<ReservationQuery, 'ids'>,
-    opts: ReadOptions,
-  ): Promise<Page<Reservation>>;
-  searchTickets(query: Omit<TicketQuery, 'numbers'>, opts: ReadOptions): Promise<Page<Ticket>>;
+  /** Customers matching `find`, ordered and paged as it says. */
+  findCustomers(find: CustomerFind, opts: ReadOptions): Promise<ListPage<Customer>>;
+  findReservations(find: ReservationFind, opts: ReadOptions): Promise<ListPage<Reservation>>;
+  findTickets(find: TicketFind, opts: ReadOptions): Promise<ListPage<Ticket>>;
   stations(opts: ReadOptions): Promise<Station[]>;
 
   createCustomer(customer: CustomerWrite, opts: WriteOptions): Promise<Customer>;

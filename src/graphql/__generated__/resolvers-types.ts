@@ -146,7 +146,10 @@ export type CustomerTicketsArgs = {
 /** A page of customers. */
 export type CustomerConnection = {
   __typename?: 'CustomerConnection';
-  /** The customers of this page, in Hypersoft's order (by customer number). */
+  /**
+   * The customers of this page, in the order `orderBy` asked for. Read-through (while the
+   * mirror loads, or `MIRROR=off`) they come in API300's order, by customer number.
+   */
   edges: Array<CustomerEdge>;
   /** Paging information. */
   pageInfo: PageInfo;
@@ -173,8 +176,11 @@ export type CustomerFilter = {
    */
   numbers?: InputMaybe<Array<Scalars['Int']['input']>>;
   /**
-   * Text contained (case-insensitive) in the last name, first name, company, e-mail,
-   * phone numbers or card number.
+   * Words to find in the last name, first name, company, e-mail, phone numbers or card number.
+   * From the mirror: every word must be contained in one of those fields, case-insensitive,
+   * German spelling folded (`Mueller` and `Muller` find `Müller`, `ss` finds `ß`, accents
+   * ignored), e.g. `anna müll`. Read-through (while the mirror loads, or `MIRROR=off`):
+   * API300's own search, the whole text contained in one field.
    */
   search?: InputMaybe<Scalars['String']['input']>;
 };
@@ -242,6 +248,18 @@ export type CustomerInput = {
   /** Postal code, up to 10 characters. */
   zipCode?: InputMaybe<Scalars['String']['input']>;
 };
+
+/** Order of a customer list. */
+export type CustomerOrder =
+  /** By last name, first name, then number (German spelling folded). */
+  | 'NAME'
+  /** By customer number. */
+  | 'NUMBER'
+  /**
+   * Best matches of `filter.search` first (a whole field, then a word start, then contained),
+   * then by name. Without a search, the same as `NAME`.
+   */
+  | 'RELEVANCE';
 
 /**
  * Changes to an existing customer. A field left out keeps its stored value; a field set to
@@ -418,9 +436,11 @@ export type MutationUpdateReservationArgs = {
 /**
  * Relay-style paging information of a connection.
  *
- * Cursors are opaque strings: pass `endCursor` as `after` to get the next page. They stand
- * for a position in the result list of the same filter, so a list that changes between two
- * requests may shift by the number of records inserted or removed before that position.
+ * Cursors are opaque strings: pass `endCursor` as `after` to get the next page of the same
+ * filter and order. From the mirror they name the last record's place in the order, so a page
+ * read after the data changed neither repeats nor skips a record that did not move.
+ * Read-through they stand for a position in API300's list, which shifts by the number of
+ * records inserted or removed before it. A cursor of another list is refused (`BAD_USER_INPUT`).
  */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -442,19 +462,27 @@ export type Query = {
   /** The customer with this number; null when there is none. */
   customer?: Maybe<Customer>;
   /**
-   * A page of customers matching `filter`, in Hypersoft's order. Costs one upstream call per
-   * page unless served from cache.
+   * A page of customers matching `filter`. Served from the mirror (no upstream call) once it has
+   * loaded the customers; before that, read-through from API300 (one upstream call per page
+   * not cached).
    */
   customers: CustomerConnection;
   /** The reservation with this ID; null when there is none. */
   reservation?: Maybe<Reservation>;
-  /** A page of reservations matching `filter`, in Hypersoft's order. */
+  /**
+   * A page of reservations matching `filter`. Served from the mirror (no upstream call) when it
+   * holds the reservations asked for; read-through from API300 otherwise (while it loads, for
+   * starts before its window, or with `MIRROR=off`).
+   */
   reservations: ReservationConnection;
   /** Every station configured in Hypersoft (current data only; Hypersoft keeps no history). */
   stations: Array<Station>;
   /** The ticket with this number; null when there is none. */
   ticket?: Maybe<Ticket>;
-  /** A page of tickets matching `filter`, in Hypersoft's order. */
+  /**
+   * A page of tickets matching `filter`. Served from the mirror (no upstream call) once it has
+   * loaded the tickets; read-through from API300 before that.
+   */
   tickets: TicketConnection;
 };
 
@@ -468,6 +496,7 @@ export type QueryCustomersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<CustomerFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<CustomerOrder>;
 };
 
 
@@ -480,6 +509,7 @@ export type QueryReservationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ReservationFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<ReservationOrder>;
 };
 
 
@@ -497,6 +527,7 @@ export type QueryTicketsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<TicketFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<TicketOrder>;
 };
 
 /** Why one record of a bulk operation was not stored. */
@@ -554,14 +585,16 @@ export type Reservation = {
 /** A page of reservations. */
 export type ReservationConnection = {
   __typename?: 'ReservationConnection';
-  /** The reservations of this page, in Hypersoft's order. */
+  /**
+   * The reservations of this page, in the order `orderBy` asked for (read-through: API300's
+   * order, by ID).
+   */
   edges: Array<ReservationEdge>;
   /** Paging information. */
   pageInfo: PageInfo;
   /**
-   * Number of reservations matching the filter, over all pages. Null when a `status` filter
-   * is set: API300 counts only the conditions it can filter by, and a count of those would
-   * not be the number of reservations this query can return.
+   * Number of reservations matching the filter, over all pages. Null only when a `status`
+   * filter is answered read-through: API300 counts only the conditions it can filter by.
    */
   totalCount?: Maybe<Scalars['Int']['output']>;
 };
@@ -586,9 +619,10 @@ export type ReservationFilter = {
   /** Only reservations for this station. */
   stationNumber?: InputMaybe<Scalars['Int']['input']>;
   /**
-   * Only reservations in one of these statuses. API300 cannot filter by status, so this
-   * filter is applied to each fetched page: a page may hold fewer than `first` reservations
-   * (even none) while `hasNextPage` is true, and `totalCount` is null.
+   * Only reservations in one of these statuses. From the mirror: full pages and an exact
+   * `totalCount`. Read-through (API300 cannot filter by status) the filter applies to each
+   * fetched page: a page may hold fewer than `first` reservations (even none) while
+   * `hasNextPage` is true, and `totalCount` is null.
    */
   status?: InputMaybe<Array<ReservationStatus>>;
   /** Only reservations starting before this instant. */
@@ -620,6 +654,13 @@ export type ReservationInput = {
   /** Reserved tables, e.g. "12,14"; up to 50 characters. */
   tables?: InputMaybe<Scalars['String']['input']>;
 };
+
+/** Order of a reservation list. */
+export type ReservationOrder =
+  /** By reservation ID. */
+  | 'ID'
+  /** By start time, then ID (a station's day board). */
+  | 'START';
 
 /**
  * Changes to an existing reservation. A field left out keeps its stored value; a nullable
@@ -710,11 +751,17 @@ export type Ticket = {
 /** A page of tickets. */
 export type TicketConnection = {
   __typename?: 'TicketConnection';
-  /** The tickets of this page, in Hypersoft's order. */
+  /**
+   * The tickets of this page, in the order `orderBy` asked for (read-through: API300's order,
+   * by number).
+   */
   edges: Array<TicketEdge>;
   /** Paging information. */
   pageInfo: PageInfo;
-  /** Number of tickets matching the filter over all pages; null when a `status` filter is set. */
+  /**
+   * Number of tickets matching the filter over all pages; null only when a `status` filter is
+   * answered read-through.
+   */
   totalCount?: Maybe<Scalars['Int']['output']>;
 };
 
@@ -736,8 +783,9 @@ export type TicketFilter = {
   /** Only tickets of this reservation. */
   reservationId?: InputMaybe<Scalars['Int']['input']>;
   /**
-   * Only tickets in one of these statuses. Applied to each fetched page, as API300 cannot
-   * filter by status: a page may hold fewer than `first` tickets, and `totalCount` is null.
+   * Only tickets in one of these statuses. From the mirror: full pages and an exact
+   * `totalCount`. Read-through it applies to each fetched page, as API300 cannot filter by
+   * status: a page may hold fewer than `first` tickets, and `totalCount` is null.
    */
   status?: InputMaybe<Array<TicketStatus>>;
 };
@@ -764,6 +812,13 @@ export type TicketInput = {
   /** End of validity; must be after `validFrom`. */
   validTo: Scalars['DateTime']['input'];
 };
+
+/** Order of a ticket list. */
+export type TicketOrder =
+  /** By ticket number. */
+  | 'NUMBER'
+  /** By start of validity, then number. */
+  | 'VALID_FROM';
 
 /** Status of a ticket. */
 export type TicketStatus =
@@ -864,6 +919,7 @@ export type ResolversTypes = {
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   CustomerFilter: CustomerFilter;
   CustomerInput: CustomerInput;
+  CustomerOrder: CustomerOrder;
   CustomerPatch: CustomerPatch;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Gender: Gender;
@@ -880,6 +936,7 @@ export type ResolversTypes = {
   ReservationEdge: ResolverTypeWrapper<Omit<ReservationEdge, 'node'> & { node: ResolversTypes['Reservation'] }>;
   ReservationFilter: ReservationFilter;
   ReservationInput: ReservationInput;
+  ReservationOrder: ReservationOrder;
   ReservationPatch: ReservationPatch;
   ReservationStatus: ReservationStatus;
   Station: ResolverTypeWrapper<StationModel>;
@@ -888,6 +945,7 @@ export type ResolversTypes = {
   TicketEdge: ResolverTypeWrapper<Omit<TicketEdge, 'node'> & { node: ResolversTypes['Ticket'] }>;
   TicketFilter: TicketFilter;
   TicketInput: TicketInput;
+  TicketOrder: TicketOrder;
   TicketStatus: TicketStatus;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;

@@ -72,7 +72,7 @@ describe('the subgraph over HTTP', () => {
     expect(body.data?.customers.edges[299].node.reservations[0].tickets[0].number).toBe('R300');
     const counts = Object.fromEntries(
       [
-        'searchCustomers',
+        'findCustomers',
         'reservationsByCustomer',
         'ticketsByReservation',
         'ticketsByCustomer',
@@ -82,7 +82,7 @@ describe('the subgraph over HTTP', () => {
       ].map((m) => [m, fake.callsOf(m as never).length]),
     );
     expect(counts).toEqual({
-      searchCustomers: 1,
+      findCustomers: 1,
       reservationsByCustomer: 1,
       ticketsByReservation: 1,
       ticketsByCustomer: 1,

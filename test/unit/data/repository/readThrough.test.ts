@@ -1,3 +1,4 @@
+import { encodeOffsetCursor } from '../../../../src/data/repository/paging';
 import { createReadThroughRepository } from '../../../../src/data/repository/readThrough';
 import { queryKey, decode, encode } from '../../../../src/data/cache/recordCodec';
 import type { Config } from '../../../../src/config';
@@ -8,6 +9,7 @@ import type { Customer, Reservation } from '../../../../src/domain/models';
 import {
   FakeApi300,
   ManualClock,
+  makeCustomer,
   makeReservation,
   makeTicket,
   settle,
@@ -81,37 +83,47 @@ describe('the cached Hypersoft data interface', () => {
     expect([...byNumber.keys()]).toEqual(['T2']);
   });
 
-  it('caches a search by its normalized query', async () => {
+  it('serves a numbers filter through the batched entity path and filters the rest locally', async () => {
     const { api, repository, opts } = setup();
-    const a = await repository.searchReservations(
-      {
-        customerNumbers: [2, 1],
-        from: new Date('2026-03-01T00:00:00Z'),
-        pageIndex: 0,
-        pageSize: 10,
-      },
+    api.customers.set(2, { ...makeCustomer(2), company: 'ACME GmbH' });
+    api.customers.set(3, makeCustomer(3));
+    api.customers.set(5, { ...makeCustomer(5), company: 'Acme AG' });
+
+    const page = await repository.findCustomers(
+      { numbers: [5, 2, 3, 99, 2], search: 'acme', first: 1 },
       opts(),
     );
-    await repository.searchReservations(
-      {
-        pageSize: 10,
-        pageIndex: 0,
-        from: new Date('2026-03-01T00:00:00Z'),
-        customerNumbers: [1, 2],
-      },
+
+    expect(page.items.map((c) => c.number)).toEqual([2]);
+    expect(page).toMatchObject({ totalCount: 2, hasNextPage: true, source: 'upstream' });
+    expect(
+      api.calls.map((c) => [c.operation, (c.args[0] as { numbers: number[] }).numbers]),
+    ).toEqual([['GetCustomers', [2, 3, 5, 99]]]);
+  });
+
+  it('caches a list page by its normalized query', async () => {
+    const { api, repository, opts } = setup();
+    const a = await repository.findReservations(
+      { customerNumbers: [2, 1], from: new Date('2026-03-01T00:00:00Z'), first: 10 },
+      opts(),
+    );
+    await repository.findReservations(
+      { first: 10, from: new Date('2026-03-01T00:00:00Z'), customerNumbers: [1, 2] },
       opts(),
     );
     expect(api.count()).toBe(1);
-    expect(a).toMatchObject({ items: [], totalCount: 0 });
+    expect(a).toMatchObject({ items: [], totalCount: 0, source: 'upstream' });
     expect(api.calls[0].args[0]).toEqual({
       customerNumbers: [1, 2],
       from: new Date('2026-03-01T00:00:00Z'),
+      to: null,
+      changedSince: null,
       pageIndex: 0,
       pageSize: 10,
     });
 
-    await repository.searchReservations(
-      { customerNumbers: [1, 2], pageIndex: 1, pageSize: 10 },
+    await repository.findReservations(
+      { customerNumbers: [1, 2], first: 10, after: encodeOffsetCursor(9) },
       opts(),
     );
     expect(api.count()).toBe(2);

@@ -57,7 +57,7 @@ describe('reservation and ticket lists', () => {
     );
     expect(tickets).toEqual([['A->1', 'B->1'], [], [], ['C->4']]);
     expect(h().fake.calls.map((c) => c.method)).toEqual([
-      'searchReservations',
+      'findReservations',
       'ticketsByReservation',
     ]);
   });

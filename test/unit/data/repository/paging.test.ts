@@ -1,26 +1,28 @@
+import { CursorError } from '../../../../src/data/errors';
 import {
-  decodeCursor,
-  encodeCursor,
+  decodeOffsetCursor,
+  encodeOffsetCursor,
   fetchSlice,
+  offsetListPage,
   pagesFor,
-  readSlice,
-  toConnection,
-} from '../../../../src/graphql/resolvers/connection';
+  sliceOf,
+} from '../../../../src/data/repository/paging';
 
-describe('cursors', () => {
+describe('offset cursors', () => {
   it('round-trip positions and refuse anything else', () => {
-    expect(decodeCursor(encodeCursor(1234))).toBe(1234);
-    expect(decodeCursor('bm9wZQ==')).toBeNull();
-    expect(decodeCursor(Buffer.from('offset:01').toString('base64'))).toBeNull();
-    expect(decodeCursor(Buffer.from('offset:-1').toString('base64'))).toBeNull();
+    expect(decodeOffsetCursor(encodeOffsetCursor(1234))).toBe(1234);
+    expect(decodeOffsetCursor('bm9wZQ==')).toBeNull();
+    expect(decodeOffsetCursor(Buffer.from('offset:01').toString('base64'))).toBeNull();
+    expect(decodeOffsetCursor(Buffer.from('offset:-1').toString('base64'))).toBeNull();
   });
 
   it('start the next page after the cursor’s position', () => {
-    expect(readSlice(10, encodeCursor(9))).toEqual({
-      slice: { offset: 10, count: 10 },
-      issues: [],
-    });
-    expect(readSlice(undefined, null).slice).toEqual({ offset: 0, count: 50 });
+    expect(sliceOf(10, encodeOffsetCursor(9))).toEqual({ offset: 10, count: 10 });
+    expect(sliceOf(50, undefined)).toEqual({ offset: 0, count: 50 });
+  });
+
+  it('refuse a cursor that is not an offset', () => {
+    expect(() => sliceOf(10, 'bm9wZQ==')).toThrow(CursorError);
   });
 });
 
@@ -59,12 +61,28 @@ describe('pagesFor', () => {
   });
 });
 
-describe('toConnection', () => {
+describe('offsetListPage', () => {
   it('reports an empty page past the end without cursors', () => {
-    expect(toConnection({ offset: 10, count: 5 }, { items: [], totalCount: 10 })).toEqual({
-      edges: [],
-      pageInfo: { hasNextPage: false, hasPreviousPage: true, startCursor: null, endCursor: null },
+    expect(offsetListPage({ offset: 10, count: 5 }, { items: [], totalCount: 10 })).toEqual({
+      items: [],
+      cursors: [],
+      endCursor: null,
       totalCount: 10,
+      hasNextPage: false,
+      source: 'upstream',
     });
+  });
+
+  it('with a local filter: positions as cursors, the end past the last examined, no count', () => {
+    const page = offsetListPage(
+      { offset: 4, count: 3 },
+      { items: ['a', 'B', 'c'], totalCount: 20 },
+      (s) => s === s.toLowerCase(),
+    );
+    expect(page.items).toEqual(['a', 'c']);
+    expect(page.cursors.map(decodeOffsetCursor)).toEqual([4, 6]);
+    expect(decodeOffsetCursor(page.endCursor!)).toBe(6);
+    expect(page.totalCount).toBeNull();
+    expect(page.hasNextPage).toBe(true);
   });
 });
