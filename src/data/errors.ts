@@ -47,6 +47,14 @@ export class Api300Error extends Error {
   }
 }
 
+/**
+ * `details.retryAfter` of an `UPSTREAM_RATE_LIMITED` error: whole seconds from `now` until
+ * `retryAt` (both epoch ms), at least 1 — a client told 0 would retry at once and be refused.
+ */
+export function retryAfterSeconds(retryAt: number, now: number): number {
+  return Math.max(1, Math.ceil((retryAt - now) / 1000));
+}
+
 /** API300 `Status.Code` → error code (CONTRACT.md §5). 0 is not an error. */
 export function codeForStatus(statusCode: number): UpstreamErrorCode {
   switch (statusCode) {

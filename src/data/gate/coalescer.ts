@@ -1,13 +1,15 @@
 import { Api300Error } from '../errors';
-import type { Accounting, Priority, UpstreamGate, Waiter } from './gate';
-import { outranks } from '../options';
+import type { RequestAccounting } from '../accounting';
+import type { UpstreamGate } from './gate';
+import type { Waiter } from './queue';
+import { outranks, type Priority, type ReadOptions } from '../options';
 import { API300_MAX_RECORDS } from '../../domain/models';
 import { type Api300, type Api300Operation } from '../api300/types';
-import { type ReadOptions } from '../options';
 
 /**
- * Coalescing of keyed reads (issue 4): the misses of all concurrent callers for one read
- * (e.g. customers by number) merge into one upstream call of up to `maxKeys` (500) keys.
+ * Coalescing of keyed reads: the misses of all concurrent callers for one read
+ * (e.g. customers by number) merge into one upstream call of up to `maxKeys` keys
+ * (`API300_MAX_RECORDS` by default).
  *
  * - Keys asked in the same turn of the event loop go out together.
  * - While the batch waits in the gate's queue for budget, every further caller's keys join
@@ -31,7 +33,7 @@ export type GatedCall = <T>(
 ) => Promise<T>;
 
 export interface CoalescerSpec<K, V> {
-  /** Most keys per batch (default 500, API300's cap per list). */
+  /** Most keys per batch (default `API300_MAX_RECORDS`, API300's cap per list). */
   maxKeys?: number;
   /**
    * Reads `keys` upstream through `call`, one gated upstream call per use: the first uses the
@@ -43,15 +45,13 @@ export interface CoalescerSpec<K, V> {
   onFetched?(keys: readonly K[], found: ReadonlyMap<K, V>): void;
 }
 
-export const MAX_KEYS_PER_CALL = API300_MAX_RECORDS;
-
 /** How long after its deadline a caller stops waiting for a call already on its way. */
 const DEADLINE_GRACE_MS = 50;
 
 interface LoadRequest<K, V> {
   priority: Priority;
   deadline: number;
-  accounting?: Accounting;
+  accounting?: RequestAccounting;
   found: Map<K, V>;
   remaining: number;
   settled: boolean;
@@ -73,7 +73,7 @@ export class Coalescer<K, V> {
     private readonly gate: UpstreamGate,
     private readonly spec: CoalescerSpec<K, V>,
   ) {
-    this.maxKeys = spec.maxKeys ?? MAX_KEYS_PER_CALL;
+    this.maxKeys = spec.maxKeys ?? API300_MAX_RECORDS;
   }
 
   /** Resolves to the found keys of `keys` (duplicates asked once). */
@@ -204,7 +204,7 @@ export class Coalescer<K, V> {
     for (const key of keys) for (const r of this.inflight.get(key) ?? []) requests.add(r);
     let priority: Priority = 'background';
     let deadline = -Infinity;
-    const accounting = new Set<Accounting>();
+    const accounting = new Set<RequestAccounting>();
     for (const r of requests) {
       if (outranks(r.priority, priority)) priority = r.priority;
       deadline = Math.max(deadline, r.deadline);

@@ -1,35 +1,43 @@
-import { outcomeOf, type UpstreamCallOutcome } from './outcome';
 import type { BreakerState } from './breaker';
 import { Breaker } from './breaker';
+import {
+  CallStats,
+  type LastUpstreamCall,
+  type UpstreamCallCount,
+  type UpstreamCallEvent,
+} from './callStats';
+import { ReadPacing, type ReadPacingOptions } from './pacing';
+import { WaitQueue, type Waiter } from './queue';
 import { systemClock, type Clock } from '../../platform/clock';
-import { Api300Error } from '../errors';
+import type { RequestAccounting } from '../accounting';
+import { Api300Error, retryAfterSeconds } from '../errors';
 import type { Quota, QuotaDecision, SlotClass } from './quota';
 import type { Api300, Api300Operation } from '../api300/types';
-import { PRIORITIES, type Priority, type ReadOptions } from '../options';
+import type { Priority } from '../options';
 
-export type { Priority };
-const rankOf = (priority: Priority): number => PRIORITIES.indexOf(priority);
+export type { Priority, UpstreamCallEvent, Waiter };
 
 /**
  * The upstream gate: the ONLY road to API300 (DESIGN.md §2). It alone holds the `Api300`
  * client; everything above asks it for calls.
  *
  * - Budget: every call first takes a slot of the `Quota` (sliding 60 s window, in memory or
- *   in Redis). Failed calls count too. Writes take `write` slots, reads and background
- *   refreshes `read` slots, so the write reserve stays free for writes.
- * - Queue: callers wait for budget in priority order (`PRIORITIES` in ../options.ts: writes,
- *   interactive reads, the mirror's sync, background refreshes), first come first served
- *   within a priority.
+ *   in Redis). Failed calls count too. Writes take `write` slots, reads, the sync and
+ *   background refreshes `read` slots, so the write reserve stays free for writes.
+ * - Queue (queue.ts): callers wait for budget in priority order (`PRIORITIES` in
+ *   ../options.ts: writes, interactive reads, the mirror's sync, background refreshes), first
+ *   come first served within a priority.
  * - Deadlines: every waiter has one (epoch ms). When the quota says the next slot comes after
  *   it, the waiter is rejected AT ONCE with `UPSTREAM_RATE_LIMITED` and `details.retryAfter`
  *   (seconds until a slot frees); a waiter whose deadline passes is rejected then. Nothing
  *   waits forever.
+ * - Pacing (pacing.ts): reads past half the read budget are spread over the window.
  * - Retries: a read (not a write: it may have happened) that failed with a retryable error
  *   (timeout, 5xx) is retried while attempts, budget and deadline allow; each try costs a slot.
  * - Breaker: Status.Code 11/10 opens it (see breaker.ts); then every waiter and every new
  *   call is rejected with that code and no call is made until `breaker.reset()`.
- * - Observability: `stats()` (cheap, synchronous), `onCall` and `onQueueWait` hooks, and the
- *   request's `accounting` is told of every call made for it.
+ * - Observability (callStats.ts): `stats()` (cheap, synchronous), `onCall` and `onQueueWait`
+ *   hooks, and the request's `accounting` is told of every call made for it.
  *
  * Coalescing of concurrent keyed reads lives in coalescer.ts, on top of `enqueue`/`execute`.
  */
@@ -38,40 +46,12 @@ export function slotClassOf(priority: Priority): SlotClass {
   return priority === 'write' ? 'write' : 'read';
 }
 
-export type Accounting = NonNullable<ReadOptions['accounting']>;
-
 export interface CallOptions {
   priority: Priority;
   /** Epoch ms: budget that cannot come before it is refused with UPSTREAM_RATE_LIMITED. */
   deadline: number;
   /** Per-request accounting told of each call made (a coalesced call tells every request it serves). */
-  accounting?: Accounting | readonly Accounting[];
-}
-
-export interface UpstreamCallEvent {
-  operation: Api300Operation;
-  priority: Priority;
-  outcome: UpstreamCallOutcome;
-  durationMs: number;
-  /** The `Api300Error` (or unexpected error) the call failed with. */
-  error?: unknown;
-}
-
-/**
- * Something waiting in the gate's queue for one slot. The coalescer's batch is one waiter
- * whose priority and deadlines change as callers join and leave.
- */
-export interface Waiter {
-  readonly priority: Priority;
-  /** The earliest deadline of what waits; the gate wakes up then to shed it. */
-  readonly earliestDeadline: number;
-  /**
-   * Rejects with `error` everything whose deadline is before `by` (Infinity: everything).
-   * Returns whether anything still waits.
-   */
-  shed(by: number, error: Api300Error): boolean;
-  /** A slot was taken for this waiter: make the call now. */
-  grant(): void;
+  accounting?: RequestAccounting | readonly RequestAccounting[];
 }
 
 export interface GateOptions {
@@ -85,16 +65,8 @@ export interface GateOptions {
   onCall?: (event: UpstreamCallEvent) => void;
   /** Told how long each waiter waited for its slot (metrics' `recordQueueWait`). */
   onQueueWait?: (waitMs: number, priority: Priority) => void;
-  /**
-   * Pacing of reads (default: none). Without it a burst of concurrent misses spends the whole
-   * read budget within a second on calls of a few keys each, and every later miss of the
-   * minute is refused. With it, the first half of `readCalls` (per window, this process) go
-   * at once; after that reads start at most every `windowMs / readCalls`, and the misses that
-   * pile up meanwhile ride along in the next call (up to 500 keys): under pressure each call
-   * carries more keys, and read throughput approaches `readCalls × 500` records a window.
-   * Writes are never paced. The quota still decides; pacing only spends it more wisely.
-   */
-  readPacing?: { readCalls: number; windowMs: number };
+  /** Pacing of reads (see pacing.ts); default: none, every read may start at once. */
+  readPacing?: ReadPacingOptions;
 }
 
 /** A cheap snapshot of the gate: never reaches API300 or Redis. */
@@ -103,7 +75,7 @@ export interface GateStats {
    * Calls started since the process started, one entry per operation and outcome that
    * occurred. Counts only grow (Prometheus counters are derived from them).
    */
-  calls: ReadonlyArray<{ operation: string; outcome: UpstreamCallOutcome; count: number }>;
+  calls: ReadonlyArray<UpstreamCallCount>;
   /** Calls the quota still allows in the current rolling 60 s window (all replicas when shared). */
   budgetLeft: number;
   /** Reads and writes waiting for budget right now. */
@@ -113,11 +85,7 @@ export interface GateStats {
    * The most recent upstream call that reached a verdict (`at` epoch ms): `reachable` is
    * false when it failed as `unavailable`. `null` before the first call.
    */
-  lastCall: { at: number; reachable: boolean } | null;
-}
-
-export function retryAfterSeconds(retryAt: number, now: number): number {
-  return Math.max(1, Math.ceil((retryAt - now) / 1000));
+  lastCall: LastUpstreamCall | null;
 }
 
 function isRetryable(error: unknown): boolean {
@@ -131,22 +99,15 @@ export class UpstreamGate {
   /** The gate's time (injected in tests); the coalescer times its callers' deadlines by it. */
   readonly clock: Clock;
   private readonly maxReadAttempts: number;
-  private readonly waiters = new Map<Waiter, { seq: number; enqueuedAt: number }>();
-  private readonly callCounts = new Map<
-    string,
-    { operation: Api300Operation; outcome: UpstreamCallOutcome; count: number }
-  >();
-  private readonly callListeners = new Set<(event: UpstreamCallEvent) => void>();
-  private lastCall: { at: number; reachable: boolean } | null = null;
-  private seq = 0;
+  private readonly queue = new WaitQueue();
+  private readonly pacing: ReadPacing;
+  private readonly calls: CallStats;
   /** When the quota last said a slot frees (epoch ms); for `retryAfter` of expired waiters. */
   private nextSlotAt = 0;
   private pumping = false;
   private pumpAgain = false;
   private cancelWake: (() => void) | null = null;
   private closed = false;
-  /** Start times of this process's read calls in the pacing window. */
-  private readStarts: number[] = [];
 
   constructor(private readonly options: GateOptions) {
     this.api = options.api;
@@ -154,7 +115,9 @@ export class UpstreamGate {
     this.clock = options.clock ?? systemClock;
     this.breaker = options.breaker ?? new Breaker();
     this.maxReadAttempts = Math.max(1, options.maxReadAttempts ?? 2);
-    if (options.onCall) this.callListeners.add(options.onCall);
+    this.pacing = new ReadPacing(options.readPacing);
+    this.calls = new CallStats(this.clock);
+    if (options.onCall) this.calls.onCall(options.onCall);
     this.breaker.onChange((state) => {
       if (state === 'open') this.pump();
     });
@@ -205,7 +168,7 @@ export class UpstreamGate {
       waiter.shed(Infinity, this.closedError());
       return;
     }
-    this.waiters.set(waiter, { seq: this.seq++, enqueuedAt: this.clock.now() });
+    this.queue.add(waiter, this.clock.now());
     this.pump();
   }
 
@@ -215,22 +178,21 @@ export class UpstreamGate {
    * shed at ITS deadline instead of waiting for the wake-up planned for the others.
    */
   reconsider(): void {
-    if (!this.closed && this.waiters.size > 0) this.pump();
+    if (!this.closed && this.queue.length > 0) this.pump();
   }
 
   /** Adds a listener of finished calls; returns its removal. */
   onCall(listener: (event: UpstreamCallEvent) => void): () => void {
-    this.callListeners.add(listener);
-    return () => this.callListeners.delete(listener);
+    return this.calls.onCall(listener);
   }
 
   stats(): GateStats {
     return {
-      calls: [...this.callCounts.values()].map((c) => ({ ...c })),
+      calls: this.calls.callCounts(),
       budgetLeft: this.quota.budgetLeft(),
-      queueLength: this.waiters.size,
+      queueLength: this.queue.length,
       breaker: this.breaker.state,
-      lastCall: this.lastCall && { ...this.lastCall },
+      lastCall: this.calls.lastCall(),
     };
   }
 
@@ -243,7 +205,7 @@ export class UpstreamGate {
   close(): void {
     this.closed = true;
     this.cancelWake?.();
-    this.shedWhere(() => true, Infinity, this.closedError());
+    this.queue.shed(Infinity, this.closedError());
   }
 
   private slot(priority: Priority, deadline: number): Promise<void> {
@@ -268,42 +230,15 @@ export class UpstreamGate {
   ): Promise<T> {
     const refused = this.breaker.error() ?? (this.closed ? this.closedError() : null);
     if (refused) throw refused;
-    const accountings =
-      options.accounting === undefined ? [] : ([] as Accounting[]).concat(options.accounting);
-    for (const accounting of accountings) accounting.upstreamCall(operation);
-    const started = this.clock.now();
+    const finish = this.calls.begin(operation, options.priority, options.accounting);
     try {
       const result = await invoke(this.api);
-      this.finished(operation, options.priority, started, undefined);
+      finish(undefined);
       return result;
     } catch (error) {
-      this.finished(operation, options.priority, started, error);
+      finish(error);
       this.breaker.trip(error, this.clock.now());
       throw error;
-    }
-  }
-
-  private finished(
-    operation: Api300Operation,
-    priority: Priority,
-    started: number,
-    error: unknown,
-  ): void {
-    const outcome = outcomeOf(error);
-    const key = `${operation}\u0000${outcome}`;
-    const counted = this.callCounts.get(key) ?? { operation, outcome, count: 0 };
-    counted.count++;
-    this.callCounts.set(key, counted);
-    const now = this.clock.now();
-    this.lastCall = { at: now, reachable: outcome !== 'unavailable' };
-    const event: UpstreamCallEvent = { operation, priority, outcome, durationMs: now - started };
-    if (error !== undefined) event.error = error;
-    for (const listener of this.callListeners) {
-      try {
-        listener(event);
-      } catch {
-        // An observer must never break the data path.
-      }
     }
   }
 
@@ -326,32 +261,36 @@ export class UpstreamGate {
     })();
   }
 
+  /**
+   * Grants slots to the head of the queue while the breaker, pacing and the quota allow;
+   * then sheds who cannot wait for the next slot and plans the wake-up.
+   */
   private async drain(): Promise<void> {
     for (;;) {
       const refused = this.breaker.error();
       if (refused) {
-        this.shedWhere(() => true, Infinity, refused);
+        this.queue.shed(Infinity, refused);
         return;
       }
       const now = this.clock.now();
-      this.shedWhere(() => true, now, this.rateLimited(now));
-      const head = this.best();
+      this.queue.shed(now, this.rateLimited(now));
+      const head = this.queue.head();
       if (!head) {
         this.setWake(null);
         return;
       }
-      const pacedUntil = head.priority === 'write' ? now : this.readPacedUntil(now);
+      const pacedUntil = head.priority === 'write' ? now : this.pacing.nextReadAt(now);
       const decision: QuotaDecision =
         pacedUntil > now
           ? { granted: false, retryAt: pacedUntil, reason: 'budget' }
           : await this.quota.acquire(slotClassOf(head.priority));
       if (this.closed) return;
       if (decision.granted) {
-        if (head.priority !== 'write') this.readStarts.push(this.clock.now());
-        const entry = this.waiters.get(head);
-        this.waiters.delete(head);
-        if (entry) {
-          this.options.onQueueWait?.(this.clock.now() - entry.enqueuedAt, head.priority);
+        const grantedAt = this.clock.now();
+        if (head.priority !== 'write') this.pacing.started(grantedAt);
+        const waited = this.queue.take(head, grantedAt);
+        if (waited !== undefined) {
+          this.options.onQueueWait?.(waited, head.priority);
           head.grant();
         }
         continue;
@@ -359,46 +298,9 @@ export class UpstreamGate {
       // Nothing of the head's priority or lower can start before `retryAt`: who cannot wait
       // that long hears so now. Higher priorities that came meanwhile get their own turn.
       this.nextSlotAt = decision.retryAt;
-      const rank = rankOf(head.priority);
-      this.shedWhere(
-        (w) => rankOf(w.priority) >= rank,
-        decision.retryAt,
-        this.rateLimited(this.clock.now()),
-      );
-      let wake = decision.retryAt;
-      for (const waiter of this.waiters.keys()) wake = Math.min(wake, waiter.earliestDeadline);
-      this.setWake(wake);
+      this.queue.shed(decision.retryAt, this.rateLimited(this.clock.now()), head.priority);
+      this.setWake(Math.min(decision.retryAt, this.queue.earliestDeadline()));
       return;
-    }
-  }
-
-  /** When the next read may start under `readPacing` (≤ now: at once). */
-  private readPacedUntil(now: number): number {
-    const pacing = this.options.readPacing;
-    if (!pacing || pacing.readCalls <= 0) return now;
-    this.readStarts = this.readStarts.filter((t) => now - t < pacing.windowMs);
-    if (this.readStarts.length < Math.ceil(pacing.readCalls / 2)) return now;
-    return this.readStarts[this.readStarts.length - 1] + pacing.windowMs / pacing.readCalls;
-  }
-
-  private best(): Waiter | undefined {
-    let best: Waiter | undefined;
-    let bestRank = Infinity;
-    let bestSeq = Infinity;
-    for (const [waiter, { seq }] of this.waiters) {
-      const rank = rankOf(waiter.priority);
-      if (rank < bestRank || (rank === bestRank && seq < bestSeq)) {
-        best = waiter;
-        bestRank = rank;
-        bestSeq = seq;
-      }
-    }
-    return best;
-  }
-
-  private shedWhere(which: (w: Waiter) => boolean, by: number, error: Api300Error): void {
-    for (const waiter of [...this.waiters.keys()]) {
-      if (which(waiter) && !waiter.shed(by, error)) this.waiters.delete(waiter);
     }
   }
 

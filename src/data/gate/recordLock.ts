@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../../platform/clock';
-import { Api300Error } from '../errors';
-import { retryAfterSeconds } from './gate';
+import { Api300Error, retryAfterSeconds } from '../errors';
 
 /**
  * Per-record write serialization for read-modify-write updates (`updateCustomer`,
