@@ -2,7 +2,7 @@
  * Domain model of the Hypersoft data this subgraph serves, and the contracts between the
  * layers of the data path (DESIGN.md §2):
  *
- *   resolvers → loaders → `Hypersoft` (entity cache + gate) → `Api300` (the SOAP client)
+ *   resolvers → loaders → `Repository` (mirror, entity cache, gate) → `Api300` (the client)
  *
  * Everything here is plain data in GraphQL-friendly naming. The API300 client maps SOAP ⇄
  * these types (Berlin wall-clock ⇄ instants, Date/Time fields, enums); no other layer sees a

@@ -50,9 +50,6 @@ export const REQUEST_LIMITS = {
   maxCost: 300_000,
 } as const;
 
-/** API300 returns at most this many records per call (CONTRACT.md). */
-export const RECORDS_PER_CALL = API300_MAX_RECORDS;
-
 export interface RequestLimitsOptions {
   config: Pick<Config, 'introspection' | 'upstream'>;
   /** Mask "Did you mean …" in error messages (default: when introspection is off). */
@@ -94,7 +91,7 @@ export function createRequestLimits(options: RequestLimitsOptions): RequestLimit
 
 /** Refuses operations needing more records than `callsPerMinute` calls can fetch. */
 export function createUpstreamBudgetPlugin(callsPerMinute: number): ApolloServerPlugin {
-  const limit = callsPerMinute * RECORDS_PER_CALL;
+  const limit = callsPerMinute * API300_MAX_RECORDS;
   return {
     async requestDidStart() {
       return {
@@ -114,7 +111,7 @@ export function createUpstreamBudgetPlugin(callsPerMinute: number): ApolloServer
           throw new GraphQLError(
             `This operation would need about ${estimate} upstream records, more than one ` +
               `minute of upstream budget can fetch (${limit}: ${callsPerMinute} calls of ` +
-              `${RECORDS_PER_CALL} records). Split it into smaller operations (smaller ` +
+              `${API300_MAX_RECORDS} records). Split it into smaller operations (smaller ` +
               '`first`, fewer representations or imported records per request).',
             {
               extensions: {

@@ -11,10 +11,10 @@ import type { CustomerFind, ReservationFind, TicketFind } from '../../domain/que
 import { type ListPage, type Repository, type ReadOptions } from '../repository/types';
 
 /**
- * Per-request DataLoaders over the `Repository` (DESIGN.md §2). Every `load` issued in one tick
- * of resolver execution becomes one repository call per loader and 500 keys, with duplicate
- * keys sent once. Create one set per GraphQL request: the loaders memoize for the request's
- * lifetime, and only the entity cache below may keep data across requests.
+ * Per-request DataLoaders over the `Repository` (DESIGN.md §2). Every `load` issued in one
+ * tick of resolver execution becomes one repository call per loader and `API300_MAX_RECORDS`
+ * keys, with duplicate keys sent once. Create one set per GraphQL request: the loaders memoize
+ * for the request's lifetime; only the layers below may keep data across requests.
  *
  * A batch answers every key on its own: a value, `null`/`[]` for "does not exist", or the
  * Error of the whole call when the repository call itself failed. One missing key never fails
@@ -52,9 +52,6 @@ export interface LoaderDeps {
   accounting?: RequestAccounting;
 }
 
-/** API300 takes at most 500 keys per list call. */
-export const MAX_BATCH_SIZE = API300_MAX_RECORDS;
-
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
@@ -75,7 +72,8 @@ function keyedBatch<K, V>(
   };
 }
 
-const OPTIONS = { maxBatchSize: MAX_BATCH_SIZE } as const;
+/** API300 takes at most `API300_MAX_RECORDS` keys per list call. */
+const OPTIONS = { maxBatchSize: API300_MAX_RECORDS } as const;
 
 export function createLoaders({ repository, deadline, accounting }: LoaderDeps): Loaders {
   const opts: ReadOptions = { deadline, priority: 'read', accounting };

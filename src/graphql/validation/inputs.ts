@@ -29,8 +29,6 @@ import {
 export const CUSTOMER_NUMBER = intRange(1, 9_999_999);
 export const POSITIVE_ID = intAtLeast(1);
 export const TICKET_NUMBER = nonEmptyText(30);
-/** Most keys in one list filter: API300 takes at most 500 per call. */
-export const MAX_KEYS_PER_FILTER = API300_MAX_RECORDS;
 
 const CUSTOMER_CHECKS: FieldChecks<CustomerInput & CustomerPatch> = {
   number: CUSTOMER_NUMBER,
@@ -138,11 +136,11 @@ export function checkKey(value: unknown, field: string, check: Check): InputIssu
 export function checkCustomerFilter(filter: CustomerFilter, path: string): InputIssue[] {
   const issues: InputIssue[] = [];
   const numbers = filter.numbers ?? [];
-  if (numbers.length > MAX_KEYS_PER_FILTER) {
+  if (numbers.length > API300_MAX_RECORDS) {
     issues.push({
       field: joinPath(path, 'numbers'),
       value: numbers,
-      allowed: `at most ${MAX_KEYS_PER_FILTER} numbers`,
+      allowed: `at most ${API300_MAX_RECORDS} numbers`,
     });
   }
   numbers.forEach((n, i) =>
