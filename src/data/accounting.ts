@@ -2,11 +2,10 @@ import type { Api300Operation } from '../domain/operations';
 
 /**
  * Per-request accounting: what one GraphQL request cost upstream and how the cache served it,
- * for its log line. The request log plugin reads it from `contextValue.accounting` when the
- * context carries one, and leaves the fields out when it does not.
+ * for its log line (the request log plugin reads `contextValue.accounting`).
  *
- * Wiring (integrator): `createRequestContext` creates one per request and puts it on the
- * Context; the loaders pass it down in `ReadOptions.accounting`; the entity cache reports
+ * Wiring: `createRequestContext` creates one per request and puts it on the Context; the
+ * loaders pass it down in `ReadOptions.accounting`; the entity cache reports
  * every lookup with `cache(...)`, the gate reports every call that carried keys of this
  * request with `upstreamCall(...)`. A coalesced call serving several requests counts once in
  * each of them, so the per-request numbers may add up to more than the calls made.
@@ -45,12 +44,4 @@ export function createRequestAccounting(): RequestAccountingRecorder {
     },
     snapshot: () => ({ ...totals }),
   };
-}
-
-/** The recorder a request context carries, if any (the Context type may not declare it yet). */
-export function accountingOf(contextValue: unknown): RequestAccountingRecorder | undefined {
-  const candidate = (contextValue as { accounting?: unknown } | null)?.accounting;
-  return candidate && typeof (candidate as RequestAccountingRecorder).snapshot === 'function'
-    ? (candidate as RequestAccountingRecorder)
-    : undefined;
 }

@@ -1,13 +1,7 @@
 import { createLoaders, type Loaders } from '../data/loaders';
 import { createRequestAccounting, type RequestAccountingRecorder } from '../data/accounting';
 import type { Repository } from '../data/repository/types';
-
-/** Minimal logger shape the GraphQL layer needs (pino's `Logger` fits). */
-export interface AppLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+import type { Logger } from '../platform/logger';
 
 /** Per-request GraphQL context; built fresh for each HTTP request. */
 export interface Context {
@@ -19,7 +13,7 @@ export interface Context {
   deadline: number;
   /** From `x-request-id` when the caller sent a sane one, else generated; in logs and errors. */
   requestId: string;
-  logger: AppLogger;
+  logger: Logger;
   /** What this request cost upstream and how the cache served it (for its log line). */
   accounting: RequestAccountingRecorder;
 }
@@ -28,7 +22,7 @@ export interface RequestContextDeps {
   repository: Repository;
   deadline: number;
   requestId: string;
-  logger: AppLogger;
+  logger: Logger;
 }
 
 /** A fresh context: new loaders, so nothing is memoized across requests. */

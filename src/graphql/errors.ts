@@ -1,14 +1,14 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import type { AppLogger } from './context';
-import type { UpstreamErrorCode } from '../data/errors';
+import type { Logger } from '../platform/logger';
+import { Api300Error, type UpstreamErrorCode } from '../data/errors';
 
 /**
  * How failures reach GraphQL clients. Three kinds pass through with their code:
  * - GraphQL errors that carry `extensions.code` or come from parsing/validating the operation;
- * - upstream errors (`Api300Error`, the gate's errors) with a known `UpstreamErrorCode`,
- *   keeping their message (the client layer guarantees it holds no token or SOAP) and
- *   `retryAfter` for `UPSTREAM_RATE_LIMITED`;
+ * - upstream errors (`Api300Error`, from the client and the gate) with a known
+ *   `UpstreamErrorCode`, keeping their message (the data layer guarantees it holds no token
+ *   or SOAP) and `details.retryAfter` for `UPSTREAM_RATE_LIMITED`;
  * everything else is a bug or an unexpected failure: it is logged and masked as
  * `INTERNAL_SERVER_ERROR` with a generic message, so no stack, SOAP text or token leaks.
  */
@@ -35,19 +35,23 @@ export interface PublicError {
   retryAfter?: number;
 }
 
-function retryAfterOf(error: Error): number | undefined {
-  const e = error as Error & { retryAfter?: unknown; details?: { retryAfter?: unknown } };
-  const value = e.details?.retryAfter ?? e.retryAfter;
+/** Whole seconds, rounded up; `undefined` when the error carries no finite `retryAfter`. */
+function retryAfterOf(error: Api300Error): number | undefined {
+  const value = error.details.retryAfter;
   return typeof value === 'number' && Number.isFinite(value)
     ? Math.max(0, Math.ceil(value))
     : undefined;
 }
 
-/** The client-safe form of an upstream error, or `null` when `error` is not one. */
+/**
+ * The client-safe form of an upstream error, or `null` when `error` is not one. Only an
+ * `Api300Error` counts: a foreign error's `code` (Node's ECONNREFUSED, a library's) is not
+ * trusted, even when it spells an upstream code.
+ */
 export function upstreamError(error: unknown): PublicError | null {
-  if (!(error instanceof Error)) return null;
-  const code = (error as Error & { code?: unknown }).code;
-  if (typeof code !== 'string' || !(code in UPSTREAM_CODES)) return null;
+  if (!(error instanceof Api300Error)) return null;
+  const code = error.code;
+  if (!(code in UPSTREAM_CODES)) return null;
   const retryAfter = code === 'UPSTREAM_RATE_LIMITED' ? retryAfterOf(error) : undefined;
   return { code, message: error.message, ...(retryAfter !== undefined && { retryAfter }) };
 }
@@ -56,7 +60,7 @@ export function upstreamError(error: unknown): PublicError | null {
  * The client-safe form of any failure inside one record of a bulk operation (where it is
  * reported as data, not as a GraphQL error); unexpected ones are logged and masked.
  */
-export function publicError(error: unknown, logger: AppLogger, requestId: string): PublicError {
+export function publicError(error: unknown, logger: Logger, requestId: string): PublicError {
   if (error instanceof GraphQLError && typeof error.extensions.code === 'string') {
     return { code: error.extensions.code, message: error.message };
   }
@@ -66,7 +70,7 @@ export function publicError(error: unknown, logger: AppLogger, requestId: string
   return { code: 'INTERNAL_SERVER_ERROR', message: INTERNAL_MESSAGE };
 }
 
-function logUnexpected(logger: AppLogger, error: unknown, requestId: string | undefined): void {
+function logUnexpected(logger: Logger, error: unknown, requestId: string | undefined): void {
   const e = error instanceof Error ? error : new Error(String(error));
   // Name and stack only: a foreign error's message might quote a payload.
   logger.error(
@@ -76,7 +80,7 @@ function logUnexpected(logger: AppLogger, error: unknown, requestId: string | un
 }
 
 /** Apollo `formatError`: applies the rules above to every error of a response. */
-export function createFormatError(logger: AppLogger) {
+export function createFormatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};

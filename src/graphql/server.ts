@@ -11,7 +11,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ParseOptions, ValidationRule } from 'graphql';
 import type { Config } from '../config';
-import { createRequestContext, type AppLogger, type Context } from './context';
+import { createRequestContext, type Context } from './context';
+import type { Logger } from '../platform/logger';
 import { createRouterSecretGuard, ROUTER_SECRET_HEADER } from './federation/routerSecret';
 import { createServiceSdlPlugin } from './federation/serviceSdl';
 import { createFormatError } from './errors';
@@ -28,7 +29,7 @@ export interface AppDeps {
   config: Config;
   /** The data layer (entity cache over the upstream gate, or a fake in tests). */
   repository: Repository;
-  logger?: AppLogger;
+  logger?: Logger;
   /**
    * Routes served before GraphQL (GraphiQL page, /metrics, /healthz, /readyz …). Return true
    * (or a promise of true) when the request was handled; the app then leaves it alone.
@@ -60,10 +61,10 @@ export const GRAPHQL_PATH = '/graphql';
 const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-const silentLogger: AppLogger = { info() {}, warn() {}, error() {} };
+const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 
 /** Apollo logs plain strings; route them to the app logger (debug is dropped). */
-function apolloLogger(logger: AppLogger) {
+function apolloLogger(logger: Logger) {
   return {
     debug() {},
     info: (message: unknown) => logger.info({}, String(message)),

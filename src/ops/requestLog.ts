@@ -1,14 +1,14 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { AppLogger } from '../graphql/context';
-import { accountingOf } from '../data/accounting';
+import type { Context } from '../graphql/context';
+import type { Logger } from '../platform/logger';
 import { operationNameOf } from './operationName';
 
 /**
  * One structured log line per GraphQL request, written when the response is sent:
  *
  *   requestId, operationName, operationType, durationMs, status (HTTP), errorCount,
- *   errorCodes ({ CODE: count }), and — when the request context carries accounting
- *   (src/data/accounting.ts) — upstreamCalls, cacheHits, cacheMisses, staleServes.
+ *   errorCodes ({ CODE: count }), and from the request's accounting (src/data/accounting.ts)
+ *   upstreamCalls, cacheHits, cacheMisses, staleServes.
  *
  * The line holds identifiers and counts only: never the query text, variables, error
  * messages (they may echo input values), headers or results, so no token, router secret or
@@ -17,14 +17,14 @@ import { operationNameOf } from './operationName';
  */
 
 export interface RequestLogDeps {
-  logger: AppLogger;
+  logger: Logger;
   /** Monotonic clock in ms (default `performance.now`). */
   now?: () => number;
 }
 
 const CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
 
-export function createRequestLogPlugin(deps: RequestLogDeps): ApolloServerPlugin {
+export function createRequestLogPlugin(deps: RequestLogDeps): ApolloServerPlugin<Context> {
   const now = deps.now ?? (() => performance.now());
   return {
     async requestDidStart() {
@@ -40,16 +40,15 @@ export function createRequestLogPlugin(deps: RequestLogDeps): ApolloServerPlugin
             errorCodes[key] = (errorCodes[key] ?? 0) + 1;
           }
           const status = requestContext.response.http.status ?? 200;
-          const requestId = (requestContext.contextValue as { requestId?: unknown }).requestId;
           const line = {
-            requestId: typeof requestId === 'string' ? requestId : undefined,
+            requestId: requestContext.contextValue.requestId,
             operationName: operationNameOf(requestContext),
             operationType: requestContext.operation?.operation ?? null,
             durationMs: Math.round((now() - started) * 10) / 10,
             status,
             errorCount: errors.length,
             ...(errors.length > 0 && { errorCodes }),
-            ...accountingOf(requestContext.contextValue)?.snapshot(),
+            ...requestContext.contextValue.accounting.snapshot(),
           };
           if (status >= 500) deps.logger.warn(line, 'graphql request');
           else deps.logger.info(line, 'graphql request');

@@ -5,7 +5,22 @@ import pino from 'pino';
  * must never reach a log line: the product logs identifiers and counts only, and `redact`
  * below is the safety net for anything that slips into a logged object by accident.
  */
-export type Logger = pino.Logger;
+
+/**
+ * The one logger type of the product: what every layer may call. `createLogger`'s pino logger
+ * satisfies it; tests pass plain objects. `obj` carries the fields of the line (identifiers
+ * and counts), `msg` its message; a lone string is the message.
+ */
+export interface Logger {
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+/** Where log lines go (default: stdout); one JSON line per `write`. */
+export interface LogDestination {
+  write(line: string): void;
+}
 
 /** Keys whose values are censored wherever they appear (two levels deep). */
 export const REDACTED_KEYS = [
@@ -27,7 +42,7 @@ export const REDACTED_KEYS = [
   'variables',
 ];
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+export function createLogger(level: string, destination?: LogDestination): Logger {
   return pino(
     {
       level,

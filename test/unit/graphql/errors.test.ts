@@ -56,12 +56,9 @@ describe('error formatting', () => {
     const blocked = format(
       fromResolver(new Api300Error('UPSTREAM_BLOCKED', 'Token blocked', { retryAfter: 9 })),
     );
-    const gateError = Object.assign(new Error('No budget'), {
-      name: 'GateError',
-      code: 'UPSTREAM_RATE_LIMITED',
-      retryAfter: 2.5,
-    });
-    const limited = format(fromResolver(gateError));
+    const limited = format(
+      fromResolver(new Api300Error('UPSTREAM_RATE_LIMITED', 'No budget', { retryAfter: 2.5 })),
+    );
 
     expect(blocked.formatted.extensions).toEqual({ code: 'UPSTREAM_BLOCKED' });
     expect(limited.formatted).toMatchObject({
