@@ -16,7 +16,7 @@ import type { CustomerQuery, ReservationQuery, TicketQuery } from '../../src/dom
 import { makeCustomer, makeReservation, makeStation, makeTicket } from './fakeRepository';
 
 /**
- * Test doubles of the gate's unit tests (shared with test/unit/cache): a clock moved by hand
+ * Test doubles of the data layer's unit tests (gate, cache, repository): a clock moved by hand
  * whose timers fire as time passes, and an in-memory `Api300` that records every call.
  */
 

@@ -2,7 +2,7 @@ import { setTimeout as pause } from 'node:timers/promises';
 import type { RunningSimulator } from '../../../src/simulator';
 import { describeWithRedis, startRedis, type RunningRedis } from '../../helpers/redis';
 import { setFaults, startTestSimulator } from '../../helpers/simulator';
-import { CUSTOMER_QUERY } from '../faults/rig';
+import { CUSTOMER_QUERY } from '../../helpers/operations';
 import {
   FIRST_CUSTOMER,
   embeddedSimulator,
@@ -16,7 +16,7 @@ import {
 } from './stack';
 
 /**
- * Issue 4, "Done when": the real stack under load never crosses the upstream budget — one
+ * The real stack under load never crosses the upstream budget — one
  * subgraph, three replicas sharing one Redis, Redis restarted mid-load, and API300 answering
  * "blocked". Every answer is data or a clear error code, and the simulator (which counts
  * exactly as API300 does) never sees more than the budget in any rolling 60 s window.

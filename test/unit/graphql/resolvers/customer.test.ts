@@ -1,5 +1,5 @@
 import { makeCustomer, makeReservation, makeTicket } from '../../../helpers/fakeRepository';
-import { useHarness, type Json } from './harness';
+import { useHarness, type Json } from '../../../helpers/graphqlHarness';
 
 const h = useHarness((fake) => {
   fake.addCustomers(

@@ -1,6 +1,6 @@
 import { Api300Error } from '../../../../src/data/errors';
 import { makeCustomer, makeReservation, makeTicket } from '../../../helpers/fakeRepository';
-import { useHarness, type Json } from './harness';
+import { useHarness, type Json } from '../../../helpers/graphqlHarness';
 
 const h = useHarness((fake) => {
   fake

@@ -1,5 +1,5 @@
 import { Kind } from 'graphql';
-import { createHarness } from './harness';
+import { createHarness } from '../../../helpers/graphqlHarness';
 import {
   DateTimeScalar,
   LocalDateScalar,

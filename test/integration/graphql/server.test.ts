@@ -1,7 +1,7 @@
 import { loadConfig } from '../../../src/config';
 import { createApp, type App } from '../../../src/graphql/server';
 import { Api300Error } from '../../../src/data/errors';
-import { type Json } from './resolvers/harness';
+import { type Json } from '../../helpers/graphqlHarness';
 import {
   FakeRepository,
   makeCustomer,

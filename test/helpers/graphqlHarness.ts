@@ -1,7 +1,7 @@
-import { loadConfig } from '../../../../src/config';
-import { createRequestContext } from '../../../../src/graphql/context';
-import { createApp } from '../../../../src/graphql/server';
-import { FakeRepository } from '../../../helpers/fakeRepository';
+import { loadConfig } from '../../src/config';
+import { createRequestContext } from '../../src/graphql/context';
+import { createApp } from '../../src/graphql/server';
+import { FakeRepository } from './fakeRepository';
 
 /** Response JSON as tests read it: shapes are asserted by the tests, not by types. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
