@@ -15,8 +15,9 @@ import { RecordedRequest, ScriptedServer, startScriptedServer } from '../../help
  * - `<case>.result.json`: what the client makes of the reply (value or error).
  *
  * A change in any of them is a change of the wire contract and shows up in review.
- * `UPDATE_GOLDEN=1 npx jest test/integration/api300/golden` rewrites all three from a fresh
- * simulator with a fixed clock and seed.
+ * `UPDATE_GOLDEN=1 npx jest test/integration/api300/golden` rewrites all three, each case
+ * against a simulator of its own (fixed clock and seed) that holds the seed data plus what the
+ * case's `given` put there — so every case stands alone, in any order, alone or with others.
  */
 
 const GOLDEN = join(__dirname, '../../fixtures/golden');
@@ -27,10 +28,17 @@ const customer = newCustomer();
 interface GoldenCase {
   name: string;
   version: '1.1' | '1.2';
+  /** What the simulator must hold besides its seed data, written directly (recording only). */
+  given?: (simulator: Api300) => Promise<unknown>;
   run: (client: Api300) => Promise<unknown>;
 }
 
-/** In this order against one simulator: writes come before the reads that see them. */
+const issuedTicket = (c: Api300) => c.setTicket(newTicket());
+const redeemedTicket = async (c: Api300) => {
+  await issuedTicket(c);
+  await c.redeemTicket('GOLDEN-1', 2);
+};
+
 const CASES: GoldenCase[] = [
   { name: 'ServerDateTime.soap11', version: '1.1', run: (c) => c.serverDateTime() },
   { name: 'ServerDateTime.soap12', version: '1.2', run: (c) => c.serverDateTime() },
@@ -100,15 +108,22 @@ const CASES: GoldenCase[] = [
     version: '1.1',
     run: (c) => c.setTicket(newTicket()),
   },
-  { name: 'RedeemTicket.soap11', version: '1.1', run: (c) => c.redeemTicket('GOLDEN-1', 2) },
+  {
+    name: 'RedeemTicket.soap11',
+    version: '1.1',
+    given: issuedTicket,
+    run: (c) => c.redeemTicket('GOLDEN-1', 2),
+  },
   {
     name: 'RedeemTicket.conflict.soap11',
     version: '1.1',
+    given: redeemedTicket,
     run: (c) => c.redeemTicket('GOLDEN-1', 2),
   },
   {
     name: 'GetTickets.soap11',
     version: '1.1',
+    given: redeemedTicket,
     run: (c) => c.getTickets({ numbers: ['GOLDEN-1', 'GS10000002'], pageIndex: 0, pageSize: 10 }),
   },
 ];
@@ -145,32 +160,41 @@ async function replyOfSimulator(
 const goldenFile = (name: string, kind: 'request.http' | 'response.xml' | 'result.json'): string =>
   join(GOLDEN, `${name}.${kind}`);
 
+const clientOf = (endpoint: string, soapVersion: '1.1' | '1.2'): Promise<Api300> =>
+  createApi300Client({
+    endpoint,
+    cusToken: DEMO_TOKENS.cusToken,
+    authToken: DEMO_TOKENS.authToken,
+    timeoutMs: 5000,
+    soapVersion,
+  });
+
+/** Records the simulator's reply to `request` on a fresh simulator that holds `given`. */
+async function recordReply(golden: GoldenCase, request: RecordedRequest): Promise<string> {
+  const simulator = await startTestSimulator({
+    now: createTestClock('2026-11-29T18:30:00+01:00').now,
+  });
+  try {
+    if (golden.given) await golden.given(await clientOf(simulator.endpoint, '1.1'));
+    return await replyOfSimulator(simulator, request);
+  } finally {
+    await simulator.close();
+  }
+}
+
 describe('the API300 client’s golden requests and replies', () => {
   let server: ScriptedServer;
-  let simulator: RunningSimulator | null = null;
   const clients: Partial<Record<'1.1' | '1.2', Api300>> = {};
 
   beforeAll(async () => {
     server = await startScriptedServer();
     for (const version of ['1.1', '1.2'] as const) {
-      clients[version] = await createApi300Client({
-        endpoint: server.endpoint,
-        cusToken: DEMO_TOKENS.cusToken,
-        authToken: DEMO_TOKENS.authToken,
-        timeoutMs: 5000,
-        soapVersion: version,
-      });
+      clients[version] = await clientOf(server.endpoint, version);
     }
-    if (UPDATE) {
-      mkdirSync(GOLDEN, { recursive: true });
-      simulator = await startTestSimulator({
-        now: createTestClock('2026-11-29T18:30:00+01:00').now,
-      });
-    }
+    if (UPDATE) mkdirSync(GOLDEN, { recursive: true });
   });
   afterAll(async () => {
     await server.close();
-    await simulator?.close();
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (name, golden) => {
@@ -180,9 +204,8 @@ describe('the API300 client’s golden requests and replies', () => {
       server.answer({ status: 500, body: '' });
       await outcome(() => golden.run(client));
       const request = server.requests[before];
-      const reply = await replyOfSimulator(simulator as RunningSimulator, request);
       writeFileSync(goldenFile(name, 'request.http'), requestText(request));
-      writeFileSync(goldenFile(name, 'response.xml'), reply);
+      writeFileSync(goldenFile(name, 'response.xml'), await recordReply(golden, request));
     }
     expect(existsSync(goldenFile(name, 'response.xml'))).toBe(true);
     const replyBody = readFileSync(goldenFile(name, 'response.xml'), 'utf8');
