@@ -129,7 +129,7 @@ describe('one subgraph under load', () => {
     expect(await subgraphCalls(sim)).toBeLessThanOrEqual(READ_CAP);
   });
 
-  // Reads are paced once half the read budget is spent (src/data/gate/gate.ts, readPacing):
+  // Reads are paced once half the read budget is spent (src/data/gate/pacing.ts):
   // the misses that pile up meanwhile go out together, so each call serves many customers.
   it('coalesces the misses of concurrent requests: each call serves many customers', async () => {
     expect(report.served.size).toBeGreaterThan(10 * (await subgraphCalls(sim)));
