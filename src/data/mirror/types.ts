@@ -119,6 +119,37 @@ export interface MirrorChanges {
   batch: MirrorBatch;
   states: Partial<Record<MirrorKind, KindState>>;
   position: number;
+  /**
+   * Set when the store can no longer tell what changed after the position asked for (the
+   * deletes it would have to report were purged after their retention, the store was wiped,
+   * or the position belongs to another database): `batch` is empty and the reader must
+   * `clear()` its index and `load()` again. Never set by local stores.
+   */
+  reset?: true;
+}
+
+/** How one `apply` is made. */
+export interface MirrorApplyOptions {
+  /**
+   * The epoch of the leader lease the caller holds (shared stores). The apply commits only if
+   * that lease is still held and unexpired when it runs, else it rolls back whole and rejects
+   * with `LeaseLostError`: a replica that lost the lead (it paused past the lease's expiry and
+   * another took over) cannot write its stale sync into the shared copy. The sync passes it;
+   * a write's read-your-writes does not (newer-or-equal `changed` keeps those safe).
+   * Local stores ignore it.
+   */
+  fence?: number;
+}
+
+/** A fenced `apply` whose lease epoch is no longer the held one: nothing was written. */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+  constructor(
+    /** The epoch the apply was fenced with. */
+    readonly epoch: number,
+  ) {
+    super(`mirror leader lease epoch ${epoch} is no longer held: the apply was rolled back`);
+  }
 }
 
 /**
@@ -135,8 +166,15 @@ export interface MirrorStore {
   /** `memory`, `file` or `postgres` (for /readyz and logs). */
   readonly kind: string;
   load(): Promise<MirrorSnapshot>;
-  apply(batch: MirrorBatch, states?: Partial<Record<MirrorKind, KindState>>): Promise<void>;
-  /** Shared stores: changes after `position` by any writer. Local stores: none. */
+  apply(
+    batch: MirrorBatch,
+    states?: Partial<Record<MirrorKind, KindState>>,
+    options?: MirrorApplyOptions,
+  ): Promise<void>;
+  /**
+   * Shared stores: changes after `position` by any writer (`reset` when the reader must load
+   * again). Local stores: none.
+   */
   changesSince(position: number): Promise<MirrorChanges>;
   /** Shared stores: called when another writer applied something (LISTEN/NOTIFY). */
   onChange(listener: () => void): () => void;
