@@ -45,6 +45,24 @@ export interface Config {
   };
   /** Redis for the shared quota, cache L2 and write locks (`REDIS_URL`; `null` = in memory). */
   redisUrl: string | null;
+  /** The mirror shared by several replicas on PostgreSQL (docs/mirror.md, "Shared mode"). */
+  mirrorDatabase: {
+    /**
+     * `MIRROR_DATABASE_URL` (or `MIRROR_DATABASE_URL_FILE`): `postgres://…` or
+     * `postgresql://…`, a secret (it may hold a password; never echoed). `null` = each replica
+     * keeps its own mirror.
+     */
+    url: string | null;
+    /** How long a leader's lease lasts unrenewed (`MIRROR_LEASE_TTL_MS`, default 15000, 1000–300000). */
+    leaseTtlMs: number;
+    /** How often the leader renews and the others try (`MIRROR_LEASE_RENEW_MS`, default a third of the ttl; below it). */
+    leaseRenewMs: number;
+    /**
+     * How long a delete stays in the change feed (`MIRROR_TOMBSTONE_RETENTION_MS`, default
+     * 3600000, 60000–604800000); a replica away longer loads the whole copy again.
+     */
+    tombstoneRetentionMs: number;
+  };
   /** Shared secret the router sends in `x-router-secret` (`ROUTER_SECRET`; `null` = off). */
   routerSecret: string | null;
   /** Whether introspection is allowed (`INTROSPECTION`, default true). */
@@ -121,11 +139,18 @@ export function loadConfig(env: Env = process.env): Config {
       maxEntries: read.int('CACHE_MAX_ENTRIES', 50000, 1, 10_000_000),
     },
     redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
+    mirrorDatabase: readMirrorDatabase(read),
     routerSecret: read.secret('ROUTER_SECRET'),
     introspection: read.bool('INTROSPECTION', true),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };
 
+  if (config.mirrorDatabase.leaseRenewMs >= config.mirrorDatabase.leaseTtlMs) {
+    problems.push(
+      `MIRROR_LEASE_RENEW_MS=${config.mirrorDatabase.leaseRenewMs} must be less than ` +
+        `MIRROR_LEASE_TTL_MS=${config.mirrorDatabase.leaseTtlMs}, or the lease expires between renewals`,
+    );
+  }
   if (config.upstream.writeReserve >= config.upstream.callsPerMinute) {
     problems.push(
       `UPSTREAM_WRITE_RESERVE=${config.upstream.writeReserve} must be less than ` +
@@ -141,6 +166,16 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return deepFreeze(config);
+}
+
+function readMirrorDatabase(read: Reader): Config['mirrorDatabase'] {
+  const leaseTtlMs = read.int('MIRROR_LEASE_TTL_MS', 15_000, 1_000, 300_000);
+  return {
+    url: read.secretUrl('MIRROR_DATABASE_URL', ['postgres:', 'postgresql:']),
+    leaseTtlMs,
+    leaseRenewMs: read.int('MIRROR_LEASE_RENEW_MS', Math.floor(leaseTtlMs / 3), 100, 300_000),
+    tombstoneRetentionMs: read.int('MIRROR_TOMBSTONE_RETENTION_MS', 3_600_000, 60_000, 604_800_000),
+  };
 }
 
 /** Validates the simulator's settings; throws one ConfigError listing every bad value. */
@@ -256,7 +291,15 @@ class Reader {
   }
 
   url(name: string, protocols: string[] = ['http:', 'https:']): string | null {
-    const v = this.raw(name);
+    return this.validUrl(name, this.raw(name), protocols);
+  }
+
+  /** A URL that is a secret (it may carry a password): from `NAME` or `NAME_FILE`, never echoed. */
+  secretUrl(name: string, protocols: string[]): string | null {
+    return this.validUrl(name, this.secret(name) ?? undefined, protocols);
+  }
+
+  private validUrl(name: string, v: string | undefined, protocols: string[]): string | null {
     if (v === undefined) return null;
     try {
       const u = new URL(v);
