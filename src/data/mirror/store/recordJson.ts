@@ -1,31 +1,23 @@
-import type { MirrorKind, RecordOf } from '../types';
+import { DATE_FIELDS, type RecordKind } from '../records';
+import type { RecordOf } from '../types';
 
 /**
- * Records as JSON and back, for stores that keep them as text (PostgreSQL `jsonb`, a file).
+ * Records as JSON text (PostgreSQL `jsonb`) and back. Dates are written as ISO strings (UTC,
+ * milliseconds), so an operator reading the table with SQL sees instants, not numbers.
  *
- * JSON has no dates: `JSON.stringify` writes a `Date` as its ISO string, and reading it back
- * gives a string. The trap is reviving "every string that looks like a date": a memo or a
- * guest name may hold exactly such a string, and must stay a string. So only the fields the
- * domain model types as `Date` are revived, named here per kind; a new `Date` field in
- * domain/models.ts must be added here (the store tests round-trip every field).
+ * JSON has no dates, and the trap is reviving "every string that looks like a date": a memo
+ * or a guest name may hold exactly such a string, and must stay a string. So only the fields
+ * the model types as `Date` are revived (`DATE_FIELDS`).
  */
-const DATE_FIELDS: { readonly [K in MirrorKind]: readonly (keyof RecordOf[K])[] } = {
-  customers: ['created', 'changed'],
-  reservations: ['start', 'created', 'changed'],
-  tickets: ['validFrom', 'validTo', 'redeemedAt', 'created', 'changed'],
-  stations: [],
-};
-
-/** A record as JSON text (dates as ISO strings with milliseconds, UTC). */
-export function recordToJson<K extends MirrorKind>(_kind: K, record: RecordOf[K]): string {
+export function recordToJson<K extends RecordKind>(_kind: K, record: RecordOf[K]): string {
   return JSON.stringify(record);
 }
 
 /**
- * A record from its parsed JSON, with its `Date` fields revived (a `null` stays `null`).
- * Takes the parsed object (node-postgres parses `jsonb` itself) and revives it in place.
+ * A record from its parsed JSON (node-postgres parses `jsonb` itself), its `Date` fields
+ * revived in place; a `null` stays `null`.
  */
-export function recordFromJson<K extends MirrorKind>(kind: K, parsed: unknown): RecordOf[K] {
+export function recordFromJson<K extends RecordKind>(kind: K, parsed: unknown): RecordOf[K] {
   const record = parsed as Record<string, unknown>;
   for (const field of DATE_FIELDS[kind] as readonly string[]) {
     const value = record[field];

@@ -16,6 +16,7 @@ import {
   type MirrorStore,
   type RecordOf,
 } from '../../types';
+import { keyOf, RECORD_KINDS, type RecordKind } from '../../records';
 import { recordFromJson, recordToJson } from '../recordJson';
 import { CHANGES_CHANNEL, LOCK, TABLE, migrate, MirrorSchemaError } from './schema';
 
@@ -87,15 +88,6 @@ const MAX_RECONNECT_DELAY_MS = 30_000;
 const LOAD_PAGE = 10_000;
 /** Key of the one row that holds the whole station list. */
 const STATIONS_KEY = '';
-
-type RecordKind = Exclude<MirrorKind, 'stations'>;
-const RECORD_KINDS: readonly RecordKind[] = ['customers', 'reservations', 'tickets'];
-
-const keyOf: { [K in RecordKind]: (record: RecordOf[K]) => string } = {
-  customers: (c) => String(c.number),
-  reservations: (r) => String(r.id),
-  tickets: (t) => t.number,
-};
 
 interface RecordRow {
   kind: string;
@@ -516,7 +508,7 @@ function putRows<K extends RecordKind>(
 ): { keys: string[]; changed: string[]; data: string[] } {
   const newest = new Map<string, RecordOf[K]>();
   for (const record of records ?? []) {
-    const key = keyOf[kind](record);
+    const key = String(keyOf(kind, record));
     const changed = record.changed;
     if (!(changed instanceof Date) || Number.isNaN(changed.getTime())) {
       throw new TypeError(`mirror apply: ${kind} ${key} has no valid \`changed\` date`);
@@ -572,7 +564,7 @@ function addRecord(snapshot: MirrorSnapshot, row: RecordRow): void {
       snapshot.tickets.push(recordFromJson('tickets', row.data));
       break;
     case 'stations':
-      snapshot.stations = (row.data as unknown[]).map((s) => recordFromJson('stations', s));
+      snapshot.stations = row.data as Station[];
       break;
   }
 }
@@ -595,7 +587,7 @@ class ChangeCollector {
     switch (row.kind) {
       case 'stations':
         if (row.data !== null) {
-          this.stations = (row.data as unknown[]).map((s) => recordFromJson('stations', s));
+          this.stations = row.data as Station[];
         }
         break;
       case 'customers':
