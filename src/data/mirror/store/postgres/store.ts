@@ -47,7 +47,7 @@ export interface PostgresStoreOptions {
    * live one.
    */
   idleInTransactionTimeoutMs?: number;
-  /** First delay before the change listener reconnects; doubles up to 30 s. Default 500 ms. */
+  /** First delay before the change listener reconnects; doubles up to 5 s. Default 500 ms. */
   reconnectDelayMs?: number;
   /** How often the idle change listener checks its connection (default 30 s). */
   heartbeatMs?: number;
@@ -83,7 +83,7 @@ const DEFAULTS = {
   reconnectDelayMs: 500,
   heartbeatMs: 30_000,
 };
-const MAX_RECONNECT_DELAY_MS = 30_000;
+const MAX_RECONNECT_DELAY_MS = 5_000;
 /** Rows per read while loading: bounds one result set, not the snapshot. */
 const LOAD_PAGE = 10_000;
 /** Key of the one row that holds the whole station list. */
