@@ -1,3 +1,4 @@
+import pg from 'pg';
 import {
   createLeaderLease,
   createPostgresStore,
@@ -124,6 +125,52 @@ describeWithPostgres('The leader lease on PostgreSQL', () => {
     // A write's read-your-writes applies unfenced from any replica.
     await a.store.apply({ customers: { put: [makeCustomer(2)] } });
     expect((await store.load()).customers.map((c) => c.number).sort()).toEqual([1, 2]);
+  });
+
+  it('lets no takeover begin while a fenced apply of the old tenure is still committing', async () => {
+    const a = replica('a');
+    const b = replica('b');
+    await a.lease.start();
+    await a.store.apply({ customers: { put: [makeCustomer(1)] } }, {}, { fence: 1 });
+    // Another session holds customer 1's row, so a's next fenced apply passes its fence check
+    // and then waits inside its transaction.
+    const blocker = new pg.Client({ connectionString: db.url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query(
+      "SELECT 1 FROM hypersoft_mirror_records WHERE kind = 'customers' AND key = '1' FOR UPDATE",
+    );
+    const order: string[] = [];
+    const applying = a.store
+      .apply(
+        {
+          customers: {
+            put: [makeCustomer(1, { city: 'Late', changed: new Date('2026-03-03T00:00:00Z') })],
+          },
+        },
+        {},
+        { fence: 1 },
+      )
+      .then(() => order.push('old tenure committed'));
+    await eventually('the apply to wait on the row', async () => {
+      const { rows } = await store.pool.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
+        [db.name],
+      );
+      return rows[0]!.n >= 1;
+    });
+    await waitOut(TTL_MS + 50);
+    const takeover = b.lease.renewNow().then((leading) => {
+      order.push(`takeover: ${leading}`);
+    });
+    await waitOut(100);
+    expect(order).toEqual([]);
+
+    await blocker.query('ROLLBACK');
+    await blocker.end();
+    await Promise.all([applying, takeover]);
+    expect(order).toEqual(['old tenure committed', 'takeover: true']);
+    expect(b.lease.epoch).toBe(2);
   });
 
   it('fences an apply whose lease expired even when nobody took it over', async () => {

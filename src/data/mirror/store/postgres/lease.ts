@@ -113,7 +113,13 @@ export function createLeaderLease(options: LeaderLeaseOptions): LeaderLease {
     if (epoch === announced) return;
     announced = epoch;
     logger?.info({ replicaId, epoch, leading: epoch !== null }, 'mirror leader lease changed');
-    for (const fn of [...listeners]) fn(epoch !== null, epoch);
+    for (const fn of [...listeners]) {
+      try {
+        fn(epoch !== null, epoch);
+      } catch (error) {
+        logger?.warn({ err: (error as Error).message, replicaId }, 'mirror lease listener threw');
+      }
+    }
   }
 
   async function tryOnce(): Promise<boolean> {
