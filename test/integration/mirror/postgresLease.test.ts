@@ -18,24 +18,27 @@ import {
 
 /**
  * Lease expiry runs on the database's clock, so these tests use a short ttl and wait it out
- * (a few hundred ms). Each replica's own clock is a ManualClock unless a test needs timers:
+ * (about a second: long enough that a loaded machine does not expire a lease between two
+ * statements of one test). Each replica's own clock is a ManualClock unless a test needs timers:
  * it moves only when the test says, as the clock of a paused process would not move either.
  */
-const TTL_MS = 300;
+const TTL_MS = 1_000;
+const RENEW_MS = 200;
 
 describeWithPostgres('The leader lease on PostgreSQL', () => {
   let db: TestDatabase;
   let store: PostgresMirrorStore;
   const leases: LeaderLease[] = [];
   const stores: PostgresMirrorStore[] = [];
-  const replica = (replicaId: string, options: Partial<LeaderLeaseOptions> = {}) => {
+  const replica = async (replicaId: string, options: Partial<LeaderLeaseOptions> = {}) => {
     const own = createPostgresStore({ connectionString: db.url });
+    await own.ready();
     stores.push(own);
     const lease = createLeaderLease({
       store: own,
       replicaId,
       ttlMs: TTL_MS,
-      renewEveryMs: 100,
+      renewEveryMs: RENEW_MS,
       clock: new ManualClock(),
       ...options,
     });
@@ -63,7 +66,7 @@ describeWithPostgres('The leader lease on PostgreSQL', () => {
   });
 
   it('lets exactly one of three replicas lead, and tells each who does', async () => {
-    const replicas = ['a', 'b', 'c'].map((id) => replica(id));
+    const replicas = await Promise.all(['a', 'b', 'c'].map((id) => replica(id)));
     await Promise.all(replicas.map((r) => r.lease.start()));
 
     const leaders = replicas.filter((r) => r.lease.isLeader());
@@ -77,7 +80,7 @@ describeWithPostgres('The leader lease on PostgreSQL', () => {
   });
 
   it('keeps the same epoch while the leader renews in time', async () => {
-    const { lease } = replica('a');
+    const { lease } = await replica('a');
     await lease.start();
     for (let i = 0; i < 3; i++) {
       await waitOut(TTL_MS / 3);
@@ -87,8 +90,8 @@ describeWithPostgres('The leader lease on PostgreSQL', () => {
   });
 
   it('passes to another replica once the leader stops renewing, with the next epoch; the stale leader is fenced and learns it lost', async () => {
-    const a = replica('a');
-    const b = replica('b');
+    const a = await replica('a');
+    const b = await replica('b');
     await a.lease.start();
     await b.lease.start();
     expect(a.lease.epoch).toBe(1);
@@ -128,8 +131,8 @@ describeWithPostgres('The leader lease on PostgreSQL', () => {
   });
 
   it('lets no takeover begin while a fenced apply of the old tenure is still committing', async () => {
-    const a = replica('a');
-    const b = replica('b');
+    const a = await replica('a');
+    const b = await replica('b');
     await a.lease.start();
     await a.store.apply({ customers: { put: [makeCustomer(1)] } }, {}, { fence: 1 });
     // Another session holds customer 1's row, so a's next fenced apply passes its fence check
@@ -174,7 +177,7 @@ describeWithPostgres('The leader lease on PostgreSQL', () => {
   });
 
   it('fences an apply whose lease expired even when nobody took it over', async () => {
-    const { lease, store: own } = replica('a');
+    const { lease, store: own } = await replica('a');
     await lease.start();
     await waitOut(TTL_MS + 50);
     await expect(
@@ -190,7 +193,7 @@ describeWithPostgres('The leader lease on PostgreSQL', () => {
 
   it('keeps leading while the database is unreachable only until the ttl has passed on its own clock', async () => {
     const clock = new ManualClock();
-    const { lease, store: own } = replica('a', { clock });
+    const { lease, store: own } = await replica('a', { clock });
     const seen: boolean[] = [];
     lease.onChange((leading) => seen.push(leading));
     await lease.start();
@@ -206,8 +209,8 @@ describeWithPostgres('The leader lease on PostgreSQL', () => {
   });
 
   it('hands over at the next attempt when the leader stops', async () => {
-    const a = replica('a');
-    const b = replica('b');
+    const a = await replica('a');
+    const b = await replica('b');
     await a.lease.start();
     await b.lease.start();
     await a.lease.stop();
@@ -216,20 +219,20 @@ describeWithPostgres('The leader lease on PostgreSQL', () => {
   });
 
   it('is taken over within ttl + renewal interval of the leader hanging, by one replica', async () => {
-    const hung = replica('hung');
+    const hung = await replica('hung');
+    const hungAt = Date.now(); // its lease is taken after this, so it expires ttl after at the earliest
     await hung.lease.start();
-    const hungAt = Date.now();
     // These two run on the system clock: their timers renew and try by themselves.
-    const others = ['b', 'c'].map((id) => replica(id, { clock: undefined }));
+    const others = await Promise.all(['b', 'c'].map((id) => replica(id, { clock: undefined })));
     await Promise.all(others.map((r) => r.lease.start()));
 
     await eventually(
       'a replica to take over',
       () => others.some((r) => r.lease.isLeader()),
-      TTL_MS + 100 + 1_000,
+      TTL_MS + RENEW_MS + 1_000,
     );
     const tookMs = Date.now() - hungAt;
-    expect(tookMs).toBeGreaterThanOrEqual(TTL_MS - 50);
+    expect(tookMs).toBeGreaterThanOrEqual(TTL_MS - 20);
     expect(others.filter((r) => r.lease.isLeader())).toHaveLength(1);
   });
 

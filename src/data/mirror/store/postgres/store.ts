@@ -196,6 +196,15 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
     }
   }
 
+  // One instance's writes run one after another, in call order (across instances the apply
+  // lock orders them), so a replica's own writes land as it made them.
+  let lastWrite: Promise<unknown> = Promise.resolve();
+  function inOrder<T>(write: () => Promise<T>): Promise<T> {
+    const run = lastWrite.then(write, write);
+    lastWrite = run.catch(() => {});
+    return run;
+  }
+
   async function apply(
     batch: MirrorBatch,
     states?: Partial<Record<MirrorKind, KindState>>,
@@ -203,23 +212,24 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
   ): Promise<void> {
     const puts = RECORD_KINDS.map((kind) => ({ kind, rows: putRows(kind, batch[kind]?.put) }));
     const fence = applyOptions?.fence;
-    await transaction('BEGIN', async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [...LOCK.apply]);
-      if (fence !== undefined) {
-        // FOR SHARE holds the lease row until commit: a takeover (an UPDATE of that row) waits
-        // for this apply, so nothing of a stale tenure commits after a new one began.
-        const { rowCount } = await client.query(
-          `SELECT 1 FROM ${TABLE.lease}
+    await inOrder(() =>
+      transaction('BEGIN', async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1, $2)', [...LOCK.apply]);
+        if (fence !== undefined) {
+          // FOR SHARE holds the lease row until commit: a takeover (an UPDATE of that row) waits
+          // for this apply, so nothing of a stale tenure commits after a new one began.
+          const { rowCount } = await client.query(
+            `SELECT 1 FROM ${TABLE.lease}
            WHERE name = $1 AND epoch = $2 AND expires_at > clock_timestamp() FOR SHARE`,
-          [SYNC_LEASE, fence],
-        );
-        if (!rowCount) throw new LeaseLostError(fence);
-      }
-      let changed = 0;
-      for (const { kind, rows } of puts) {
-        if (rows.keys.length === 0) continue;
-        const result = await client.query(
-          `INSERT INTO ${TABLE.records} AS r (kind, key, changed, data, position, touched_at)
+            [SYNC_LEASE, fence],
+          );
+          if (!rowCount) throw new LeaseLostError(fence);
+        }
+        let changed = 0;
+        for (const { kind, rows } of puts) {
+          if (rows.keys.length === 0) continue;
+          const result = await client.query(
+            `INSERT INTO ${TABLE.records} AS r (kind, key, changed, data, position, touched_at)
            SELECT $1, u.key, u.changed, u.data, nextval('${TABLE.position}'), clock_timestamp()
            FROM unnest($2::text[], $3::timestamptz[], $4::jsonb[]) AS u(key, changed, data)
            ON CONFLICT (kind, key) DO UPDATE
@@ -228,38 +238,43 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
            WHERE r.data IS NULL
               OR excluded.changed > r.changed
               OR (excluded.changed = r.changed AND excluded.data IS DISTINCT FROM r.data)`,
-          [kind, rows.keys, rows.changed, rows.data],
-        );
-        changed += result.rowCount ?? 0;
-      }
-      for (const kind of RECORD_KINDS) {
-        const keys = (batch[kind]?.delete ?? []).map(String);
-        if (keys.length === 0) continue;
-        // The personal data goes now; kind, key and a new position stay so followers learn of it.
-        const result = await client.query(
-          `UPDATE ${TABLE.records}
-           SET data = NULL, position = nextval('${TABLE.position}'), touched_at = clock_timestamp()
-           WHERE kind = $1 AND key = ANY($2::text[]) AND data IS NOT NULL`,
-          [kind, keys],
-        );
-        changed += result.rowCount ?? 0;
-      }
-      if (batch.stations) {
-        const result = await client.query(
-          `INSERT INTO ${TABLE.records} AS r (kind, key, changed, data, position, touched_at)
+            [kind, rows.keys, rows.changed, rows.data],
+          );
+          changed += result.rowCount ?? 0;
+        }
+        for (const kind of RECORD_KINDS) {
+          const keys = [...new Set((batch[kind]?.delete ?? []).map(String))];
+          if (keys.length === 0) continue;
+          // The personal data goes now; kind, key and a new position stay so followers learn of
+          // the delete — also of a key this store never held, which a replica may hold from a
+          // write whose store apply failed.
+          const result = await client.query(
+            `INSERT INTO ${TABLE.records} AS r (kind, key, changed, data, position, touched_at)
+           SELECT $1, u.key, clock_timestamp(), NULL, nextval('${TABLE.position}'), clock_timestamp()
+           FROM unnest($2::text[]) AS u(key)
+           ON CONFLICT (kind, key) DO UPDATE
+           SET data = NULL, position = excluded.position, touched_at = excluded.touched_at
+           WHERE r.data IS NOT NULL`,
+            [kind, keys],
+          );
+          changed += result.rowCount ?? 0;
+        }
+        if (batch.stations) {
+          const result = await client.query(
+            `INSERT INTO ${TABLE.records} AS r (kind, key, changed, data, position, touched_at)
            VALUES ('stations', $1, clock_timestamp(), $2::jsonb, nextval('${TABLE.position}'),
                    clock_timestamp())
            ON CONFLICT (kind, key) DO UPDATE
            SET changed = excluded.changed, data = excluded.data,
                position = excluded.position, touched_at = excluded.touched_at
            WHERE excluded.data IS DISTINCT FROM r.data`,
-          [STATIONS_KEY, JSON.stringify(batch.stations)],
-        );
-        changed += result.rowCount ?? 0;
-      }
-      for (const [kind, state] of Object.entries(states ?? {}) as [MirrorKind, KindState][]) {
-        const result = await client.query(
-          `INSERT INTO ${TABLE.states} AS s (kind, watermark, loaded, reconciled_at, licence_missing)
+            [STATIONS_KEY, JSON.stringify(batch.stations)],
+          );
+          changed += result.rowCount ?? 0;
+        }
+        for (const [kind, state] of Object.entries(states ?? {}) as [MirrorKind, KindState][]) {
+          const result = await client.query(
+            `INSERT INTO ${TABLE.states} AS s (kind, watermark, loaded, reconciled_at, licence_missing)
            VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (kind) DO UPDATE
            SET watermark = excluded.watermark, loaded = excluded.loaded,
@@ -268,14 +283,15 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
            WHERE (s.watermark, s.loaded, s.reconciled_at, s.licence_missing)
                  IS DISTINCT FROM
                  (excluded.watermark, excluded.loaded, excluded.reconciled_at, excluded.licence_missing)`,
-          [kind, state.watermark, state.loaded, state.reconciledAt, state.licenceMissing],
-        );
-        changed += result.rowCount ?? 0;
-      }
-      // Delivered by the server at commit, and only if the transaction commits.
-      if (changed > 0)
-        await client.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, instanceId]);
-    });
+            [kind, state.watermark, state.loaded, state.reconciledAt, state.licenceMissing],
+          );
+          changed += result.rowCount ?? 0;
+        }
+        // Delivered by the server at commit, and only if the transaction commits.
+        if (changed > 0)
+          await client.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, instanceId]);
+      }),
+    );
   }
 
   async function load(): Promise<MirrorSnapshot> {
@@ -332,17 +348,19 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
   }
 
   async function wipe(): Promise<void> {
-    await transaction('BEGIN', async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [...LOCK.apply]);
-      // TRUNCATE, not DELETE: the files holding the personal data go at commit, with no dead
-      // rows left for a later vacuum.
-      await client.query(`TRUNCATE ${TABLE.records}, ${TABLE.states}`);
-      // Every position handed out so far now lies behind the horizon: followers reload (empty).
-      await client.query(
-        `UPDATE ${TABLE.feed} SET horizon = nextval('${TABLE.position}') WHERE id = 1`,
-      );
-      await client.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, instanceId]);
-    });
+    await inOrder(() =>
+      transaction('BEGIN', async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1, $2)', [...LOCK.apply]);
+        // TRUNCATE, not DELETE: the files holding the personal data go at commit, with no dead
+        // rows left for a later vacuum.
+        await client.query(`TRUNCATE ${TABLE.records}, ${TABLE.states}`);
+        // Every position handed out so far now lies behind the horizon: followers reload (empty).
+        await client.query(
+          `UPDATE ${TABLE.feed} SET horizon = nextval('${TABLE.position}') WHERE id = 1`,
+        );
+        await client.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, instanceId]);
+      }),
+    );
   }
 
   async function purgeTombstones(): Promise<number> {
