@@ -123,6 +123,7 @@ interface StateRow {
  */
 export function createPostgresStore(options: PostgresStoreOptions): PostgresMirrorStore {
   const settings = { ...DEFAULTS, ...withoutUndefined(options) };
+  validate(settings);
   const clock = options.clock ?? systemClock;
   const logger = options.logger;
   const instanceId = randomUUID();
@@ -635,6 +636,35 @@ class ChangeCollector {
     }
     if (this.stations) batch.stations = this.stations;
     return batch;
+  }
+}
+
+/** Smallest and largest allowed value of each numeric option. */
+const RANGES: { readonly [K in keyof typeof DEFAULTS]: readonly [number, number] } = {
+  tombstoneRetentionMs: [0, 30 * 86_400_000],
+  purgeEveryMs: [1_000, 86_400_000],
+  maxConnections: [1, 100],
+  statementTimeoutMs: [100, 600_000],
+  idleInTransactionTimeoutMs: [100, 600_000],
+  reconnectDelayMs: [1, 60_000],
+  heartbeatMs: [100, 3_600_000],
+};
+
+function validate(settings: typeof DEFAULTS & { connectionString?: unknown }): void {
+  if (typeof settings.connectionString !== 'string' || settings.connectionString.trim() === '') {
+    // Never echoed: it may hold a password.
+    throw new RangeError('connectionString is not allowed: expected a postgres:// URL');
+  }
+  for (const [name, [min, max]] of Object.entries(RANGES) as [
+    keyof typeof DEFAULTS,
+    [number, number],
+  ][]) {
+    const value = settings[name];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new RangeError(
+        `${name}=${String(value)} is not allowed: expected an integer from ${min} to ${max}`,
+      );
+    }
   }
 }
 
