@@ -75,9 +75,9 @@ export function createStoreFollower(options: StoreFollowerOptions): StoreFollowe
   async function readOnce(): Promise<void> {
     const changes = await store.changesSince(position);
     if (changes.reset) {
-      reloads++;
       logger?.info({ position }, 'mirror follower reloads the whole store (the feed was reset)');
       fill(await store.load());
+      reloads++; // counted once the index holds the reloaded copy
       return;
     }
     index.apply(changes.batch);

@@ -107,6 +107,13 @@ export class MirrorSchemaError extends Error {
 export async function migrate(pool: Pool): Promise<number> {
   const client = await pool.connect();
   let locked = false;
+  let broken = false;
+  // A checked-out client has no pool listener: without this, a connection lost between two
+  // statements would be an unhandled 'error' event.
+  const lost = () => {
+    broken = true;
+  };
+  client.on('error', lost);
   try {
     await client.query('SELECT pg_advisory_lock($1, $2)', [...LOCK.migrate]);
     locked = true;
@@ -138,12 +145,12 @@ export async function migrate(pool: Pool): Promise<number> {
   } finally {
     // A client whose unlock failed may still hold the session lock: destroy it, which ends
     // the session and so the lock.
-    let broken = false;
-    if (locked) {
+    if (locked && !broken) {
       await client.query('SELECT pg_advisory_unlock($1, $2)', [...LOCK.migrate]).catch(() => {
         broken = true;
       });
     }
+    client.off('error', lost);
     client.release(broken);
   }
 }

@@ -182,6 +182,13 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
     await ready();
     const client = await pool.connect();
     let broken = false;
+    // A checked-out client has no pool listener: a connection lost between two statements
+    // would be an unhandled 'error' event (ending the process). The statement in flight, or
+    // the next one, fails with it; the client is discarded.
+    const lost = () => {
+      broken = true;
+    };
+    client.on('error', lost);
     try {
       await client.query(begin);
       const result = await work(client);
@@ -193,6 +200,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
       });
       throw error;
     } finally {
+      client.off('error', lost);
       client.release(broken);
     }
   }
