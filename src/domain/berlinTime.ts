@@ -176,6 +176,33 @@ export function toBerlinDateTime(instant: Date): string {
 }
 
 /**
+ * `Date` → `2026-10-25T02:30:00+01:00`: the Berlin wall clock with the offset in force, so
+ * that one text names both the wall clock (what Date and Time fields read) and the exact
+ * instant (what `fromBerlinDateTime` reads, autumn's repeated hour included). Milliseconds
+ * are kept when there are any. For values that arrive as instants (API300's JSON mode).
+ */
+export function toBerlinOffsetDateTime(instant: Date): string {
+  const ms = instant.getTime();
+  if (Number.isNaN(ms)) throw new WireTimeError('Invalid Date is no API300 dateTime');
+  const offset = berlinOffsetAt(ms);
+  const local = new Date(ms + offset);
+  const fraction = local.getUTCMilliseconds();
+  const minutes = Math.round(Math.abs(offset) / 60_000);
+  return (
+    formatWallClock({
+      year: local.getUTCFullYear(),
+      month: local.getUTCMonth() + 1,
+      day: local.getUTCDate(),
+      hour: local.getUTCHours(),
+      minute: local.getUTCMinutes(),
+      second: local.getUTCSeconds(),
+    }) +
+    (fraction === 0 ? '' : `.${pad(fraction, 3)}`) +
+    `${offset < 0 ? '-' : '+'}${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`
+  );
+}
+
+/**
  * API300 `dateTime` text → `Date`. Bare text is Berlin wall clock; text with an offset or `Z`
  * (which API300 does not send, but a .NET `DateTimeKind.Utc` value would) keeps its offset.
  * Fractions of a second are kept.

@@ -1,9 +1,6 @@
 import { join } from 'node:path';
-import {
-  Api300ClientOptions,
-  createApi300Client,
-  defaultWsdlPath,
-} from '../../../src/data/api300/client';
+import { Api300ClientOptions, createApi300Client } from '../../../src/data/api300/client';
+import { defaultWsdlPath } from '../../../src/data/api300/soapTransport';
 import { Api300Error } from '../../../src/data/errors';
 import { Api300 } from '../../../src/data/api300/types';
 import { failureOf as sharedFailureOf, newCustomer } from '../../helpers/records';
@@ -69,7 +66,7 @@ describe('the API300 client against a scripted server', () => {
     cusToken: CUS_TOKEN,
     authToken: AUTH_TOKEN,
     timeoutMs: 2000,
-    soapVersion: '1.1',
+    transport: 'soap11',
     ...overrides,
   });
 
@@ -187,7 +184,7 @@ describe('the API300 client against a scripted server', () => {
     });
 
     it('a SOAP 1.2 soap:Sender fault, not retryable', async () => {
-      const soap12 = await createApi300Client(options({ soapVersion: '1.2' }));
+      const soap12 = await createApi300Client(options({ transport: 'soap12' }));
       server.answer({
         status: 500,
         contentType: 'application/soap+xml; charset=utf-8',
