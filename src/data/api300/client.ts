@@ -24,7 +24,7 @@ import {
 } from './mapping';
 import { createSoapTransport } from './soapTransport';
 import { Api300Transport, Api300TransportName } from './transport';
-import { Api300, Api300Operation, Api300Page } from './types';
+import { Api300, Api300Operation } from './types';
 
 /**
  * The API300 client: the typed operations (one method per operation), over one transport
@@ -36,10 +36,12 @@ import { Api300, Api300Operation, Api300Page } from './types';
  * - `Status.Code` ≠ 0 rejects with the typed error of that code (src/data/errors.ts), its
  *   message with the tokens blanked out;
  * - every other failure rejects with an `Api300Error` whose message names the operation and a
- *   fixed reason, never a token, an envelope or a server text;
- * - a list page is mapped in slices of `RECORDS_PER_SLICE` records with the event loop let
- *   through between slices, so a bulk read (the mirror's initial load: 100 pages of 500)
- *   does not hold up the requests being served meanwhile.
+ *   fixed reason, never a token, an envelope or a server text.
+ *
+ * A list page is mapped in one go, synchronously: 500 customers cost 2–3 ms
+ * (bench/transports.ts), short enough not to be split. What can hold the event loop for long
+ * is the parse of a SOAP reply inside node-soap (~30 ms CPU a page); JSON mode parses the
+ * same page in a fifth of that (docs/api300-client.md).
  */
 export interface Api300ClientOptions {
   /** `https://…/Service/API300.asmx`; replaces the WSDL's address. */
@@ -55,14 +57,6 @@ export interface Api300ClientOptions {
 }
 
 const MAX_STATUS_MESSAGE_LENGTH = 300;
-
-/**
- * Records of a list page mapped in one go. A 500-record customer page costs ~10 ms of mapping
- * (bench/transports.ts); a fifth of it is short enough to sit between two hot reads.
- */
-export const RECORDS_PER_SLICE = 100;
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export async function createApi300Client(options: Api300ClientOptions): Promise<Api300> {
   const { endpoint, timeoutMs, wsdlPath } = options;
@@ -148,37 +142,6 @@ export function api300Over(
     return readReply(operation, () => read(result));
   };
 
-  /**
-   * A list read, mapped slice by slice: each slice goes through `pageFromWire` as a page of
-   * its own (same `TotalCount`, same clock), and the slices are joined in order.
-   */
-  const getPage = async <T>(
-    operation: Api300Operation,
-    parameters: () => WireRecord,
-    list: string,
-    item: string,
-    read: (w: WireRecord) => T,
-  ): Promise<Api300Page<T>> => {
-    const result = await call(operation, parameters);
-    const container = result[list];
-    const items =
-      container && typeof container === 'object' && !Array.isArray(container)
-        ? container[item]
-        : undefined;
-    if (!Array.isArray(items) || items.length <= RECORDS_PER_SLICE)
-      return readReply(operation, () => pageFromWire(result, list, item, read));
-    const slices: Api300Page<T>[] = [];
-    for (let start = 0; start < items.length; start += RECORDS_PER_SLICE) {
-      if (start > 0) await yieldToEventLoop();
-      const slice = {
-        ...result,
-        [list]: { [item]: items.slice(start, start + RECORDS_PER_SLICE) },
-      };
-      slices.push(readReply(operation, () => pageFromWire(slice, list, item, read)));
-    }
-    return joinSlices(slices);
-  };
-
   return {
     serverDateTime: () => get('ServerDateTime', undefined, serverDateTimeFromWire),
     getStations: () =>
@@ -190,12 +153,10 @@ export function api300Over(
         (r) => recordFromWire(r, 'Customer', customerFromWire),
       ),
     getCustomers: (query) =>
-      getPage(
+      get(
         'GetCustomers',
         () => customerQueryToWire(query),
-        'Customers',
-        'Customer',
-        customerFromWire,
+        (r) => pageFromWire(r, 'Customers', 'Customer', customerFromWire),
       ),
     setCustomer: (customer) =>
       get(
@@ -210,12 +171,10 @@ export function api300Over(
         (r) => listFromWire(r, 'Results', 'SetResult', setResultFromWire),
       ),
     getReservations: (query) =>
-      getPage(
+      get(
         'GetReservations',
         () => reservationQueryToWire(query),
-        'Reservations',
-        'Reservation',
-        reservationFromWire,
+        (r) => pageFromWire(r, 'Reservations', 'Reservation', reservationFromWire),
       ),
     setReservation: (reservation) =>
       get(
@@ -230,7 +189,11 @@ export function api300Over(
         (r) => listFromWire(r, 'Results', 'SetResult', setResultFromWire),
       ),
     getTickets: (query) =>
-      getPage('GetTickets', () => ticketQueryToWire(query), 'Tickets', 'Ticket', ticketFromWire),
+      get(
+        'GetTickets',
+        () => ticketQueryToWire(query),
+        (r) => pageFromWire(r, 'Tickets', 'Ticket', ticketFromWire),
+      ),
     setTicket: (ticket) =>
       get(
         'SetTicket',
@@ -244,24 +207,4 @@ export function api300Over(
         (r) => recordFromWire(r, 'Ticket', ticketFromWire),
       ),
   };
-}
-
-/**
- * Slices of one page, joined: items in order; `totalCount` and `serverTime` are the page's
- * (every slice read the same); any other count a page carries (records skipped, say) adds up,
- * and any other list is concatenated.
- */
-function joinSlices<T>(slices: Api300Page<T>[]): Api300Page<T> {
-  const joined: Record<string, unknown> = { ...slices[0] };
-  for (const [key, value] of Object.entries(slices[0])) {
-    if (key === 'totalCount') continue;
-    if (typeof value === 'number')
-      joined[key] = slices.reduce(
-        (sum, s) => sum + ((s as unknown as Record<string, number>)[key] ?? 0),
-        0,
-      );
-    else if (Array.isArray(value))
-      joined[key] = slices.flatMap((s) => (s as unknown as Record<string, unknown[]>)[key] ?? []);
-  }
-  return joined as unknown as Api300Page<T>;
 }

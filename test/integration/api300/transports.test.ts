@@ -1,5 +1,5 @@
 import { API300_TRANSPORTS } from '../../../src/config';
-import { RECORDS_PER_SLICE, createApi300Client } from '../../../src/data/api300/client';
+import { createApi300Client } from '../../../src/data/api300/client';
 import { Api300 } from '../../../src/data/api300/types';
 import { DEMO_TOKENS, RunningSimulator, TokenPair } from '../../../src/simulator';
 import {
@@ -91,12 +91,12 @@ describe.each(API300_TRANSPORTS)('the API300 client over %s against the simulato
     expect(page.totalCount).toBeGreaterThanOrEqual(60);
   });
 
-  it('reads a page larger than one mapping slice whole and in key order', async () => {
+  it('reads a full page whole, in key order, with the server clock', async () => {
     const { value, calls } = await counted(() =>
       api.getReservations({ pageIndex: 0, pageSize: 500 }),
     );
     expect(calls).toBe(1);
-    expect(value.items.length).toBeGreaterThan(RECORDS_PER_SLICE);
+    expect(value.items.length).toBeGreaterThan(100);
     expect(value.items).toHaveLength(value.totalCount);
     const ids = value.items.map((r) => r.id);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
