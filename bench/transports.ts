@@ -5,6 +5,7 @@ import { API300_TRANSPORTS, type Api300TransportName } from '../src/config';
 import { api300Over } from '../src/data/api300/client';
 import { createJsonTransport } from '../src/data/api300/jsonTransport';
 import { WireRecord, customerFromWire, pageFromWire } from '../src/data/api300/mapping';
+import { createSoapTransportOffThread, stopSoapThread } from '../src/data/api300/soapThread';
 import { createSoapTransport } from '../src/data/api300/soapTransport';
 import type { Api300Transport } from '../src/data/api300/transport';
 import type { Customer } from '../src/domain/models';
@@ -14,8 +15,9 @@ import { forkServer, type ChildServer } from './lib/processes';
 import { machine, ms, runAsMain, sleep, table, type ScenarioResult } from './lib/scenario';
 
 /**
- * API300 transports and event-loop stalls: per transport (SOAP 1.1, SOAP 1.2, JSON mode),
- * against a simulator in another process holding 50,000 customers:
+ * API300 transports and event-loop stalls: per transport (SOAP 1.1, SOAP 1.2, JSON mode; SOAP
+ * with node-soap in its worker thread, as the client runs it, and SOAP 1.1 also on the main
+ * thread for comparison), against a simulator in another process holding 50,000 customers:
  * 1. the cost of one 500-record `GetCustomers` page (wall and CPU of this process, split into
  *    the transport — request, HTTP, parse — and the rest, mostly the mapping to domain
  *    records), and the mapping of one page alone, timed on its own;
@@ -101,10 +103,29 @@ function metered(
   return meter;
 }
 
-async function transportFor(name: Api300TransportName, endpoint: string): Promise<Api300Transport> {
+/** A transport as the client runs it; SOAP also with node-soap on the main thread, for comparison. */
+interface Variant {
+  label: string;
+  name: Api300TransportName;
+  soapThread: 'worker' | 'main';
+}
+
+const VARIANTS: Variant[] = [
+  { label: 'soap11, node-soap on the main thread', name: 'soap11', soapThread: 'main' },
+  ...API300_TRANSPORTS.map((name) => ({
+    label: name === 'json' ? 'json' : `${name} (worker, default)`,
+    name,
+    soapThread: 'worker' as const,
+  })),
+];
+
+async function transportFor(variant: Variant, endpoint: string): Promise<Api300Transport> {
   const options = { endpoint, timeoutMs: 30_000 };
-  if (name === 'json') return createJsonTransport(options);
-  return createSoapTransport({ ...options, soapVersion: name === 'soap12' ? '1.2' : '1.1' });
+  if (variant.name === 'json') return createJsonTransport(options);
+  const soap = { ...options, soapVersion: variant.name === 'soap12' ? '1.2' : '1.1' } as const;
+  return variant.soapThread === 'main'
+    ? createSoapTransport(soap)
+    : createSoapTransportOffThread(soap);
 }
 
 const quantile = (values: number[], q: number): number => {
@@ -180,7 +201,7 @@ async function hotReadsDuring(url: string, until: Promise<unknown>): Promise<num
 }
 
 interface TransportResult {
-  name: Api300TransportName;
+  label: string;
   pageWall: number[];
   pageCpu: number[];
   transportCpu: number[];
@@ -194,12 +215,9 @@ interface TransportResult {
   loaded: number[];
 }
 
-async function measure(
-  name: Api300TransportName,
-  sim: Simulator,
-  hot: HotReads,
-): Promise<TransportResult> {
-  const transport = metered(await transportFor(name, sim.endpoint));
+async function measure(variant: Variant, sim: Simulator, hot: HotReads): Promise<TransportResult> {
+  const name = variant.label;
+  const transport = metered(await transportFor(variant, sim.endpoint));
   const api = api300Over(transport, DEMO_TOKENS);
 
   // 1. Per-page cost, nothing else running.
@@ -240,7 +258,7 @@ async function measure(
   histogram.disable();
   const loadWallMs = performance.now() - loadStarted;
   return {
-    name,
+    label: variant.label,
     pageWall,
     pageCpu,
     transportCpu,
@@ -275,14 +293,17 @@ export async function transports(): Promise<ScenarioResult> {
     await beforeCall(sim);
     hot = await startHotReads(await sample.getCustomer(10001));
     const results: TransportResult[] = [];
-    for (const name of API300_TRANSPORTS) results.push(await measure(name, sim, hot));
+    // `node dist/bench/transports.js json soap11` measures only the variants of those transports.
+    const wanted = process.argv.slice(2);
+    const variants = VARIANTS.filter((v) => wanted.length === 0 || wanted.includes(v.name));
+    for (const variant of variants) results.push(await measure(variant, sim, hot));
     await checkLimit(sim);
 
     const f = (value: number): string => value.toFixed(1);
     const costRows = results.map((r) => {
       const mapping = r.pageCpu.map((cpu, i) => cpu - r.transportCpu[i]);
       return [
-        r.name,
+        r.label,
         `${f(median(r.pageWall))} / ${f(Math.max(...r.pageWall))}`,
         f(median(r.pageCpu)),
         f(median(r.transportCpu)),
@@ -294,7 +315,7 @@ export async function transports(): Promise<ScenarioResult> {
       const idleP99 = quantile(r.idle, 0.99);
       const loadP99 = quantile(r.loaded, 0.99);
       return [
-        r.name,
+        r.label,
         `${ms(r.loadWallMs)} (${ms(r.loadCpuMs)} CPU)`,
         `${f(r.loopP99)} / ${f(r.loopMax)}`,
         `${f(quantile(r.idle, 0.5))} / ${f(idleP99)}`,
@@ -309,7 +330,7 @@ export async function transports(): Promise<ScenarioResult> {
         `client, hot-read server and hot-read driver in this process. Command: ` +
         '`npm run build && node dist/bench/transports.js`.',
       '',
-      `**One 500-record GetCustomers page** (${COST_PAGES} pages each, nothing else running; ms; CPU of this process):`,
+      `**One 500-record GetCustomers page** (${COST_PAGES} pages each, nothing else running; ms; CPU of this process, all threads):`,
       '',
       table(
         [
@@ -347,6 +368,7 @@ export async function transports(): Promise<ScenarioResult> {
     return { title: 'API300 transports and event-loop stalls', markdown, ok };
   } finally {
     await hot?.stop();
+    await stopSoapThread();
     await child.stop();
   }
 }

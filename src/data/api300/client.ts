@@ -22,6 +22,7 @@ import {
   ticketQueryToWire,
   ticketToWire,
 } from './mapping';
+import { createSoapTransportOffThread } from './soapThread';
 import { createSoapTransport } from './soapTransport';
 import { Api300Transport, Api300TransportName } from './transport';
 import { Api300, Api300Operation } from './types';
@@ -39,9 +40,10 @@ import { Api300, Api300Operation } from './types';
  *   fixed reason, never a token, an envelope or a server text.
  *
  * A list page is mapped in one go, synchronously: 500 customers cost 2–3 ms
- * (bench/transports.ts), short enough not to be split. What can hold the event loop for long
- * is the parse of a SOAP reply inside node-soap (~30 ms CPU a page); JSON mode parses the
- * same page in a fifth of that (docs/api300-client.md).
+ * (bench/transports.ts), short enough not to be split. What would hold the event loop for
+ * long is node-soap's parse of a SOAP reply (~30 ms CPU a page), which therefore runs in a
+ * worker thread by default (`soapThread`); JSON mode parses the same page on this thread in a
+ * fifth of that (docs/api300-client.md).
  */
 export interface Api300ClientOptions {
   /** `https://…/Service/API300.asmx`; replaces the WSDL's address. */
@@ -54,21 +56,30 @@ export interface Api300ClientOptions {
   transport: Api300TransportName;
   /** Default: `schema/upstream/API300.wsdl` of the project, found from `src/` and `dist/`. */
   wsdlPath?: string;
+  /**
+   * Where node-soap runs (SOAP transports only). Default `worker`: a worker thread
+   * (soapThread.ts), so that parsing a reply never holds the main thread. `main` runs it in
+   * this thread: cheaper to start (no thread), for tools and tests that serve no requests.
+   */
+  soapThread?: 'worker' | 'main';
 }
 
 const MAX_STATUS_MESSAGE_LENGTH = 300;
 
 export async function createApi300Client(options: Api300ClientOptions): Promise<Api300> {
   const { endpoint, timeoutMs, wsdlPath } = options;
+  if (options.transport === 'json')
+    return api300Over(createJsonTransport({ endpoint, timeoutMs, wsdlPath }), options);
+  const soapOptions = {
+    endpoint,
+    timeoutMs,
+    wsdlPath,
+    soapVersion: options.transport === 'soap12' ? '1.2' : '1.1',
+  } as const;
   const transport =
-    options.transport === 'json'
-      ? createJsonTransport({ endpoint, timeoutMs, wsdlPath })
-      : await createSoapTransport({
-          endpoint,
-          timeoutMs,
-          wsdlPath,
-          soapVersion: options.transport === 'soap12' ? '1.2' : '1.1',
-        });
+    options.soapThread === 'main'
+      ? await createSoapTransport(soapOptions)
+      : await createSoapTransportOffThread(soapOptions);
   return api300Over(transport, options);
 }
 
