@@ -1,11 +1,12 @@
+import { loadavg } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { API300_TRANSPORTS, type Api300TransportName } from '../src/config';
-import { api300Over } from '../src/data/api300/client';
+import { api300Over, createApi300Client } from '../src/data/api300/client';
 import { createJsonTransport } from '../src/data/api300/jsonTransport';
 import { WireRecord, customerFromWire, pageFromWire } from '../src/data/api300/mapping';
-import { createSoapTransportOffThread, stopSoapThread } from '../src/data/api300/soapThread';
+import { stopApi300Thread } from '../src/data/api300/clientThread';
 import { createSoapTransport } from '../src/data/api300/soapTransport';
 import type { Api300Transport } from '../src/data/api300/transport';
 import type { Customer } from '../src/domain/models';
@@ -15,12 +16,12 @@ import { forkServer, type ChildServer } from './lib/processes';
 import { machine, ms, runAsMain, sleep, table, type ScenarioResult } from './lib/scenario';
 
 /**
- * API300 transports and event-loop stalls: per transport (SOAP 1.1, SOAP 1.2, JSON mode; SOAP
- * with node-soap in its worker thread, as the client runs it, and SOAP 1.1 also on the main
- * thread for comparison), against a simulator in another process holding 50,000 customers:
+ * API300 transports and event-loop stalls: per transport (SOAP 1.1, SOAP 1.2, JSON mode), with
+ * the client in its worker thread (the default) and on the main thread, against a simulator
+ * in another process holding 50,000 customers:
  * 1. the cost of one 500-record `GetCustomers` page (wall and CPU of this process, split into
- *    the transport — request, HTTP, parse — and the rest, mostly the mapping to domain
- *    records), and the mapping of one page alone, timed on its own;
+ *    on the main thread: the transport — request, HTTP, parse — and the rest, mostly the
+ *    mapping to domain records — and the mapping of one page alone, timed on its own);
  * 2. a 50,000-customer read of all 100 pages back to back (an initial load), with the
  *    event-loop delay (p99, max) over it;
  * 3. meanwhile, hot reads against an in-process Apollo Server (a customer from memory, as a
@@ -41,6 +42,7 @@ const COST_PAGES = 10;
 const CALLS_PER_RESET = 50;
 const PING_INTERVAL_MS = 10;
 const IDLE_MS = 4_000;
+const ROUNDS = 3;
 
 interface Simulator {
   child: ChildServer;
@@ -103,29 +105,22 @@ function metered(
   return meter;
 }
 
-/** A transport as the client runs it; SOAP also with node-soap on the main thread, for comparison. */
+/** A transport, with the client on the main thread or in its worker thread (the default). */
 interface Variant {
   label: string;
   name: Api300TransportName;
-  soapThread: 'worker' | 'main';
+  thread: 'worker' | 'main';
 }
 
-const VARIANTS: Variant[] = [
-  { label: 'soap11, node-soap on the main thread', name: 'soap11', soapThread: 'main' },
-  ...API300_TRANSPORTS.map((name) => ({
-    label: name === 'json' ? 'json' : `${name} (worker, default)`,
-    name,
-    soapThread: 'worker' as const,
-  })),
-];
+const VARIANTS: Variant[] = API300_TRANSPORTS.flatMap((name) => [
+  { label: `${name}, main thread`, name, thread: 'main' as const },
+  { label: `${name}, worker (default)`, name, thread: 'worker' as const },
+]);
 
-async function transportFor(variant: Variant, endpoint: string): Promise<Api300Transport> {
+async function transportFor(name: Api300TransportName, endpoint: string): Promise<Api300Transport> {
   const options = { endpoint, timeoutMs: 30_000 };
-  if (variant.name === 'json') return createJsonTransport(options);
-  const soap = { ...options, soapVersion: variant.name === 'soap12' ? '1.2' : '1.1' } as const;
-  return variant.soapThread === 'main'
-    ? createSoapTransport(soap)
-    : createSoapTransportOffThread(soap);
+  if (name === 'json') return createJsonTransport(options);
+  return createSoapTransport({ ...options, soapVersion: name === 'soap12' ? '1.2' : '1.1' });
 }
 
 const quantile = (values: number[], q: number): number => {
@@ -217,8 +212,17 @@ interface TransportResult {
 
 async function measure(variant: Variant, sim: Simulator, hot: HotReads): Promise<TransportResult> {
   const name = variant.label;
-  const transport = metered(await transportFor(variant, sim.endpoint));
-  const api = api300Over(transport, DEMO_TOKENS);
+  // On the main thread the transport is metered: its CPU, and its last reply for the mapping.
+  const transport =
+    variant.thread === 'main' ? metered(await transportFor(variant.name, sim.endpoint)) : null;
+  const api = transport
+    ? api300Over(transport, DEMO_TOKENS)
+    : await createApi300Client({
+        endpoint: sim.endpoint,
+        ...DEMO_TOKENS,
+        timeoutMs: 30_000,
+        transport: variant.name,
+      });
 
   // 1. Per-page cost, nothing else running.
   const pageWall: number[] = [];
@@ -226,19 +230,21 @@ async function measure(variant: Variant, sim: Simulator, hot: HotReads): Promise
   const transportCpu: number[] = [];
   for (let i = 0; i < COST_PAGES; i++) {
     await beforeCall(sim);
-    transport.cpuMs = 0;
+    if (transport) transport.cpuMs = 0;
     const cpu = process.cpuUsage();
     const wall = performance.now();
     const page = await api.getCustomers({ pageIndex: i * 7, pageSize: PAGE_SIZE });
     pageWall.push(performance.now() - wall);
     pageCpu.push(cpuMs(cpu));
-    transportCpu.push(transport.cpuMs);
+    transportCpu.push(transport ? transport.cpuMs : NaN);
     if (page.items.length !== PAGE_SIZE) throw new Error(`${name}: page ${i * 7} short`);
   }
-  const lastResult = transport.last as WireRecord;
-  const mappingStarted = performance.now();
-  pageFromWire(lastResult, 'Customers', 'Customer', customerFromWire);
-  const oneGoMappingMs = performance.now() - mappingStarted;
+  let oneGoMappingMs = NaN;
+  if (transport) {
+    const mappingStarted = performance.now();
+    pageFromWire(transport.last as WireRecord, 'Customers', 'Customer', customerFromWire);
+    oneGoMappingMs = performance.now() - mappingStarted;
+  }
 
   // 2 + 3. Hot reads at idle, then during a read of all pages.
   const idle = await hotReadsDuring(hot.url, sleep(IDLE_MS));
@@ -292,45 +298,60 @@ export async function transports(): Promise<ScenarioResult> {
     );
     await beforeCall(sim);
     hot = await startHotReads(await sample.getCustomer(10001));
-    const results: TransportResult[] = [];
     // `node dist/bench/transports.js json soap11` measures only the variants of those transports.
     const wanted = process.argv.slice(2);
     const variants = VARIANTS.filter((v) => wanted.length === 0 || wanted.includes(v.name));
-    for (const variant of variants) results.push(await measure(variant, sim, hot));
+    // Rounds interleave the variants, so that a busy spell of the shared machine does not
+    // fall on one variant only; figures are medians over the rounds.
+    const loadBefore = loadavg()[0];
+    const rounds: TransportResult[][] = variants.map(() => []);
+    for (let round = 0; round < ROUNDS; round++)
+      for (const [i, variant] of variants.entries())
+        rounds[i].push(await measure(variant, sim, hot));
+    const loadAfter = loadavg()[0];
     await checkLimit(sim);
+    const results = rounds.flat();
 
-    const f = (value: number): string => value.toFixed(1);
-    const costRows = results.map((r) => {
-      const mapping = r.pageCpu.map((cpu, i) => cpu - r.transportCpu[i]);
+    const f = (value: number): string => (Number.isNaN(value) ? '—' : value.toFixed(1));
+    const overRounds = (runs: TransportResult[], figure: (r: TransportResult) => number): number =>
+      median(runs.map(figure));
+    const costRows = rounds.map((runs) => {
+      const pageWall = runs.flatMap((r) => r.pageWall);
+      const pageCpu = runs.flatMap((r) => r.pageCpu);
+      const transportCpu = runs.flatMap((r) => r.transportCpu);
+      const mapping = pageCpu.map((cpu, i) => cpu - transportCpu[i]);
       return [
-        r.label,
-        `${f(median(r.pageWall))} / ${f(Math.max(...r.pageWall))}`,
-        f(median(r.pageCpu)),
-        f(median(r.transportCpu)),
+        runs[0].label,
+        `${f(median(pageWall))} / ${f(Math.max(...pageWall))}`,
+        f(median(pageCpu)),
+        f(median(transportCpu)),
         f(median(mapping)),
-        f(r.oneGoMappingMs),
+        f(overRounds(runs, (r) => r.oneGoMappingMs)),
       ];
     });
-    const loadRows = results.map((r) => {
-      const idleP99 = quantile(r.idle, 0.99);
-      const loadP99 = quantile(r.loaded, 0.99);
+    const loadRows = rounds.map((runs) => {
+      const idleP99 = overRounds(runs, (r) => quantile(r.idle, 0.99));
+      const loadP99 = overRounds(runs, (r) => quantile(r.loaded, 0.99));
       return [
-        r.label,
-        `${ms(r.loadWallMs)} (${ms(r.loadCpuMs)} CPU)`,
-        `${f(r.loopP99)} / ${f(r.loopMax)}`,
-        `${f(quantile(r.idle, 0.5))} / ${f(idleP99)}`,
-        `${f(quantile(r.loaded, 0.5))} / ${f(loadP99)} / ${f(Math.max(...r.loaded))}`,
-        `+${f(loadP99 - idleP99)} ms`,
+        runs[0].label,
+        `${ms(overRounds(runs, (r) => r.loadWallMs))} (${ms(overRounds(runs, (r) => r.loadCpuMs))} CPU)`,
+        `${f(overRounds(runs, (r) => r.loopP99))} / ${f(overRounds(runs, (r) => r.loopMax))}`,
+        runs.map((r) => f(r.loopP99)).join(', '),
+        `${f(overRounds(runs, (r) => quantile(r.idle, 0.5)))} / ${f(idleP99)}`,
+        `${f(overRounds(runs, (r) => quantile(r.loaded, 0.5)))} / ${f(loadP99)} / ${f(overRounds(runs, (r) => Math.max(...r.loaded)))}`,
+        `${loadP99 >= idleP99 ? '+' : ''}${f(loadP99 - idleP99)} ms`,
       ];
     });
     const complete = results.every((r) => r.loadedCustomers === CUSTOMERS);
     const ok = complete && sim.violations.length === 0;
     const markdown = [
       `Machine: ${machine()}. Simulator in its own process with ${CUSTOMERS.toLocaleString('en')} customers; ` +
-        `client, hot-read server and hot-read driver in this process. Command: ` +
+        `client, hot-read server and hot-read driver in this process. ${ROUNDS} rounds, variants interleaved; ` +
+        `medians over the rounds. Load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after ` +
+        '(other work on the same 2 CPUs stretches every tail). Command: ' +
         '`npm run build && node dist/bench/transports.js`.',
       '',
-      `**One 500-record GetCustomers page** (${COST_PAGES} pages each, nothing else running; ms; CPU of this process, all threads):`,
+      `**One 500-record GetCustomers page** (${COST_PAGES} pages per round, nothing else running; ms; CPU of this process, all threads):`,
       '',
       table(
         [
@@ -352,6 +373,7 @@ export async function transports(): Promise<ScenarioResult> {
           'transport',
           'load wall (CPU)',
           'event-loop delay p99 / max',
+          'p99 per round',
           'hot read idle p50 / p99',
           'hot read during load p50 / p99 / max',
           'p99 loss',
@@ -368,7 +390,7 @@ export async function transports(): Promise<ScenarioResult> {
     return { title: 'API300 transports and event-loop stalls', markdown, ok };
   } finally {
     await hot?.stop();
-    await stopSoapThread();
+    await stopApi300Thread();
     await child.stop();
   }
 }

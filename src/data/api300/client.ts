@@ -22,7 +22,7 @@ import {
   ticketQueryToWire,
   ticketToWire,
 } from './mapping';
-import { createSoapTransportOffThread } from './soapThread';
+import { createApi300ClientOffThread } from './clientThread';
 import { createSoapTransport } from './soapTransport';
 import { Api300Transport, Api300TransportName } from './transport';
 import { Api300, Api300Operation } from './types';
@@ -39,11 +39,10 @@ import { Api300, Api300Operation } from './types';
  * - every other failure rejects with an `Api300Error` whose message names the operation and a
  *   fixed reason, never a token, an envelope or a server text.
  *
- * A list page is mapped in one go, synchronously: 500 customers cost 2–3 ms
- * (bench/transports.ts), short enough not to be split. What would hold the event loop for
- * long is node-soap's parse of a SOAP reply (~30 ms CPU a page), which therefore runs in a
- * worker thread by default (`soapThread`); JSON mode parses the same page on this thread in a
- * fifth of that (docs/api300-client.md).
+ * Where it runs: by default in a worker thread (`thread`, clientThread.ts), because parsing
+ * and mapping a 500-record page is synchronous — ~30 ms of CPU inside node-soap, ~5 ms in
+ * JSON mode — and would otherwise hold the event loop of the requests being served
+ * (bench/transports.ts, docs/api300-client.md).
  */
 export interface Api300ClientOptions {
   /** `https://…/Service/API300.asmx`; replaces the WSDL's address. */
@@ -57,29 +56,36 @@ export interface Api300ClientOptions {
   /** Default: `schema/upstream/API300.wsdl` of the project, found from `src/` and `dist/`. */
   wsdlPath?: string;
   /**
-   * Where node-soap runs (SOAP transports only). Default `worker`: a worker thread
-   * (soapThread.ts), so that parsing a reply never holds the main thread. `main` runs it in
-   * this thread: cheaper to start (no thread), for tools and tests that serve no requests.
+   * Where the client runs. Default `worker`: in the process's API300 worker thread
+   * (clientThread.ts), so that parsing and mapping replies never hold the main thread. `main`
+   * runs it on the calling thread: no thread to start, for tools and tests that serve nothing.
    */
-  soapThread?: 'worker' | 'main';
+  thread?: 'worker' | 'main';
 }
 
 const MAX_STATUS_MESSAGE_LENGTH = 300;
 
 export async function createApi300Client(options: Api300ClientOptions): Promise<Api300> {
-  const { endpoint, timeoutMs, wsdlPath } = options;
-  if (options.transport === 'json')
-    return api300Over(createJsonTransport({ endpoint, timeoutMs, wsdlPath }), options);
-  const soapOptions = {
-    endpoint,
-    timeoutMs,
-    wsdlPath,
-    soapVersion: options.transport === 'soap12' ? '1.2' : '1.1',
-  } as const;
+  const { endpoint, cusToken, authToken, timeoutMs, wsdlPath } = options;
+  if (options.thread !== 'main') {
+    return createApi300ClientOffThread({
+      endpoint,
+      cusToken,
+      authToken,
+      timeoutMs,
+      wsdlPath,
+      transport: options.transport,
+    });
+  }
   const transport =
-    options.soapThread === 'main'
-      ? await createSoapTransport(soapOptions)
-      : await createSoapTransportOffThread(soapOptions);
+    options.transport === 'json'
+      ? createJsonTransport({ endpoint, timeoutMs, wsdlPath })
+      : await createSoapTransport({
+          endpoint,
+          timeoutMs,
+          wsdlPath,
+          soapVersion: options.transport === 'soap12' ? '1.2' : '1.1',
+        });
   return api300Over(transport, options);
 }
 

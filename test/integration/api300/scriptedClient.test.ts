@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Api300ClientOptions, createApi300Client } from '../../../src/data/api300/client';
-import { stopSoapThread } from '../../../src/data/api300/soapThread';
+import { stopApi300Thread } from '../../../src/data/api300/clientThread';
 import { defaultWsdlPath } from '../../../src/data/api300/soapTransport';
 import { Api300Error } from '../../../src/data/errors';
 import { Api300 } from '../../../src/data/api300/types';
@@ -72,7 +72,7 @@ describe('the API300 client against a scripted server', () => {
     authToken: AUTH_TOKEN,
     timeoutMs: 2000,
     transport: 'soap11',
-    soapThread: 'main',
+    thread: 'main',
     ...overrides,
   });
 
@@ -300,26 +300,26 @@ describe('the API300 client against a scripted server', () => {
     });
   });
 
-  describe('runs node-soap in a worker thread by default', () => {
+  describe('runs in a worker thread by default', () => {
     it('fails a call in flight when the worker stops, retryable, and starts a new one for the next', async () => {
-      const threaded = await createApi300Client(options({ soapThread: 'worker' }));
+      const threaded = await createApi300Client(options({ thread: 'worker' }));
       server.answer('hang');
       const inFlight = failureOf(threaded.getStations());
       await waitFor(() => server.requests.length === 1);
-      await stopSoapThread();
+      await stopApi300Thread();
       const failure = await inFlight;
       expect(failure).toMatchObject({
         code: 'UPSTREAM_UNAVAILABLE',
         details: { operation: 'GetStations', retryable: true },
       });
-      expect(failure.message).toBe('API300 GetStations failed: the SOAP worker thread stopped.');
+      expect(failure.message).toBe('API300 GetStations failed: the API300 worker thread stopped.');
 
       server.answer({ body: reply('ServerDateTime', 0, 'OK') });
       expect((await threaded.serverDateTime()).toISOString()).toBe('2026-11-29T17:30:00.000Z');
     });
 
     it('rebuilds the typed error the worker raised, code, message and details', async () => {
-      const threaded = await createApi300Client(options({ soapThread: 'worker' }));
+      const threaded = await createApi300Client(options({ thread: 'worker' }));
       server.answer({ body: reply('GetStations', 11, 'blocked') });
       const failure = await failureOf(threaded.getStations());
       expect(failure).toBeInstanceOf(Api300Error);
