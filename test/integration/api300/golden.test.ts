@@ -206,7 +206,12 @@ const CASES: GoldenCase[] = [
     transport: 'json',
     given: redeemedTicket,
     run: (c) =>
-      c.getTickets({ numbers: ['GOLDEN-1'], customerNumbers: [10001], pageIndex: 0, pageSize: 10 }),
+      c.getTickets({
+        numbers: ['GOLDEN-1', 'GS10000002'],
+        customerNumbers: [10004],
+        pageIndex: 0,
+        pageSize: 10,
+      }),
   },
 ];
 
