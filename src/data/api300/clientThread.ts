@@ -14,8 +14,8 @@ import type { Api300 } from './types';
  * method's arguments and receives the domain records as a structured clone.
  *
  * Guarantees: those of the client (client.ts), unchanged — its errors are built in the worker
- * and rebuilt here as `Api300Error`s with the same code, message and details (only those
- * cross the thread). If the worker dies, every call in flight fails with
+ * and rebuilt here as `Api300Error`s with the same code, message, details and own fields (a
+ * subclass arrives as `Api300Error`; stack traces are this thread's). If the worker dies, every call in flight fails with
  * `UPSTREAM_UNAVAILABLE` (retryable: the POST may or may not have been sent) and the next call
  * starts a new worker, where the client is opened again. The worker is unreferenced while no
  * call is in flight, so it never keeps the process alive.
@@ -61,6 +61,8 @@ export type ClientThreadReply =
       code: UpstreamErrorCode;
       message: string;
       details: Api300Error['details'];
+      /** The error's own enumerable fields (structured-clonable), restored on this side. */
+      fields: Record<string, unknown>;
     }
   | { kind: 'failed'; id: number; message: string };
 
@@ -201,7 +203,11 @@ export async function createApi300ClientOffThread(options: ThreadClientOptions):
       });
     }
     if (reply.kind === 'value') return inThisRealm(reply.value);
-    if (reply.kind === 'error') throw new Api300Error(reply.code, reply.message, reply.details);
+    if (reply.kind === 'error')
+      throw Object.assign(
+        new Api300Error(reply.code, reply.message, reply.details),
+        inThisRealm(reply.fields),
+      );
     throw new Error(reply.kind === 'failed' ? reply.message : STOPPED);
   };
 

@@ -8,7 +8,8 @@ import type { ClientThreadReply, ClientThreadRequest } from './clientThread';
  * Entry of the API300 client's worker thread (clientThread.ts): hosts the clients of the
  * process, each with its transport, so that building requests, parsing replies (node-soap or
  * `JSON.parse`) and mapping them to domain records happen here, off the main thread. Answers
- * every request with exactly one reply; a failure travels as the fields of its `Api300Error`.
+ * every request with exactly one reply; a failure travels as its `Api300Error`'s code,
+ * message, details and own fields.
  */
 
 const port = parentPort;
@@ -18,7 +19,15 @@ const clients = new Map<number, Api300>();
 const reply = (message: ClientThreadReply): void => port.postMessage(message);
 const failed = (id: number, error: unknown): ClientThreadReply =>
   error instanceof Api300Error
-    ? { kind: 'error', id, code: error.code, message: error.message, details: error.details }
+    ? {
+        kind: 'error',
+        id,
+        code: error.code,
+        message: error.message,
+        details: error.details,
+        // Any further field a caller of the client relies on travels too.
+        fields: { ...error },
+      }
     : { kind: 'failed', id, message: error instanceof Error ? error.message : String(error) };
 
 port.on('message', (request: ClientThreadRequest) => {
