@@ -103,6 +103,15 @@ export interface MirrorIndex {
 /** The index rejects a foreign `after` cursor with the data layer's `CursorError`. */
 export { CursorError as MirrorCursorError } from '../errors';
 
+/**
+ * A store's persisted data cannot be read: damaged beyond what a crash leaves (a torn last
+ * write is not damage), or written in another format version. The message names the file or
+ * table and what is wrong; `wipe()` and a new initial load recover.
+ */
+export class MirrorStoreError extends Error {
+  override readonly name = 'MirrorStoreError';
+}
+
 /** What a store holds, to fill the index at start. */
 export interface MirrorSnapshot {
   customers: Customer[];

@@ -1,0 +1,80 @@
+import type { Station } from '../../../domain/models';
+import type { MirrorIndex, MirrorKind } from '../types';
+import { CustomerTable } from './customerTable';
+import { ReservationTable } from './reservationTable';
+import { TicketTable } from './ticketTable';
+
+/**
+ * The in-memory mirror index (`MirrorIndex`): every query semantics of the mirror, the same
+ * over every store. Records are held as frozen copies (Dates included, see `FrozenDate`)
+ * and handed out as they are: a reader cannot change the index through a result, and reads
+ * copy nothing. Result arrays are fresh; modifying them changes nothing held.
+ */
+export function createMirrorIndex(): MirrorIndex {
+  const customers = new CustomerTable();
+  const reservations = new ReservationTable();
+  const tickets = new TicketTable();
+  let stations: readonly Station[] = [];
+  const tables = { customers, reservations, tickets };
+
+  function replaceStations(next: readonly Station[]): number {
+    const held = new Map(stations.map((s) => [s.number, s]));
+    let changed = 0;
+    const frozen = next.map((s) => {
+      const before = held.get(s.number);
+      held.delete(s.number);
+      if (before && before.name === s.name && before.active === s.active) return before;
+      changed++;
+      return Object.freeze({ ...s });
+    });
+    stations = Object.freeze([...frozen].sort((a, b) => a.number - b.number));
+    return changed + held.size;
+  }
+
+  return {
+    apply(batch) {
+      // Every record is checked and copied before anything changes: a batch applies whole or not at all.
+      const plans = {
+        customers: batch.customers && customers.plan(batch.customers.put, batch.customers.delete),
+        reservations:
+          batch.reservations &&
+          reservations.plan(batch.reservations.put, batch.reservations.delete),
+        tickets: batch.tickets && tickets.plan(batch.tickets.put, batch.tickets.delete),
+      };
+      let changed = 0;
+      if (plans.customers) changed += customers.commit(plans.customers);
+      if (plans.reservations) changed += reservations.commit(plans.reservations);
+      if (plans.tickets) changed += tickets.commit(plans.tickets);
+      if (batch.stations) changed += replaceStations(batch.stations);
+      return changed;
+    },
+
+    clear() {
+      customers.clear();
+      reservations.clear();
+      tickets.clear();
+      stations = [];
+    },
+
+    get(kind, key) {
+      return tables[kind].get(key as never) as never;
+    },
+
+    keys(kind) {
+      return tables[kind].keys() as never;
+    },
+
+    count(kind: MirrorKind) {
+      return kind === 'stations' ? stations.length : tables[kind].size;
+    },
+
+    stations: () => [...stations],
+    reservationsOfCustomer: (customerNumber) => reservations.ofCustomer(customerNumber),
+    ticketsOfCustomer: (customerNumber) => tickets.ofCustomer(customerNumber),
+    ticketsOfReservation: (reservationId) => tickets.ofReservation(reservationId),
+
+    findCustomers: (find) => customers.find(find),
+    findReservations: (find) => reservations.find(find),
+    findTickets: (find) => tickets.find(find),
+  };
+}
