@@ -175,7 +175,9 @@ export function createFileStore(options: FileStoreOptions): FileStore {
       await pipeline(
         Readable.from(snapshotLines(snapshot, next)),
         createGzip({ level }),
-        handle.createWriteStream({ autoClose: false }),
+        async (gzipped: AsyncIterable<Buffer>) => {
+          for await (const chunk of gzipped) await handle.write(chunk);
+        },
       );
       await handle.sync();
     } finally {

@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import { DATE_FIELDS, RECORD_KINDS, type RecordKind } from '../records';
+import { DATE_FIELDS, keyOf, RECORD_KINDS, type RecordKind } from '../records';
 import {
   MirrorStoreError,
   type KeyOf,
@@ -65,8 +65,15 @@ type Encoded = Record<string, unknown>;
 export function encodeRecord<K extends RecordKind>(kind: K, record: RecordOf[K]): Encoded {
   const copy: Encoded = { ...(record as unknown as Encoded) };
   for (const field of DATE_FIELDS[kind]) {
-    const value = copy[field] as Date | null;
-    copy[field] = value === null ? null : value.getTime();
+    const value = copy[field];
+    if (value === null && field === 'redeemedAt') continue;
+    const ms = value instanceof Date ? value.getTime() : Number.NaN;
+    if (Number.isNaN(ms)) {
+      throw new TypeError(
+        `${kind} ${String(keyOf(kind, record))}: ${field} must be a valid Date, got ${String(value)}`,
+      );
+    }
+    copy[field] = ms;
   }
   return copy;
 }
