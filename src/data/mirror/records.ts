@@ -90,34 +90,96 @@ for (const setter of DATE_SETTERS) {
 }
 
 /**
- * The immutable copy the index (and the memory store) hold and hand out: a frozen shallow
- * copy with `FrozenDate`s. An already frozen copy is returned as it is, so the memory store
- * and the index share one object per record. Throws for a Date field that is not a valid
- * Date (a store that failed to revive one), naming the record and the field.
+ * The immutable copy the index (and the memory store) hold and hand out: a frozen copy with
+ * `FrozenDate`s. An already frozen copy (one made here) is returned as it is, so the memory
+ * store and the index share one object per record. Throws for a Date field that is not a
+ * valid Date (a store that failed to revive one), naming the record and the field.
+ *
+ * The copies are object literals with every field in one order, not spreads: every record
+ * of a kind then has one hidden class with its fields in the object, which a scan over
+ * 150,000 of them reads an order of magnitude faster (and in less memory) than spread
+ * copies of records of mixed origins. A field added to a model is a compile error here.
  */
 export function frozenRecord<K extends RecordKind>(kind: K, record: RecordOf[K]): RecordOf[K] {
-  const dateFields = DATE_FIELDS[kind] as readonly string[];
-  const source = record as unknown as Record<string, unknown>;
-  if (
-    Object.isFrozen(record) &&
-    dateFields.every((f) => !(source[f] instanceof Date) || source[f] instanceof FrozenDate)
-  ) {
-    return record;
-  }
-  const copy: Record<string, unknown> = { ...source };
-  for (const field of dateFields) {
-    const value = copy[field];
-    if (value === null && field === 'redeemedAt') continue;
+  if (Object.isFrozen(record) && record.changed instanceof FrozenDate) return record;
+  const date = (field: string, value: Date | null, nullable = false): Date | null => {
+    if (value === null && nullable) return null;
     if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
       throw new TypeError(
         `${kind} ${String(keyOf(kind, record))}: ${field} must be a valid Date, got ${describe(value)}`,
       );
     }
-    copy[field] =
-      value instanceof FrozenDate ? value : Object.freeze(new FrozenDate(value.getTime()));
-  }
-  return Object.freeze(copy) as unknown as RecordOf[K];
+    return value instanceof FrozenDate ? value : Object.freeze(new FrozenDate(value.getTime()));
+  };
+  return Object.freeze(COPIES[kind](record as never, date)) as RecordOf[K];
 }
+
+type DateCopy = (field: string, value: Date | null, nullable?: boolean) => Date | null;
+
+const COPIES: { [K in RecordKind]: (r: RecordOf[K], date: DateCopy) => RecordOf[K] } = {
+  customers: (c, date) => ({
+    number: c.number,
+    salutation: c.salutation,
+    firstName: c.firstName,
+    lastName: c.lastName,
+    company: c.company,
+    alias: c.alias,
+    gender: c.gender,
+    birthday: c.birthday,
+    street: c.street,
+    zipCode: c.zipCode,
+    city: c.city,
+    country: c.country,
+    phonePrivate: c.phonePrivate,
+    phoneBusiness: c.phoneBusiness,
+    mobile: c.mobile,
+    fax: c.fax,
+    email: c.email,
+    homepage: c.homepage,
+    reachableFrom: c.reachableFrom,
+    reachableTo: c.reachableTo,
+    cardNumber: c.cardNumber,
+    discount: c.discount,
+    priceLevel: c.priceLevel,
+    creditLimit: c.creditLimit,
+    locked: c.locked,
+    favourite: c.favourite,
+    memo: c.memo,
+    created: date('created', c.created)!,
+    changed: date('changed', c.changed)!,
+  }),
+  reservations: (r, date) => ({
+    id: r.id,
+    stationNumber: r.stationNumber,
+    customerNumber: r.customerNumber,
+    guestName: r.guestName,
+    phone: r.phone,
+    email: r.email,
+    start: date('start', r.start)!,
+    durationMinutes: r.durationMinutes,
+    persons: r.persons,
+    tables: r.tables,
+    status: r.status,
+    comment: r.comment,
+    created: date('created', r.created)!,
+    changed: date('changed', r.changed)!,
+  }),
+  tickets: (t, date) => ({
+    number: t.number,
+    articleNumber: t.articleNumber,
+    articleName: t.articleName,
+    customerNumber: t.customerNumber,
+    reservationId: t.reservationId,
+    validFrom: date('validFrom', t.validFrom)!,
+    validTo: date('validTo', t.validTo)!,
+    price: t.price,
+    status: t.status,
+    redeemedAt: date('redeemedAt', t.redeemedAt, true),
+    redeemedStation: t.redeemedStation,
+    created: date('created', t.created)!,
+    changed: date('changed', t.changed)!,
+  }),
+};
 
 function describe(value: unknown): string {
   if (value instanceof Date) return 'an invalid Date';

@@ -3,7 +3,7 @@ import { foldText, type CustomerSearchText } from '../../../domain/search';
 import { compareText, type Order } from './paging';
 
 /** A held customer with its precomputed sort and search keys. */
-export interface CustomerEntry {
+export interface CustomerEntry extends CustomerSearchText {
   readonly record: Customer;
   readonly number: number;
   /**
@@ -12,7 +12,6 @@ export interface CustomerEntry {
    * after every named one.
    */
   readonly nameKey: string;
-  readonly text: CustomerSearchText;
 }
 
 const NO_NAME = '\uffff';

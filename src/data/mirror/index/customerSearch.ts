@@ -19,25 +19,10 @@ export const RELEVANCE_ORDER: Order<RankedCustomer> = {
     a.entry.number - b.entry.number,
 };
 
-/**
- * Matches (already in name order) ranked by `search.score`, best first. Scores are small
- * integers, so a bucket per score keeps name order within each without a second sort.
- * Without a search every score is 0 and the order is the name order.
- */
+/** Matches with their scores (0 each without a search); sort with `RELEVANCE_ORDER`. */
 export function rankByRelevance(
-  matchesInNameOrder: readonly CustomerEntry[],
+  matches: readonly CustomerEntry[],
   search: CustomerSearch | null,
 ): RankedCustomer[] {
-  if (!search) return matchesInNameOrder.map((entry) => ({ entry, score: 0 }));
-  const byScore: RankedCustomer[][] = [];
-  for (const entry of matchesInNameOrder) {
-    const score = search.score(entry.text);
-    (byScore[score] ??= []).push({ entry, score });
-  }
-  const ranked: RankedCustomer[] = [];
-  for (let score = byScore.length - 1; score >= 0; score--) {
-    const bucket = byScore[score];
-    if (bucket) for (const r of bucket) ranked.push(r);
-  }
-  return ranked;
+  return matches.map((entry) => ({ entry, score: search ? search.score(entry) : 0 }));
 }

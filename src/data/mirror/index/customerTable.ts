@@ -18,12 +18,9 @@ export class CustomerTable extends RecordTable<'customers', CustomerEntry> {
   }
 
   protected entryOf(record: Customer): CustomerEntry {
-    return {
-      record,
-      number: record.number,
-      nameKey: nameKeyOf(record),
-      text: customerSearchText(record),
-    };
+    // The search text sits in the entry itself: one object less to reach per scanned customer.
+    const { plain, digraphs } = customerSearchText(record);
+    return { record, number: record.number, nameKey: nameKeyOf(record), plain, digraphs };
   }
 
   protected placements(): SortedBucket<CustomerEntry>[] {
@@ -56,35 +53,33 @@ export class CustomerTable extends RecordTable<'customers', CustomerEntry> {
     });
 
     const baseOrder = orderBy === 'NUMBER' ? NUMBER_ORDER : NAME_ORDER;
-    let matched: readonly CustomerEntry[];
+    const filtered = since !== undefined || search !== null;
+    const keep = (e: CustomerEntry) =>
+      (since === undefined || e.record.changed.getTime() >= since) &&
+      (search === null || search.matches(e));
+
+    let matched: CustomerEntry[] | readonly CustomerEntry[];
     if (numbers) {
-      const held: CustomerEntry[] = [];
-      for (const n of numbers) {
+      matched = numbers.flatMap((n) => {
         const entry = this.entries.get(n);
-        if (entry) held.push(entry);
-      }
-      matched = held.sort(baseOrder.compare);
+        return entry && keep(entry) ? [entry] : [];
+      });
+    } else if (filtered) {
+      // A scan in insertion order (about the order in memory) and a sort of the matches:
+      // reading 50,000 entries in name order jumps through the heap and takes several times
+      // longer than the sort of the few that match.
+      matched = [];
+      for (const entry of this.entries.values())
+        if (keep(entry)) (matched as CustomerEntry[]).push(entry);
     } else {
       matched = (orderBy === 'NUMBER' ? this.byNumber : this.byName).view();
     }
-    if (since !== undefined || search) {
-      matched = matched.filter(
-        (e) =>
-          (since === undefined || e.record.changed.getTime() >= since) &&
-          (!search || search.matches(e.text)),
-      );
-    }
 
     if (orderBy === 'RELEVANCE') {
-      return pageOf(
-        rankByRelevance(matched, search),
-        RELEVANCE_ORDER,
-        find,
-        print,
-        'customers',
-        (r) => r.entry.record,
-      );
+      const ranked = rankByRelevance(matched, search).sort(RELEVANCE_ORDER.compare);
+      return pageOf(ranked, RELEVANCE_ORDER, find, print, 'customers', (r) => r.entry.record);
     }
+    if (numbers || filtered) (matched as CustomerEntry[]).sort(baseOrder.compare);
     return pageOf(matched, baseOrder, find, print, 'customers', (e) => e.record);
   }
 }

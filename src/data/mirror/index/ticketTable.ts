@@ -97,6 +97,10 @@ export class TicketTable extends RecordTable<'tickets', TicketEntry> {
     } else if (reservations) {
       source = reservations.flatMap((r) => this.byReservation.view(r));
       if (reservations.length > 1) sourceOrder = null;
+    } else if (statuses || since !== undefined) {
+      // Insertion order is about the order in memory (see reservations).
+      source = [...this.entries.values()];
+      sourceOrder = null;
     } else {
       source = (order === VALID_FROM_ORDER ? this.byValidFrom : this.byNumber).view();
       sourceOrder = order;
@@ -119,8 +123,9 @@ export class TicketTable extends RecordTable<'tickets', TicketEntry> {
               (since === undefined || t.changed.getTime() >= since)
             );
           })
-        : source;
-    const matched = sourceOrder === order ? filtered : [...filtered].sort(order.compare);
+        : null;
+    const matched =
+      sourceOrder === order ? (filtered ?? source) : (filtered ?? [...source]).sort(order.compare);
     return pageOf(matched, order, find, print, 'tickets', (e) => e.record);
   }
 }
