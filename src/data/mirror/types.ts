@@ -47,8 +47,10 @@ export interface KeyOf {
 /**
  * A set of changes applied as one: records to put (a record replaces the held one only when
  * its `changed` is newer or equal — applying a record twice is harmless) and keys to delete
- * (reconciliation: the record vanished in the POS). Stations carry no `changed`: the list
- * replaces the held one whole when `stations` is given.
+ * (reconciliation: the record vanished in the POS); a key both put and deleted in one batch
+ * ends deleted. Stations carry no `changed`: the list replaces the held one whole when
+ * `stations` is given. A batch applies whole or not at all (a record with an invalid Date
+ * fails it before anything changes).
  */
 export interface MirrorBatch {
   customers?: { put?: readonly Customer[]; delete?: readonly number[] };
@@ -74,7 +76,14 @@ export interface KindState {
   licenceMissing: string | null;
 }
 
-/** In-memory records and queries. Synchronous: no I/O. */
+/**
+ * In-memory records and queries. Synchronous: no I/O.
+ *
+ * List filters combine with AND; an empty list is no filter (as in API300's filters), and so
+ * is `stationNumber` 0; `first` outside 1..500 is a `RangeError`. Records handed out are frozen, their Dates too (setters throw), and
+ * shared with the index: reading copies nothing, and no reader can change what is held.
+ * Returned arrays are the caller's own.
+ */
 export interface MirrorIndex {
   /** Applies a batch (newer-or-equal `changed` wins); returns how many records changed. */
   apply(batch: MirrorBatch): number;
