@@ -290,6 +290,7 @@ export function describeMirrorStoreContract(
       it("reports another instance's changes after a position, and tells its listeners", async () => {
         const writer = await open();
         const reader = await open();
+        await writer.apply({ customers: { put: [makeCustomer(9, { changed: T0 })] } });
         const { position } = await reader.load();
         const heard = new Promise<void>((resolve) => {
           const stop = reader.onChange(() => {

@@ -85,7 +85,10 @@ export interface KindState {
  * Returned arrays are the caller's own.
  */
 export interface MirrorIndex {
-  /** Applies a batch (newer-or-equal `changed` wins); returns how many records changed. */
+  /**
+   * Applies a batch (newer-or-equal `changed` wins); returns how many records changed (written
+   * or removed; a put equal to the held record, and a delete of a missing key, count nothing).
+   */
   apply(batch: MirrorBatch): number;
   /** Drops everything (wipe, or a replica re-reading the shared store). */
   clear(): void;
