@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFileStore } from '../../../src/data/mirror/store/fileStore';
 import { createMemoryStore } from '../../../src/data/mirror/store/memoryStore';
+import { createPostgresStore } from '../../../src/data/mirror/store/postgres';
 import { MirrorStoreError } from '../../../src/data/mirror/types';
 import {
   at,
@@ -12,6 +13,7 @@ import {
   makeReservation,
 } from '../../helpers/mirrorRecords';
 import { describeMirrorStoreContract } from '../../helpers/mirrorStoreContract';
+import { createTestDatabase, describeWithPostgres } from '../../helpers/postgres';
 
 const T0 = at('2026-03-02T10:00:00Z');
 
@@ -50,6 +52,20 @@ describeMirrorStoreContract(
   },
   { persistent: true, shared: false },
 );
+
+describeWithPostgres('PostgreSQL store', () => {
+  describeMirrorStoreContract(
+    'postgres',
+    async () => {
+      const database = await createTestDatabase();
+      return {
+        open: async () => createPostgresStore({ connectionString: database.url }),
+        destroy: () => database.drop(),
+      };
+    },
+    { persistent: true, shared: true },
+  );
+});
 
 describe('file store on disk', () => {
   let root: string;
