@@ -2,6 +2,9 @@ import { frozenRecord, keyOf, replaces, sameRecord, type RecordKind } from '../r
 import type { KeyOf, RecordOf } from '../types';
 import { SortedBucket } from './sortedBucket';
 
+/** Up to this many moved entries per batch are inserted in place rather than appended. */
+const INSERT_AT_ONCE = 16;
+
 /** What a table holds per record: the frozen record and whatever its orders need. */
 export interface Entry<R> {
   readonly record: R;
@@ -122,7 +125,10 @@ export abstract class RecordTable<K extends RecordKind, E extends Entry<RecordOf
       moves.push({ next, into });
       changed++;
     }
-    for (const { next, into } of moves) for (const bucket of into) bucket.add(next);
+    // A few moves (a write's read-back, a small delta) go straight to their places; many (a
+    // load) are appended and sorted once on the next read.
+    const place = moves.length <= INSERT_AT_ONCE ? 'insert' : 'add';
+    for (const { next, into } of moves) for (const bucket of into) bucket[place](next);
     for (const group of this.groups()) group.prune();
     return changed;
   }
