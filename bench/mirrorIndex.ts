@@ -255,6 +255,26 @@ async function mirrorIndexBench(): Promise<ScenarioResult> {
   });
   const deltaSummary = summarizeLatencies(deltas.map((d) => d.apply + d.board));
 
+  // A write's read-back: one reservation applied, then the next board.
+  const readBacks = Array.from({ length: 100 }, (_, round) => {
+    const r = pickFrom(data.reservations);
+    const moved = {
+      ...r,
+      start: new Date(r.start.getTime() + DAY),
+      changed: new Date(NOW + (round + 100) * 1000),
+    };
+    return time(() => {
+      index.apply({ reservations: { put: [moved] } });
+      index.findReservations({
+        first: 500,
+        stationNumber: moved.stationNumber,
+        from: dayStart(0),
+        to: dayStart(1),
+      });
+    }).ms;
+  });
+  const readBackSummary = summarizeLatencies(readBacks);
+
   const indexHeap = afterIndex.heapUsed - before.heapUsed;
   const markdown = [
     `${SIZES.customers.toLocaleString('en')} customers, ${SIZES.reservations.toLocaleString('en')} reservations ` +
@@ -284,7 +304,8 @@ async function mirrorIndexBench(): Promise<ScenarioResult> {
     table(['read', 'p50', 'p99', 'CPU per call (mean)', 'results (mean)'], readRows),
     '',
     `Sync delta of 500 moved reservations + the next station-day board: p50 ${msText(deltaSummary.p50)}, ` +
-      `max ${msText(deltaSummary.max)} (10 rounds).`,
+      `max ${msText(deltaSummary.max)} (10 rounds). A write's read-back (1 reservation) + the next board: ` +
+      `p50 ${msText(readBackSummary.p50)}, p99 ${msText(readBackSummary.p99)} (100 rounds).`,
   ].join('\n');
   return { title: 'Mirror index and file store', markdown, ok: true };
 }
