@@ -1,5 +1,6 @@
 import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { createFileStore } from '../../../src/data/mirror/store/fileStore';
 import { createMemoryStore } from '../../../src/data/mirror/store/memoryStore';
@@ -181,6 +182,24 @@ describe('file store on disk', () => {
     await expect(reopened.load()).rejects.toThrow(MirrorStoreError);
     await expect(reopened.load()).rejects.toThrow(/snapshot-\d+\.jsonl\.gz.*wipe\(\)/);
     await reopened.close();
+  });
+
+  it('erases a deleted record from the disk at once (GDPR): no file keeps its data', async () => {
+    const store = createFileStore({ path });
+    const erased = makeCustomer(7, { email: 'erase-me@example.org', changed: T0 });
+    await store.apply({ customers: { put: [...customers(3), erased] } });
+    await store.apply({ customers: { put: [changedBy(erased, 60, { city: 'Ulm' })] } });
+    await store.apply({ customers: { delete: [7] } });
+    const contents = await Promise.all(
+      (await readdir(path)).map(async (name) => {
+        const bytes = await readFile(join(path, name));
+        return name.endsWith('.gz') ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
+      }),
+    );
+    expect(contents.join('\n')).toContain('Müller 0');
+    expect(contents.join('\n')).not.toContain('erase-me@example.org');
+    expect((await store.load()).customers.map((c) => c.number).sort()).toEqual([1, 2, 3]);
+    await store.close();
   });
 
   it('wipe deletes every file of the store', async () => {

@@ -15,7 +15,12 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip, gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { RECORD_KINDS } from '../records';
-import { MirrorStoreError, type MirrorSnapshot, type MirrorStore } from '../types';
+import {
+  MirrorStoreError,
+  type MirrorBatch,
+  type MirrorSnapshot,
+  type MirrorStore,
+} from '../types';
 import {
   decodeBatch,
   decodeLines,
@@ -71,7 +76,8 @@ const journalName = (generation: number) => `journal-${generation}.jsonl`;
  *   snapshot-g.jsonl.gz   everything up to generation g, gzip'ed lines (header, record
  *                         chunks, end line with the counts); absent for g = 0
  *   journal-g.jsonl       every `apply` since, one checksummed line each, fdatasync'ed
- *                         before `apply` resolves
+ *                         before `apply` resolves; compacted into snapshot g+1 when it
+ *                         outgrows `compactAfterBytes`, and after every apply that deletes
  *
  * Crash safety: a torn last journal line is ignored (and cut off before the next append);
  * compaction writes `snapshot-(g+1).tmp`, fsyncs it, renames it into place (atomic), fsyncs
@@ -218,7 +224,10 @@ export function createFileStore(options: FileStoreOptions): FileStore {
           throw e;
         }
         journalBytes += line.length;
-        if (journalBytes > compactAfterBytes && journalBytes > 2 * snapshotBytes) {
+        // A delete compacts at once: the deleted record's personal data (GDPR erasure) must
+        // leave the disk now, not with the next size-driven compaction.
+        const grown = journalBytes > compactAfterBytes && journalBytes > 2 * snapshotBytes;
+        if (grown || deletes(batch)) {
           // The batch is stored already; a failed compaction must not reject it. The next
           // operation reopens from disk (whichever generation the failure left complete).
           try {
@@ -262,6 +271,10 @@ export function createFileStore(options: FileStoreOptions): FileStore {
         closed = true;
       }),
   };
+}
+
+function deletes(batch: MirrorBatch): boolean {
+  return RECORD_KINDS.some((kind) => (batch[kind]?.delete?.length ?? 0) > 0);
 }
 
 function* snapshotLines(snapshot: MirrorSnapshot, generation: number): Generator<Buffer> {
