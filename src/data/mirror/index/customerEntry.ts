@@ -12,6 +12,12 @@ export interface CustomerEntry extends CustomerSearchText {
    * after every named one.
    */
   readonly nameKey: string;
+  /**
+   * Scratch of the query running now (queries are synchronous, one at a time): the number of
+   * the last scan that matched this entry, so that many matches can be picked out of the
+   * name order instead of sorted.
+   */
+  mark: number;
 }
 
 const NO_NAME = '\uffff';

@@ -100,6 +100,36 @@ describe('mirror index: customers', () => {
     expect(new Set(numbersOf(all.items)).size).toBe(80);
   });
 
+  it('orders many matches (picked out of the name order) exactly as a sort would', () => {
+    const names = ['Maier', 'Meier', 'Mayer', 'Müller', 'Schmidt'];
+    const many = Array.from({ length: 3000 }, (_, i) =>
+      makeCustomer(3000 - i, { lastName: names[i % 5], firstName: `Anna${i % 7}`, email: null }),
+    );
+    const big = indexOf({ customers: { put: many } });
+    const folded = (c: (typeof many)[number]) =>
+      `${c.lastName!.replace('ü', 'u').toLowerCase()}\u0000${c.firstName!.toLowerCase()}`;
+    const byName = (a: (typeof many)[number], b: (typeof many)[number]) =>
+      folded(a) < folded(b) ? -1 : folded(a) > folded(b) ? 1 : a.number - b.number;
+    const matching = many
+      .filter((c) => /e/.test(c.lastName!) || /e/.test(c.firstName!))
+      .sort(byName);
+    expect(matching.length).toBeGreaterThan(1000);
+    const name = walk((after) =>
+      big.findCustomers({ first: 500, search: 'e', orderBy: 'NAME', after }),
+    );
+    expect(numbersOf(name.items)).toEqual(numbersOf(matching));
+    // Every first name starts with 'a' (a word start, 2): relevance ties, name order decides.
+    const relevance = walk((after) => big.findCustomers({ first: 500, search: 'a', after }));
+    const all = [...many].sort(byName);
+    const score = (c: (typeof many)[number]) => (/^a/i.test(c.firstName!) ? 2 : 1);
+    expect(numbersOf(relevance.items)).toEqual(
+      numbersOf([...all].sort((a, b) => score(b) - score(a) || byName(a, b))),
+    );
+    expect(numbersOf(big.findCustomers({ first: 500, orderBy: 'RELEVANCE' }).items)).toEqual(
+      numbersOf(all.slice(0, 500)),
+    );
+  });
+
   it('refuses first outside 1..500 and an unknown order, naming the field', () => {
     expect(() => index.findCustomers({ first: 0 })).toThrow(/first: 0 .*1\.\.500/);
     expect(() => index.findCustomers({ first: 501 })).toThrow(/first: 501/);
