@@ -207,6 +207,11 @@ async function mirrorIndexBench(): Promise<ScenarioResult> {
         }).totalCount,
     },
     {
+      name: 'customer search, 1 letter (a typeahead’s first key: most customers match), first 20',
+      run: () =>
+        index.findCustomers({ first: 20, search: pickFrom(['a', 'e', 'm', 's']) }).totalCount,
+    },
+    {
       name: 'customers by name, page of 50 after a random cursor',
       run: () => index.findCustomers({ first: 50, after: pickFrom(nameCursors) }).items.length,
     },
