@@ -93,12 +93,19 @@ export const MATCH_SCORE = { contained: 1, wordPrefix: 2, wholeField: 3 } as con
 
 const WORD_CHARACTER = /[\p{L}\p{N}]/u;
 
-function scoreIn(text: string, word: string): number {
+/** After folding, letters are lower case: ASCII is decided by its code, the rest by Unicode. */
+function isWordCharacter(code: number): boolean {
+  if (code < 128) return (code >= 97 && code <= 122) || (code >= 48 && code <= 57);
+  return WORD_CHARACTER.test(String.fromCharCode(code));
+}
+
+/** `word` in `text`, scored; `wholeField` is the word between two field separators. */
+function scoreIn(text: string, word: string, wholeField: string): number {
   let at = text.indexOf(word);
   if (at < 0) return 0;
-  if (text.includes(FIELD_SEPARATOR + word + FIELD_SEPARATOR)) return MATCH_SCORE.wholeField;
+  if (text.includes(wholeField)) return MATCH_SCORE.wholeField;
   while (at >= 0) {
-    if (at === 0 || !WORD_CHARACTER.test(text[at - 1])) return MATCH_SCORE.wordPrefix;
+    if (at === 0 || !isWordCharacter(text.charCodeAt(at - 1))) return MATCH_SCORE.wordPrefix;
     at = text.indexOf(word, at + 1);
   }
   return MATCH_SCORE.contained;
@@ -107,6 +114,9 @@ function scoreIn(text: string, word: string): number {
 interface SearchWord {
   plain: string;
   digraphs: string;
+  /** Each spelling between two field separators (a whole-field match). */
+  plainField: string;
+  digraphsField: string;
 }
 
 /**
@@ -123,7 +133,15 @@ export class CustomerSearch {
 
   private constructor(words: string[]) {
     this.words = words;
-    this.variants = words.map((plain) => ({ plain, digraphs: foldDigraphs(plain) }));
+    this.variants = words.map((plain) => {
+      const digraphs = foldDigraphs(plain);
+      return {
+        plain,
+        digraphs,
+        plainField: FIELD_SEPARATOR + plain + FIELD_SEPARATOR,
+        digraphsField: FIELD_SEPARATOR + digraphs + FIELD_SEPARATOR,
+      };
+    });
   }
 
   /** `null` when the text has no word (blank): no search filter. */
@@ -156,7 +174,13 @@ export class CustomerSearch {
   score(text: CustomerSearchText): number {
     let total = 0;
     for (const word of this.variants) {
-      const best = Math.max(scoreIn(text.plain, word.plain), scoreIn(text.digraphs, word.digraphs));
+      const plain = scoreIn(text.plain, word.plain, word.plainField);
+      // The second spelling can only differ where a digraph was folded.
+      const same = word.digraphs === word.plain && text.digraphs === text.plain;
+      const best =
+        plain === MATCH_SCORE.wholeField || same
+          ? plain
+          : Math.max(plain, scoreIn(text.digraphs, word.digraphs, word.digraphsField));
       if (best === 0) return 0;
       total += best;
     }
