@@ -1,0 +1,134 @@
+import { createMirrorIndex } from '../../../../src/data/mirror/index';
+import type { MirrorBatch, MirrorKind } from '../../../../src/data/mirror/types';
+import {
+  createMirroredRepository,
+  type MirrorView,
+} from '../../../../src/data/repository/mirrored';
+import { encodeOffsetCursor } from '../../../../src/data/repository/paging';
+import type { ReadOptions } from '../../../../src/data/repository/types';
+import {
+  FakeRepository,
+  makeCustomer,
+  makeReservation,
+  makeStation,
+  makeTicket,
+} from '../../../helpers/fakeRepository';
+
+const opts: ReadOptions = { deadline: Date.now() + 10_000, priority: 'read' };
+const DAY = 86_400_000;
+
+function setup(options: { holds?: MirrorKind[]; from?: Date | null } = {}) {
+  const index = createMirrorIndex();
+  const upstream = new FakeRepository();
+  const held = new Set<MirrorKind>(
+    options.holds ?? ['customers', 'reservations', 'tickets', 'stations'],
+  );
+  const written: MirrorBatch[] = [];
+  const refreshed: number[][] = [];
+  const mirror: MirrorView = {
+    index,
+    holds: (kind) => held.has(kind),
+    reservationsFrom: () => options.from ?? null,
+    recordWrite: (batch) => {
+      written.push(batch);
+      index.apply(batch);
+    },
+    refreshCustomers: (numbers) => refreshed.push([...numbers]),
+  };
+  const repository = createMirroredRepository(mirror, upstream);
+  return { index, upstream, repository, written, refreshed, held };
+}
+
+describe('the repository over the mirror', () => {
+  it('answers keys, lists by parent, stations and finds from the mirror without an upstream call', async () => {
+    const { index, upstream, repository } = setup();
+    index.apply({
+      customers: { put: [makeCustomer(1, { lastName: 'Müller' }), makeCustomer(2)] },
+      reservations: { put: [makeReservation(10, { customerNumber: 1 })] },
+      tickets: { put: [makeTicket('T1', { customerNumber: 1, reservationId: 10 })] },
+      stations: [makeStation(1)],
+    });
+
+    expect([...(await repository.customersByNumber([1, 3], opts)).keys()]).toEqual([1]);
+    expect(
+      (await repository.reservationsByCustomer([1, 2], opts)).get(1)?.map((r) => r.id),
+    ).toEqual([10]);
+    expect(
+      (await repository.ticketsByReservation([10], opts)).get(10)?.map((t) => t.number),
+    ).toEqual(['T1']);
+    expect((await repository.stations(opts)).map((s) => s.number)).toEqual([1]);
+    const found = await repository.findCustomers({ search: 'mueller', first: 10 }, opts);
+    expect(found).toMatchObject({ totalCount: 1, source: 'mirror', hasNextPage: false });
+    expect(found.items.map((c) => c.number)).toEqual([1]);
+    expect(found.endCursor).toBe(found.cursors[0]);
+    expect(upstream.calls).toEqual([]);
+  });
+
+  it('goes read-through for a kind the mirror does not hold yet', async () => {
+    const { upstream, repository } = setup({ holds: ['customers'] });
+    upstream.tickets.set('T9', makeTicket('T9'));
+
+    const page = await repository.findTickets({ first: 5 }, opts);
+    expect(page.source).toBe('upstream');
+    expect(page.items.map((t) => t.number)).toEqual(['T9']);
+    await repository.ticketsByNumber(['T9'], opts);
+    expect(upstream.calls.map((c) => c.method)).toEqual(['findTickets', 'ticketsByNumber']);
+  });
+
+  it('continues a read-through page at the same position once the mirror took over', async () => {
+    const { index, repository } = setup();
+    index.apply({ customers: { put: [1, 2, 3, 4, 5].map((n) => makeCustomer(n)) } });
+
+    const page = await repository.findCustomers(
+      { orderBy: 'NUMBER', first: 2, after: encodeOffsetCursor(1) },
+      opts,
+    );
+    expect(page.items.map((c) => c.number)).toEqual([3, 4]);
+    expect(page.hasNextPage).toBe(true);
+  });
+
+  it('asks API300 for reservations before the mirror’s window, and for ids it does not hold', async () => {
+    const from = new Date('2026-03-01T00:00:00Z');
+    const { index, upstream, repository } = setup({ from });
+    index.apply({
+      reservations: { put: [makeReservation(10, { start: new Date(from.getTime() + DAY) })] },
+    });
+    upstream.reservations.set(7, makeReservation(7, { start: new Date(from.getTime() - DAY) }));
+
+    const inside = await repository.findReservations({ from, first: 10 }, opts);
+    expect(inside.source).toBe('mirror');
+    const before = await repository.findReservations({ first: 10 }, opts);
+    expect(before.source).toBe('upstream');
+    const byId = await repository.reservationsById([10, 7], opts);
+    expect([...byId.keys()].sort()).toEqual([10, 7].sort());
+    expect(upstream.callsOf('reservationsById').map((c) => c.keys)).toEqual([[7]]);
+    await repository.reservationsByCustomer([1], opts);
+    expect(upstream.callsOf('reservationsByCustomer')).toHaveLength(1);
+  });
+
+  it('puts what API300 stored into the mirror before the write returns (read-your-writes)', async () => {
+    const { upstream, repository, written } = setup();
+    const created = await repository.createCustomer(
+      { ...makeCustomer(0, { lastName: 'Neu' }), number: 0 },
+      { deadline: opts.deadline },
+    );
+
+    expect(written).toEqual([{ customers: { put: [created] } }]);
+    const found = await repository.findCustomers({ search: 'neu', first: 5 }, opts);
+    expect(found.items.map((c) => c.number)).toEqual([created.number]);
+    expect(upstream.callsOf('findCustomers')).toEqual([]);
+  });
+
+  it('has customers stored by an import read back, since API300’s reply carries only their numbers', async () => {
+    const { upstream, repository, refreshed } = setup();
+    upstream.refuseImport = (record) =>
+      record.lastName === 'Bad' ? 'Customer.Name: refused' : null;
+
+    await repository.importCustomers(
+      [makeCustomer(0, { lastName: 'Gut' }), makeCustomer(0, { lastName: 'Bad' })],
+      { deadline: opts.deadline },
+    );
+    expect(refreshed).toHaveLength(1);
+    expect(refreshed[0]).toHaveLength(1);
+  });
+});
