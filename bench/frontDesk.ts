@@ -1,7 +1,7 @@
 import { fetchSimulatorStats, budgetVerdict } from './lib/budget';
 import { runFrontDeskLoad } from './lib/frontDesk';
 import { waitForMirror } from './lib/mirror';
-import { forkSubgraph, startRedisServer, type ChildServer } from './lib/processes';
+import { startReplicaSet } from './lib/replicaSet';
 import {
   BUDGET,
   latencyLine,
@@ -10,7 +10,6 @@ import {
   runAsMain,
   scenarioArgs,
   startBenchSimulator,
-  subgraphEnv,
   table,
   type ScenarioResult,
 } from './lib/scenario';
@@ -36,21 +35,14 @@ export async function frontDesk(
   extra: Record<string, string> = {},
 ): Promise<ScenarioResult> {
   const sim = await startBenchSimulator({ stations: STATIONS, customers: CUSTOMERS });
-  const started: ChildServer[] = [];
+  const set = await startReplicaSet(sim, replicas, extra).catch(async (error: unknown) => {
+    await sim.close();
+    throw error;
+  });
+  const { subgraphs } = set;
   try {
-    const shared: Record<string, string> = { ...extra };
-    if (replicas > 1 && !shared.REDIS_URL) {
-      const redis = await startRedisServer();
-      started.push(redis);
-      shared.REDIS_URL = redis.url;
-    }
-    const subgraphs: ChildServer[] = [];
-    for (let i = 0; i < replicas; i++) {
-      const s = await forkSubgraph(subgraphEnv(sim, shared));
-      started.push(s);
-      subgraphs.push(s);
-    }
-    const ready = await waitForMirror(subgraphs[0].url);
+    const waits = await Promise.all(subgraphs.map((s) => waitForMirror(s.url)));
+    const ready = waits.reduce((a, b) => (b.waitedMs > a.waitedMs ? b : a));
     const before = await fetchSimulatorStats(sim.baseUrl);
     const load = await runFrontDeskLoad({
       urls: subgraphs.map((s) => s.url),
@@ -102,7 +94,7 @@ export async function frontDesk(
       ok: verdict.ok,
     };
   } finally {
-    for (const s of started.reverse()) await s.stop();
+    await set.stop();
     await sim.close();
   }
 }

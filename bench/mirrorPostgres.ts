@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { createBenchDatabase } from './lib/postgres';
 import { createPostgresStore } from '../src/data/mirror/store/postgres';
 import type { Customer, Reservation } from '../src/domain/models';
 
@@ -20,7 +19,6 @@ const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 50_000);
 const RESERVATIONS = Number(process.env.BENCH_RESERVATIONS ?? 150_000);
 const CHANGES = 200;
 const PAGE = 500;
-const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
 function customer(n: number, changed = T0): Customer {
@@ -79,19 +77,10 @@ function reservation(id: number): Reservation {
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  await client.query(sql).finally(() => client.end());
-}
-
 async function main(): Promise<void> {
-  const name = `hypersoft_bench_${randomBytes(4).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const writer = createPostgresStore({ connectionString: url.toString() });
-  const reader = createPostgresStore({ connectionString: url.toString() });
+  const database = await createBenchDatabase();
+  const writer = createPostgresStore({ connectionString: database.url });
+  const reader = createPostgresStore({ connectionString: database.url });
   try {
     await writer.ready();
     let started = performance.now();
@@ -157,7 +146,7 @@ async function main(): Promise<void> {
   } finally {
     await reader.close();
     await writer.close();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await database.drop();
   }
 }
 
