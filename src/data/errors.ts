@@ -26,6 +26,17 @@ export type UpstreamErrorCode =
   /** The gate had no budget before the request's deadline. Carries `retryAfter`. */
   | 'UPSTREAM_RATE_LIMITED';
 
+/**
+ * A value API300 refused (Status.Code 30), in the terms of local input validation: the
+ * GraphQL field name of the record (`stationNumber`), the value (personal data withheld) and
+ * what API300 allows.
+ */
+export interface Refusal {
+  field: string;
+  value: unknown;
+  allowed: string;
+}
+
 export class Api300Error extends Error {
   override readonly name = 'Api300Error';
 
@@ -41,6 +52,8 @@ export class Api300Error extends Error {
       retryAfter?: number;
       /** True when a retry of the same read may succeed (timeouts, 5xx). */
       retryable?: boolean;
+      /** `UPSTREAM_VALIDATION`: the value API300 refused, when its answer names one. */
+      refusal?: Refusal;
     } = {},
   ) {
     super(message);
@@ -55,7 +68,10 @@ export function retryAfterSeconds(retryAt: number, now: number): number {
   return Math.max(1, Math.ceil((retryAt - now) / 1000));
 }
 
-/** API300 `Status.Code` → error code (CONTRACT.md §5). 0 is not an error. */
+/**
+ * API300 `Status.Code` → error code (CONTRACT.md §5). 0 is not an error. Only the client
+ * (src/data/api300/refusals.ts) reads Status codes.
+ */
 export function codeForStatus(statusCode: number): UpstreamErrorCode {
   switch (statusCode) {
     case 10:

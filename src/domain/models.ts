@@ -120,14 +120,3 @@ export interface Page<T> {
   items: T[];
   totalCount: number;
 }
-
-/** Per-record outcome of `SetCustomers`/`SetReservations` (`APISetResult`). */
-export interface SetResult {
-  /** Position of the record in the uploaded list (0-based). */
-  index: number;
-  /** Number/ID of the stored record; 0 when it was not stored. */
-  number: number;
-  /** API300 `Status.Code` for this record (0 = stored). */
-  code: number;
-  message: string | null;
-}

@@ -8,7 +8,8 @@ import { Api300Error, type UpstreamErrorCode } from '../data/errors';
  * - GraphQL errors that carry `extensions.code` or come from parsing/validating the operation;
  * - upstream errors (`Api300Error`, from the client and the gate) with a known
  *   `UpstreamErrorCode`, keeping their message (the data layer guarantees it holds no token
- *   or SOAP) and `details.retryAfter` for `UPSTREAM_RATE_LIMITED`;
+ *   or SOAP), `details.retryAfter` for `UPSTREAM_RATE_LIMITED`, and `field`/`value`/`allowed`
+ *   for a value API300 refused (as local validation reports one);
  * everything else is a bug or an unexpected failure: it is logged and masked as
  * `INTERNAL_SERVER_ERROR` with a generic message, so no stack, SOAP text or token leaks.
  */
@@ -33,6 +34,10 @@ export interface PublicError {
   code: string;
   message: string;
   retryAfter?: number;
+  /** A value API300 refused: the shape of local validation (`field`, `value`, `allowed`). */
+  field?: string;
+  value?: unknown;
+  allowed?: string;
 }
 
 /** Whole seconds, rounded up; `undefined` when the error carries no finite `retryAfter`. */
@@ -53,7 +58,13 @@ export function upstreamError(error: unknown): PublicError | null {
   const code = error.code;
   if (!(code in UPSTREAM_CODES)) return null;
   const retryAfter = code === 'UPSTREAM_RATE_LIMITED' ? retryAfterOf(error) : undefined;
-  return { code, message: error.message, ...(retryAfter !== undefined && { retryAfter }) };
+  const refusal = error instanceof Api300Error ? error.details.refusal : undefined;
+  return {
+    code,
+    message: error.message,
+    ...(retryAfter !== undefined && { retryAfter }),
+    ...(refusal && { field: refusal.field, value: refusal.value, allowed: refusal.allowed }),
+  };
 }
 
 /**
@@ -62,7 +73,12 @@ export function upstreamError(error: unknown): PublicError | null {
  */
 export function publicError(error: unknown, logger: Logger, requestId: string): PublicError {
   if (error instanceof GraphQLError && typeof error.extensions.code === 'string') {
-    return { code: error.extensions.code, message: error.message };
+    const field = error.extensions.field;
+    return {
+      code: error.extensions.code,
+      message: error.message,
+      ...(typeof field === 'string' && { field }),
+    };
   }
   const upstream = upstreamError(error);
   if (upstream) return upstream;

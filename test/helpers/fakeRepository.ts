@@ -1,11 +1,11 @@
 import { CUSTOMER_DEFAULTS } from '../../src/graphql/resolvers/writes';
 import { Api300Error } from '../../src/data/errors';
+import { recordFailure } from '../../src/data/api300/refusals';
 import type {
   Customer,
   CustomerWrite,
   Reservation,
   ReservationWrite,
-  SetResult,
   Station,
   Ticket,
   TicketWrite,
@@ -16,6 +16,7 @@ import type {
   ListPage,
   Repository,
   ReadOptions,
+  SetResult,
   WriteOptions,
 } from '../../src/data/repository/types';
 
@@ -300,8 +301,8 @@ export class FakeRepository implements Repository {
     capKeys('importCustomers', customers);
     return customers.map((record, index) => {
       const refusal = this.refuseImport(record);
-      if (refusal) return { index, number: 0, code: 30, message: refusal };
-      return { index, number: this.storeCustomer(record).number, code: 0, message: null };
+      if (refusal) return { index, number: 0, error: recordFailure('SetCustomers', 30, refusal) };
+      return { index, number: this.storeCustomer(record).number, error: null };
     });
   }
 
@@ -332,6 +333,13 @@ export class FakeRepository implements Repository {
 
   async issueTicket(ticket: TicketWrite, opts: WriteOptions) {
     await this.record({ method: 'issueTicket', records: 1, opts });
+    const existing = ticket.number ? this.tickets.get(ticket.number) : undefined;
+    if (existing) {
+      throw new Api300Error(
+        'CONFLICT',
+        `Ticket ${existing.number} already exists (status ${existing.status})`,
+      );
+    }
     const number = ticket.number || `T${String(this.nextTicketNumber++).padStart(8, '0')}`;
     const stored = { ...ticket, number, created: this.now(), changed: this.now() };
     this.tickets.set(number, stored);

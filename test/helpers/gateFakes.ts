@@ -1,13 +1,12 @@
 import type { Clock } from '../../src/platform/clock';
 import type { Api300Page } from '../../src/data/api300/types';
 import { Api300Error } from '../../src/data/errors';
-import type { Api300, Api300Operation } from '../../src/data/api300/types';
+import type { Api300, Api300Operation, SetResult } from '../../src/data/api300/types';
 import type {
   Customer,
   CustomerWrite,
   Reservation,
   ReservationWrite,
-  SetResult,
   Station,
   Ticket,
   TicketWrite,
@@ -178,7 +177,7 @@ export class FakeApi300 implements Api300 {
     await this.record('SetCustomers', [customers]);
     return customers.map((c, index) => {
       this.customers.set(c.number, { ...c, created: new Date(0), changed: new Date(0) });
-      return { index, number: c.number, code: 0, message: null };
+      return { index, number: c.number, error: null };
     });
   }
 
@@ -208,7 +207,7 @@ export class FakeApi300 implements Api300 {
 
   async setReservations(reservations: readonly ReservationWrite[]): Promise<SetResult[]> {
     await this.record('SetReservations', [reservations]);
-    return reservations.map((r, index) => ({ index, number: r.id, code: 0, message: null }));
+    return reservations.map((r, index) => ({ index, number: r.id, error: null }));
   }
 
   async getTickets(query: TicketQuery): Promise<Api300Page<Ticket>> {

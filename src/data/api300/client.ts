@@ -1,5 +1,5 @@
 import { WireTimeError } from '../../domain/berlinTime';
-import { Api300Error, codeForStatus } from '../errors';
+import { Api300Error } from '../errors';
 import { createJsonTransport } from './jsonTransport';
 import {
   WireRecord,
@@ -23,9 +23,10 @@ import {
   ticketToWire,
 } from './mapping';
 import { createApi300ClientOffThread } from './clientThread';
+import { recordFailure, statusError } from './refusals';
 import { createSoapTransport } from './soapTransport';
 import { Api300Transport, Api300TransportName } from './transport';
-import { Api300, Api300Operation } from './types';
+import { Api300, Api300Operation, SetResult } from './types';
 
 /**
  * The API300 client: the typed operations (one method per operation), over one transport
@@ -140,15 +141,21 @@ export function api300Over(
     const result = await transport.call(operation, request(operation, parameters));
     const status = readReply(operation, () => statusFromWire(result));
     if (status.code !== 0) {
-      const detail = status.message ? `: ${withoutSecrets(status.message)}` : '';
-      throw new Api300Error(
-        codeForStatus(status.code),
-        `API300 ${operation} answered Status.Code ${status.code}${detail}`,
-        { statusCode: status.code, operation },
-      );
+      throw statusError(operation, status.code, status.message && withoutSecrets(status.message));
     }
     return result as WireRecord;
   };
+
+  /** Per-record outcomes, each record's Status code typed like a whole call's. */
+  const setResults = (operation: Api300Operation, result: WireRecord): SetResult[] =>
+    listFromWire(result, 'Results', 'SetResult', setResultFromWire).map((r) => ({
+      index: r.index,
+      number: r.code === 0 ? r.number : 0,
+      error:
+        r.code === 0
+          ? null
+          : recordFailure(operation, r.code, r.message && withoutSecrets(r.message)),
+    }));
 
   const get = async <T>(
     operation: Api300Operation,
@@ -185,7 +192,7 @@ export function api300Over(
       get(
         'SetCustomers',
         () => ({ Customers: { Customer: customers.map(customerToWire) } }),
-        (r) => listFromWire(r, 'Results', 'SetResult', setResultFromWire),
+        (r) => setResults('SetCustomers', r),
       ),
     getReservations: (query) =>
       get(
@@ -203,7 +210,7 @@ export function api300Over(
       get(
         'SetReservations',
         () => ({ Reservations: { Reservation: reservations.map(reservationToWire) } }),
-        (r) => listFromWire(r, 'Results', 'SetResult', setResultFromWire),
+        (r) => setResults('SetReservations', r),
       ),
     getTickets: (query) =>
       get(

@@ -5,7 +5,6 @@ import {
   Reservation,
   ReservationStatus,
   ReservationWrite,
-  SetResult,
   Station,
   Ticket,
   TicketStatus,
@@ -428,7 +427,15 @@ export function stationFromWire(w: WireRecord): Station {
   };
 }
 
-export function setResultFromWire(w: WireRecord): SetResult {
+/** `APISetResult` as sent; the client turns `code` into a typed error (refusals.ts). */
+export interface WireSetResult {
+  index: number;
+  number: number;
+  code: number;
+  message: string | null;
+}
+
+export function setResultFromWire(w: WireRecord): WireSetResult {
   return {
     index: readInt(w, 'Index'),
     number: readInt(w, 'Number'),

@@ -1,7 +1,7 @@
 import type { Api300Operation } from '../../domain/operations';
+import type { Refusal, UpstreamErrorCode } from '../errors';
 import type {
   Page,
-  SetResult,
   Customer,
   CustomerWrite,
   Reservation,
@@ -18,6 +18,29 @@ import type { CustomerQuery, ReservationQuery, TicketQuery } from '../../domain/
  */
 export interface Api300Page<T> extends Page<T> {
   serverTime: Date;
+}
+
+/**
+ * Why one record of `SetCustomers`/`SetReservations` was not stored: typed like any upstream
+ * failure, as plain data (it crosses the client's worker thread inside a reply).
+ */
+export interface RecordFailure {
+  code: UpstreamErrorCode;
+  message: string;
+  /** `UPSTREAM_VALIDATION`: the value API300 refused, when its answer names one. */
+  refusal?: Refusal;
+}
+
+/**
+ * Per-record outcome of `SetCustomers`/`SetReservations`: `number` is the stored record's
+ * number or ID (0 when not stored); `error` says why a record was not stored, `null` when
+ * it was.
+ */
+export interface SetResult {
+  /** Position of the record in the uploaded list (0-based). */
+  index: number;
+  number: number;
+  error: RecordFailure | null;
 }
 
 /**

@@ -137,7 +137,7 @@ export function createMirroredRepository(mirror: MirrorView, upstream: Repositor
     importCustomers: async (customers, opts) => {
       const results = await upstream.importCustomers(customers, opts);
       mirror.refreshCustomers(
-        results.filter((r) => r.code === 0 && r.number > 0).map((r) => r.number),
+        results.filter((r) => r.error === null && r.number > 0).map((r) => r.number),
       );
       return results;
     },

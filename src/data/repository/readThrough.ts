@@ -39,7 +39,10 @@ import type { SharedCache } from '../cache/sharedCache';
  * They drop the cached lists that may now be wrong (the record's parents' lists) and this
  * process's search pages of that kind; other replicas' search pages may lag up to `ttlMs`.
  * `updateCustomer`/`updateReservation` read fresh from API300 and write under the per-record
- * lock, so concurrent updates of one record both survive.
+ * lock, so concurrent updates of one record both survive; a change that leaves the record as
+ * it is answers the fresh record without a write. `issueTicket` with a number reads that
+ * number fresh under the ticket's lock and refuses it with `CONFLICT` when it exists, so two
+ * concurrent issues of one number cannot both store (the second finds the first's ticket).
  */
 
 export const PAGE_SIZE = API300_MAX_RECORDS;
@@ -84,6 +87,18 @@ async function allPages<T>(
     items.push(...page.items);
     if (page.items.length < PAGE_SIZE || items.length >= page.totalCount) return items;
   }
+}
+
+/**
+ * True when storing `record` would leave `current` as it is: every field of the write holds
+ * the same value (instants compared by time). Such a write is not sent.
+ */
+function unchanged<W extends object>(record: W, current: W): boolean {
+  return (Object.keys(record) as (keyof W)[]).every((key) => {
+    const a: unknown = record[key];
+    const b: unknown = current[key];
+    return a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
+  });
 }
 
 function byKey<K, V>(items: readonly V[], keyOf: (item: V) => K): Map<K, V> {
@@ -305,6 +320,7 @@ export function createReadThroughRepository(
             throw error;
           });
         const record = { ...change(current), number };
+        if (unchanged(record, current)) return customerStored(current);
         return customerStored(
           await gate.call('SetCustomer', writeOptions(opts), (api) => api.setCustomer(record)),
         );
@@ -316,7 +332,7 @@ export function createReadThroughRepository(
       );
       // The reply names the stored numbers but not the stored records: forget them.
       caches.customers.delete(
-        results.filter((r) => r.code === 0 && r.number > 0).map((r) => r.number),
+        results.filter((r) => r.error === null && r.number > 0).map((r) => r.number),
       );
       caches.customerSearches.clearLocal();
       return results;
@@ -342,21 +358,44 @@ export function createReadThroughRepository(
           });
         }
         const record = { ...change(current), id };
+        if (unchanged(record, current)) return reservationStored(current);
         const stored = await gate.call('SetReservation', writeOptions(opts), (api) =>
           api.setReservation(record),
         );
         return reservationStored(stored, current.customerNumber);
       }),
 
-    issueTicket: async (ticket, opts) =>
-      ticketStored(
-        await gate.call('SetTicket', writeOptions(opts), (api) => api.setTicket(ticket)),
-      ),
+    issueTicket: async (ticket, opts) => {
+      const issue = async () =>
+        ticketStored(
+          await gate.call('SetTicket', writeOptions(opts), (api) => api.setTicket(ticket)),
+        );
+      // Without a number Hypersoft assigns a new one: nothing to collide with.
+      if (ticket.number === '') return issue();
+      return lock.withLock(`ticket:${ticket.number}`, opts.deadline, async () => {
+        const { items } = await gate.call('GetTickets', writeOptions(opts), (api) =>
+          api.getTickets({ numbers: [ticket.number], pageIndex: 0, pageSize: 1 }),
+        );
+        const existing = items.find((t) => t.number === ticket.number);
+        if (!existing) return issue();
+        ticketStored(existing);
+        throw new Api300Error(
+          'CONFLICT',
+          `Ticket ${ticket.number} already exists (status ${existing.status}): issueTicket ` +
+            'never overwrites a ticket. Issue it under another number, or omit the number to ' +
+            'let Hypersoft assign one.',
+          { operation: 'SetTicket' },
+        );
+      });
+    },
 
-    redeemTicket: async (ticketNumber, stationNumber, opts) =>
-      ticketStored(
-        await gate.call('RedeemTicket', writeOptions(opts), (api) =>
-          api.redeemTicket(ticketNumber, stationNumber),
+    // Under the ticket's lock, so a redemption and an issue of one number never interleave.
+    redeemTicket: (ticketNumber, stationNumber, opts) =>
+      lock.withLock(`ticket:${ticketNumber}`, opts.deadline, async () =>
+        ticketStored(
+          await gate.call('RedeemTicket', writeOptions(opts), (api) =>
+            api.redeemTicket(ticketNumber, stationNumber),
+          ),
         ),
       ),
   };

@@ -1,6 +1,6 @@
 import type { ReadOptions, WriteOptions } from '../options';
+import type { SetResult } from '../api300/types';
 import type {
-  SetResult,
   Customer,
   CustomerWrite,
   Reservation,
@@ -75,7 +75,9 @@ export interface Repository {
   /**
    * Read-modify-write under a per-record lock (across replicas when Redis is configured):
    * reads the current record fresh from API300 (never from cache), applies `change`, writes
-   * the whole record. Rejects with `NOT_FOUND` when the customer does not exist.
+   * the whole record. Rejects with `NOT_FOUND` when the customer does not exist. `change` may
+   * throw to refuse the change (nothing is written; the error is the rejection). A change
+   * that leaves the record as it is resolves to the fresh record and writes nothing.
    */
   updateCustomer(
     number: number,
@@ -86,14 +88,23 @@ export interface Repository {
   importCustomers(customers: readonly CustomerWrite[], opts: WriteOptions): Promise<SetResult[]>;
 
   createReservation(reservation: ReservationWrite, opts: WriteOptions): Promise<Reservation>;
+  /** As `updateCustomer`, for one reservation (its lock, its fresh read, no-op without a write). */
   updateReservation(
     id: number,
     change: (current: Reservation) => ReservationWrite,
     opts: WriteOptions,
   ): Promise<Reservation>;
 
+  /**
+   * Issues a new ticket. With a number, that number is read fresh from API300 under the
+   * ticket's lock first, and an existing ticket — whatever its status — is refused with
+   * `CONFLICT` naming it: issuing never overwrites a ticket, so nothing moves a redeemed or
+   * cancelled ticket back to VALID, and of two concurrent issues of one number only one
+   * stores. Without a number (`''`) Hypersoft assigns one.
+   */
   issueTicket(ticket: TicketWrite, opts: WriteOptions): Promise<Ticket>;
+  /** VALID → REDEEMED; API300 refuses any other state, or a ticket outside its validity, with `CONFLICT`. */
   redeemTicket(ticketNumber: string, stationNumber: number, opts: WriteOptions): Promise<Ticket>;
 }
 
-export type { ReadOptions, WriteOptions };
+export type { ReadOptions, WriteOptions, SetResult };

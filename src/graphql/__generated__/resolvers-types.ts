@@ -107,18 +107,22 @@ export type Customer = {
   reachableTo?: Maybe<Scalars['LocalTime']['output']>;
   /**
    * The customer's reservations, oldest start first. Loaded for many customers at once
-   * (one upstream call per 500 customers); the arguments filter that list locally.
+   * (one upstream call per 500 customers); the arguments filter that list locally. Null when
+   * they could not be read; the error at this path says why (e.g. `UPSTREAM_LICENCE_MISSING`
+   * where the venue lacks Interface 56, `UPSTREAM_RATE_LIMITED`), and the rest of the answer
+   * stands.
    */
-  reservations: Array<Reservation>;
+  reservations?: Maybe<Array<Reservation>>;
   /** Salutation, e.g. "Frau", up to 20 characters. */
   salutation?: Maybe<Scalars['String']['output']>;
   /** Street and house number, up to 100 characters. */
   street?: Maybe<Scalars['String']['output']>;
   /**
    * The customer's tickets, in order of validity start. Loaded for many customers at once;
-   * the argument filters that list locally.
+   * the argument filters that list locally. Null when they could not be read (the error at
+   * this path says why, e.g. `UPSTREAM_LICENCE_MISSING` without the ticketing licence).
    */
-  tickets: Array<Ticket>;
+  tickets?: Maybe<Array<Ticket>>;
   /** Postal code, up to 10 characters. */
   zipCode?: Maybe<Scalars['String']['output']>;
 };
@@ -187,7 +191,9 @@ export type CustomerFilter = {
 
 /**
  * A whole customer record to store. Omitted fields are stored empty (API300 overwrites the
- * whole record), so use `updateCustomer` to change some fields of an existing customer.
+ * whole record), so use `updateCustomer` to change some fields of an existing customer. A
+ * customer needs a name: at least one of `lastName`, `firstName` and `company` must hold a
+ * text that is not blank, or the record is refused with `BAD_USER_INPUT` (field `lastName`).
  */
 export type CustomerInput = {
   /** Alias, up to 50 characters. */
@@ -264,7 +270,8 @@ export type CustomerOrder =
 /**
  * Changes to an existing customer. A field left out keeps its stored value; a field set to
  * null clears it (for `gender`: UNKNOWN; for numbers and flags: their defaults). Every other
- * field of the record, such as the birthday, survives.
+ * field of the record, such as the birthday, survives. The changed record must still have a
+ * name (one of `lastName`, `firstName`, `company`), as in `CustomerInput`.
  */
 export type CustomerPatch = {
   /** Alias, up to 50 characters. */
@@ -358,36 +365,57 @@ export type ImportCustomersPayload = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Sets the reservation's status to CANCELLED, keeping everything else. */
-  cancelReservation: Reservation;
-  /** Creates a customer; Hypersoft assigns the number. Input is validated before any upstream call. */
-  createCustomer: Customer;
-  /** Creates a reservation; Hypersoft assigns the ID. */
-  createReservation: Reservation;
+  /**
+   * Sets the reservation's status to CANCELLED, keeping everything else. A reservation that
+   * is already cancelled is answered as it is, without a write; a COMPLETED, SEATED or
+   * NO_SHOW one is refused with `CONFLICT`.
+   */
+  cancelReservation?: Maybe<Reservation>;
+  /**
+   * Creates a customer; Hypersoft assigns the number. Input is validated before any upstream
+   * call (a customer needs a name, see `CustomerInput`). Like every mutation, null when it
+   * failed, with the error at its path: other mutations of the operation keep their results.
+   */
+  createCustomer?: Maybe<Customer>;
+  /**
+   * Creates a reservation; Hypersoft assigns the ID. Null when it failed (the error at this
+   * path says why).
+   */
+  createReservation?: Maybe<Reservation>;
   /**
    * Stores any number of whole customer records. Each record is validated locally; the valid
    * ones are uploaded in chunks of at most 500 (one upstream call per chunk). A bad record is
-   * reported in its result and does not stop the others.
+   * reported in its result and does not stop the others; a value API300 refused comes with
+   * its `field` in this schema's names.
    */
-  importCustomers: ImportCustomersPayload;
-  /** Issues a ticket with status VALID. */
-  issueTicket: Ticket;
+  importCustomers?: Maybe<ImportCustomersPayload>;
   /**
-   * Redeems a ticket at a station. Fails with `CONFLICT` when the ticket is already
-   * redeemed, cancelled, or outside its validity.
+   * Issues a new ticket with status VALID. With a `number`, that number is first read fresh
+   * from Hypersoft under the ticket's lock (one more upstream call): an existing ticket is
+   * refused with `CONFLICT`, and of two concurrent issues of one number only one succeeds.
+   * Null when it failed (the error at this path says why).
    */
-  redeemTicket: Ticket;
+  issueTicket?: Maybe<Ticket>;
+  /**
+   * Redeems a VALID ticket at a station. Fails with `CONFLICT` when the ticket is already
+   * redeemed, cancelled, or outside its validity (expired or not yet valid), and with
+   * `BAD_USER_INPUT` for a station Hypersoft's station list does not hold (before any write).
+   */
+  redeemTicket?: Maybe<Ticket>;
   /**
    * Changes some fields of a customer. Reads the current record fresh from Hypersoft, applies
    * the patch and writes the whole record back (API300 overwrites whole records), under a
-   * per-customer lock so concurrent updates are not lost.
+   * per-customer lock so concurrent updates are not lost. A patch that changes nothing is
+   * answered with the fresh record and writes nothing.
    */
-  updateCustomer: Customer;
+  updateCustomer?: Maybe<Customer>;
   /**
    * Changes some fields of a reservation: reads it fresh, applies the patch, writes the
-   * whole record back, under a per-reservation lock.
+   * whole record back, under a per-reservation lock. A status change `ReservationStatus` does
+   * not allow is refused with `CONFLICT`; a patch that changes nothing is answered with the
+   * fresh record and writes nothing.
    */
-  updateReservation: Reservation;
+  updateReservation?: Maybe<Reservation>;
 };
 
 
@@ -465,25 +493,34 @@ export type Query = {
    * A page of customers matching `filter`. Served from the mirror (no upstream call) once it has
    * loaded the customers; before that, read-through from API300 (one upstream call per page
    * not cached).
+   * Null when the page could not be read (the error at this
+   * path says why); other fields of the operation keep their data.
    */
-  customers: CustomerConnection;
+  customers?: Maybe<CustomerConnection>;
   /** The reservation with this ID; null when there is none. */
   reservation?: Maybe<Reservation>;
   /**
    * A page of reservations matching `filter`. Served from the mirror (no upstream call) when it
    * holds the reservations asked for; read-through from API300 otherwise (while it loads, for
    * starts before its window, or with `MIRROR=off`).
+   * Null when the page could not be read (the error at this path
+   * says why).
    */
-  reservations: ReservationConnection;
-  /** Every station configured in Hypersoft (current data only; Hypersoft keeps no history). */
-  stations: Array<Station>;
+  reservations?: Maybe<ReservationConnection>;
+  /**
+   * Every station configured in Hypersoft (current data only; Hypersoft keeps no history).
+   * Null when the list could not be read (the error at this path says why).
+   */
+  stations?: Maybe<Array<Station>>;
   /** The ticket with this number; null when there is none. */
   ticket?: Maybe<Ticket>;
   /**
    * A page of tickets matching `filter`. Served from the mirror (no upstream call) once it has
    * loaded the tickets; read-through from API300 before that.
+   * Null when the page could not be read (the error at this path
+   * says why).
    */
-  tickets: TicketConnection;
+  tickets?: Maybe<TicketConnection>;
 };
 
 
@@ -554,7 +591,11 @@ export type Reservation = {
   comment?: Maybe<Scalars['String']['output']>;
   /** When the record was created (set by Hypersoft). */
   created: Scalars['DateTime']['output'];
-  /** The customer who reserved; null for a guest without customer record. */
+  /**
+   * The customer who reserved; null for a guest without customer record, or when the
+   * customer could not be read (then with an error at this path, e.g.
+   * `UPSTREAM_LICENCE_MISSING`).
+   */
   customer?: Maybe<Customer>;
   /** Duration in minutes, 15 to 720. */
   durationMinutes: Scalars['Int']['output'];
@@ -570,7 +611,10 @@ export type Reservation = {
   phone?: Maybe<Scalars['String']['output']>;
   /** When the reservation starts. */
   start: Scalars['DateTime']['output'];
-  /** The station (area, location) the reservation is for; null if it no longer exists. */
+  /**
+   * The station (area, location) the reservation is for; null if it no longer exists, or
+   * when the station list could not be read (then with an error at this path).
+   */
   station?: Maybe<Station>;
   /** Number of the station the reservation is for. */
   stationNumber: Scalars['Int']['output'];
@@ -578,8 +622,11 @@ export type Reservation = {
   status: ReservationStatus;
   /** Reserved tables as the POS writes them, e.g. "12,14"; up to 50 characters. */
   tables?: Maybe<Scalars['String']['output']>;
-  /** Tickets issued for this reservation. */
-  tickets: Array<Ticket>;
+  /**
+   * Tickets issued for this reservation. Null when they could not be read (the error at this
+   * path says why); the rest of the answer stands.
+   */
+  tickets?: Maybe<Array<Ticket>>;
 };
 
 /** A page of reservations. */
@@ -647,7 +694,11 @@ export type ReservationInput = {
   phone?: InputMaybe<Scalars['String']['input']>;
   /** When the reservation starts. */
   start: Scalars['DateTime']['input'];
-  /** Station the reservation is for (at least 1). */
+  /**
+   * Station the reservation is for: one of Hypersoft's stations (`stations`). A number the
+   * station list does not hold is refused with `BAD_USER_INPUT` before any write; the list is
+   * cached, so a station added in Hypersoft a moment ago may be refused until it refreshes.
+   */
   stationNumber: Scalars['Int']['input'];
   /** Initial status: REQUESTED (default) or CONFIRMED. */
   status?: InputMaybe<ReservationStatus>;
@@ -683,15 +734,20 @@ export type ReservationPatch = {
   phone?: InputMaybe<Scalars['String']['input']>;
   /** When the reservation starts. */
   start?: InputMaybe<Scalars['DateTime']['input']>;
-  /** Station (at least 1). */
+  /** Station: one of Hypersoft's stations, as in `ReservationInput.stationNumber`. */
   stationNumber?: InputMaybe<Scalars['Int']['input']>;
-  /** New status. */
+  /** New status; only the changes `ReservationStatus` allows. */
   status?: InputMaybe<ReservationStatus>;
   /** Reserved tables, up to 50 characters. */
   tables?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** Status of a reservation in the Hypersoft reservation book. */
+/**
+ * Status of a reservation in the Hypersoft reservation book. A write may change it only so:
+ * REQUESTED and CONFIRMED (open) may change to each other, SEATED, CANCELLED or NO_SHOW;
+ * SEATED only to COMPLETED; COMPLETED, CANCELLED and NO_SHOW are final (book again instead).
+ * Any other change is refused with `CONFLICT`, naming the current status and what it allows.
+ */
 export type ReservationStatus =
   /** Cancelled. */
   | 'CANCELLED'
@@ -728,7 +784,10 @@ export type Ticket = {
   changed: Scalars['DateTime']['output'];
   /** When the record was created (set by Hypersoft). */
   created: Scalars['DateTime']['output'];
-  /** The customer the ticket belongs to; null when anonymous. */
+  /**
+   * The customer the ticket belongs to; null when anonymous, or when the customer could not
+   * be read (then with an error at this path).
+   */
   customer?: Maybe<Customer>;
   /** Ticket number, unique per head office, up to 30 characters. */
   number: Scalars['String']['output'];
@@ -738,7 +797,10 @@ export type Ticket = {
   redeemedAt?: Maybe<Scalars['DateTime']['output']>;
   /** The station where the ticket was redeemed; null when it was not. */
   redeemedStation?: Maybe<Station>;
-  /** The reservation the ticket belongs to; null when none. */
+  /**
+   * The reservation the ticket belongs to; null when none, or when it could not be read (then
+   * with an error at this path).
+   */
   reservation?: Maybe<Reservation>;
   /** Status. */
   status: TicketStatus;
@@ -800,7 +862,8 @@ export type TicketInput = {
   customerNumber?: InputMaybe<Scalars['Int']['input']>;
   /**
    * Ticket number, up to 30 characters, unique per head office. Omit to let Hypersoft
-   * assign one. Issuing with the number of an existing ticket overwrites that ticket.
+   * assign one. The number of an existing ticket, whatever its status, is refused with
+   * `CONFLICT` naming it: issuing never overwrites a ticket.
    */
   number?: InputMaybe<Scalars['String']['input']>;
   /** Price, at least 0. */
@@ -820,7 +883,10 @@ export type TicketOrder =
   /** By start of validity, then number. */
   | 'VALID_FROM';
 
-/** Status of a ticket. */
+/**
+ * Status of a ticket. A ticket is issued VALID once, and only `redeemTicket` moves it on, to
+ * REDEEMED; nothing moves a REDEEMED or CANCELLED ticket back to VALID.
+ */
 export type TicketStatus =
   /** Cancelled; can no longer be redeemed. */
   | 'CANCELLED'
@@ -1022,10 +1088,10 @@ export type CustomerResolvers<ContextType = Context, ParentType extends Resolver
   priceLevel?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   reachableFrom?: Resolver<Maybe<ResolversTypes['LocalTime']>, ParentType, ContextType>;
   reachableTo?: Resolver<Maybe<ResolversTypes['LocalTime']>, ParentType, ContextType>;
-  reservations?: Resolver<Array<ResolversTypes['Reservation']>, ParentType, ContextType, Partial<CustomerReservationsArgs>>;
+  reservations?: Resolver<Maybe<Array<ResolversTypes['Reservation']>>, ParentType, ContextType, Partial<CustomerReservationsArgs>>;
   salutation?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   street?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  tickets?: Resolver<Array<ResolversTypes['Ticket']>, ParentType, ContextType, Partial<CustomerTicketsArgs>>;
+  tickets?: Resolver<Maybe<Array<ResolversTypes['Ticket']>>, ParentType, ContextType, Partial<CustomerTicketsArgs>>;
   zipCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -1071,14 +1137,14 @@ export interface LocalTimeScalarConfig extends GraphQLScalarTypeConfig<Resolvers
 }
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
-  cancelReservation?: Resolver<ResolversTypes['Reservation'], ParentType, ContextType, RequireFields<MutationCancelReservationArgs, 'id'>>;
-  createCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
-  createReservation?: Resolver<ResolversTypes['Reservation'], ParentType, ContextType, RequireFields<MutationCreateReservationArgs, 'input'>>;
-  importCustomers?: Resolver<ResolversTypes['ImportCustomersPayload'], ParentType, ContextType, RequireFields<MutationImportCustomersArgs, 'customers'>>;
-  issueTicket?: Resolver<ResolversTypes['Ticket'], ParentType, ContextType, RequireFields<MutationIssueTicketArgs, 'input'>>;
-  redeemTicket?: Resolver<ResolversTypes['Ticket'], ParentType, ContextType, RequireFields<MutationRedeemTicketArgs, 'number' | 'stationNumber'>>;
-  updateCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'number' | 'patch'>>;
-  updateReservation?: Resolver<ResolversTypes['Reservation'], ParentType, ContextType, RequireFields<MutationUpdateReservationArgs, 'id' | 'patch'>>;
+  cancelReservation?: Resolver<Maybe<ResolversTypes['Reservation']>, ParentType, ContextType, RequireFields<MutationCancelReservationArgs, 'id'>>;
+  createCustomer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
+  createReservation?: Resolver<Maybe<ResolversTypes['Reservation']>, ParentType, ContextType, RequireFields<MutationCreateReservationArgs, 'input'>>;
+  importCustomers?: Resolver<Maybe<ResolversTypes['ImportCustomersPayload']>, ParentType, ContextType, RequireFields<MutationImportCustomersArgs, 'customers'>>;
+  issueTicket?: Resolver<Maybe<ResolversTypes['Ticket']>, ParentType, ContextType, RequireFields<MutationIssueTicketArgs, 'input'>>;
+  redeemTicket?: Resolver<Maybe<ResolversTypes['Ticket']>, ParentType, ContextType, RequireFields<MutationRedeemTicketArgs, 'number' | 'stationNumber'>>;
+  updateCustomer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'number' | 'patch'>>;
+  updateReservation?: Resolver<Maybe<ResolversTypes['Reservation']>, ParentType, ContextType, RequireFields<MutationUpdateReservationArgs, 'id' | 'patch'>>;
 };
 
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -1091,12 +1157,12 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'number'>>;
-  customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
+  customers?: Resolver<Maybe<ResolversTypes['CustomerConnection']>, ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
   reservation?: Resolver<Maybe<ResolversTypes['Reservation']>, ParentType, ContextType, RequireFields<QueryReservationArgs, 'id'>>;
-  reservations?: Resolver<ResolversTypes['ReservationConnection'], ParentType, ContextType, RequireFields<QueryReservationsArgs, 'first'>>;
-  stations?: Resolver<Array<ResolversTypes['Station']>, ParentType, ContextType, RequireFields<QueryStationsArgs, 'activeOnly'>>;
+  reservations?: Resolver<Maybe<ResolversTypes['ReservationConnection']>, ParentType, ContextType, RequireFields<QueryReservationsArgs, 'first'>>;
+  stations?: Resolver<Maybe<Array<ResolversTypes['Station']>>, ParentType, ContextType, RequireFields<QueryStationsArgs, 'activeOnly'>>;
   ticket?: Resolver<Maybe<ResolversTypes['Ticket']>, ParentType, ContextType, RequireFields<QueryTicketArgs, 'number'>>;
-  tickets?: Resolver<ResolversTypes['TicketConnection'], ParentType, ContextType, RequireFields<QueryTicketsArgs, 'first'>>;
+  tickets?: Resolver<Maybe<ResolversTypes['TicketConnection']>, ParentType, ContextType, RequireFields<QueryTicketsArgs, 'first'>>;
 };
 
 export type RecordErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RecordError'] = ResolversParentTypes['RecordError']> = {
@@ -1123,7 +1189,7 @@ export type ReservationResolvers<ContextType = Context, ParentType extends Resol
   stationNumber?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ReservationStatus'], ParentType, ContextType>;
   tables?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  tickets?: Resolver<Array<ResolversTypes['Ticket']>, ParentType, ContextType>;
+  tickets?: Resolver<Maybe<Array<ResolversTypes['Ticket']>>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 

@@ -4,22 +4,29 @@ import type {
   ImportCustomerResult,
   MutationResolvers,
 } from '../__generated__/resolvers-types';
+import { GraphQLError } from 'graphql';
 import type { Context } from '../context';
 import { publicError } from '../errors';
-import { codeForStatus } from '../../data/errors';
+import type { SetResult } from '../../data/repository/types';
 import {
   API300_MAX_RECORDS,
   type Customer,
   type CustomerWrite,
   type Reservation,
-  type SetResult,
+  type Station,
   type Ticket,
 } from '../../domain/models';
+import {
+  RESERVATION_STATUS_CHANGES,
+  reservationStatusChangeAllowed,
+} from '../../domain/statusChanges';
 import { assertValid, describeIssue } from '../validation/checks';
 import {
+  CUSTOMER_NAME_FIELDS,
   CUSTOMER_NUMBER,
   POSITIVE_ID,
   TICKET_NUMBER,
+  checkCustomerName,
   checkCustomerPatch,
   checkImportedCustomer,
   checkKey,
@@ -27,6 +34,7 @@ import {
   checkNewReservation,
   checkNewTicket,
   checkReservationPatch,
+  checkStationExists,
 } from '../validation/inputs';
 import {
   applyCustomerPatch,
@@ -104,21 +112,18 @@ async function importCustomers(ctx: Context, customers: readonly CustomerInput[]
     const byPosition = new Map(stored.map((r) => [r.index, r]));
     chunk.forEach(({ index }, position) => {
       const outcome = byPosition.get(position);
-      if (outcome && outcome.code === 0) {
+      if (outcome?.error) {
+        const { code, message, refusal } = outcome.error;
+        results[index].error = { code, field: refusal?.field ?? null, message };
+      } else if (outcome) {
         Object.assign(results[index], { number: outcome.number, success: true });
         ctx.loaders.customerByNumber.clear(outcome.number);
       } else {
-        results[index].error = outcome
-          ? {
-              code: codeForStatus(outcome.code),
-              field: null,
-              message: outcome.message ?? `API300 refused the record (status ${outcome.code})`,
-            }
-          : {
-              code: 'UPSTREAM_INTERNAL',
-              field: null,
-              message: 'API300 returned no result for this record',
-            };
+        results[index].error = {
+          code: 'UPSTREAM_INTERNAL',
+          field: null,
+          message: 'API300 returned no result for this record',
+        };
       }
     });
   }
@@ -127,7 +132,42 @@ async function importCustomers(ctx: Context, customers: readonly CustomerInput[]
   return { results, storedCount, failedCount: results.length - storedCount };
 }
 
-/** Read-modify-write of one reservation (under the data layer's per-record lock). */
+/**
+ * Refuses a station number that Hypersoft's station list (cached) does not hold, before any
+ * write is sent. When the list cannot be read (no budget, API300 away), the write goes on and
+ * API300 decides: a read failing must not stop a write that may well be right.
+ */
+async function assertStationExists(ctx: Context, stationNumber: number, field: string) {
+  let stations: Station[];
+  try {
+    stations = await ctx.loaders.stations();
+  } catch {
+    return;
+  }
+  assertValid(checkStationExists(stationNumber, field, stations));
+}
+
+/** `CONFLICT` for a status change that `RESERVATION_STATUS_CHANGES` does not allow. */
+function statusChangeRefused(current: Reservation, to: Reservation['status']): GraphQLError {
+  const allowed = RESERVATION_STATUS_CHANGES[current.status];
+  const why =
+    allowed.length === 0
+      ? `${current.status} is final, its status cannot change`
+      : `from ${current.status} the status can change only to ${allowed.join(', ')}`;
+  return new GraphQLError(`Reservation ${current.id} is ${current.status}: ${why}, not to ${to}.`, {
+    extensions: {
+      code: 'CONFLICT',
+      field: 'status',
+      value: to,
+      allowed: allowed.join(', ') || 'none',
+    },
+  });
+}
+
+/**
+ * Read-modify-write of one reservation (under the data layer's per-record lock): the status
+ * change is checked against the fresh record, and a patch that changes nothing writes nothing.
+ */
 async function patchReservation(
   ctx: Context,
   id: number,
@@ -135,7 +175,11 @@ async function patchReservation(
 ): Promise<Reservation> {
   const updated = await ctx.repository.updateReservation(
     id,
-    (current) => applyReservationPatch(current, patch),
+    (current) => {
+      if (patch.status && !reservationStatusChangeAllowed(current.status, patch.status))
+        throw statusChangeRefused(current, patch.status);
+      return applyReservationPatch(current, patch);
+    },
     writeOptions(ctx),
   );
   return rememberReservation(ctx, updated);
@@ -151,13 +195,21 @@ export const Mutation: MutationResolvers<Context> = {
   },
 
   async updateCustomer(_parent, { number, patch }, ctx) {
+    // A patch that clears every name is refused before the read; any other patch is checked
+    // against the record it makes.
+    const clearsEveryName = CUSTOMER_NAME_FIELDS.every((f) => patch[f] !== undefined);
     assertValid([
       ...checkKey(number, 'number', CUSTOMER_NUMBER),
       ...checkCustomerPatch(patch, 'patch'),
+      ...(clearsEveryName ? checkCustomerName(patch, 'patch') : []),
     ]);
     const updated = await ctx.repository.updateCustomer(
       number,
-      (current) => applyCustomerPatch(current, patch),
+      (current) => {
+        const record = applyCustomerPatch(current, patch);
+        assertValid(checkCustomerName(record, 'patch'));
+        return record;
+      },
       writeOptions(ctx),
     );
     return rememberCustomer(ctx, updated);
@@ -169,17 +221,21 @@ export const Mutation: MutationResolvers<Context> = {
 
   async createReservation(_parent, { input }, ctx) {
     assertValid(checkNewReservation(input, 'input'));
+    await assertStationExists(ctx, input.stationNumber, 'input.stationNumber');
     return rememberReservation(
       ctx,
       await ctx.repository.createReservation(reservationWriteFromInput(input), writeOptions(ctx)),
     );
   },
 
-  updateReservation(_parent, { id, patch }, ctx) {
+  async updateReservation(_parent, { id, patch }, ctx) {
     assertValid([...checkKey(id, 'id', POSITIVE_ID), ...checkReservationPatch(patch, 'patch')]);
+    if (typeof patch.stationNumber === 'number')
+      await assertStationExists(ctx, patch.stationNumber, 'patch.stationNumber');
     return patchReservation(ctx, id, patch);
   },
 
+  // Cancelling a cancelled reservation answers it as it is, without a write.
   cancelReservation(_parent, { id }, ctx) {
     assertValid(checkKey(id, 'id', POSITIVE_ID));
     return patchReservation(ctx, id, { status: 'CANCELLED' });
@@ -198,6 +254,7 @@ export const Mutation: MutationResolvers<Context> = {
       ...checkKey(number, 'number', TICKET_NUMBER),
       ...checkKey(stationNumber, 'stationNumber', POSITIVE_ID),
     ]);
+    await assertStationExists(ctx, stationNumber, 'stationNumber');
     return rememberTicket(
       ctx,
       await ctx.repository.redeemTicket(number, stationNumber, writeOptions(ctx)),

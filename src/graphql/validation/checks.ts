@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { isPersonalField, withheldValue } from '../../domain/personalData';
 
 /**
  * Local input validation: the ranges of CONTRACT.md §9, checked before any upstream call so a
@@ -101,51 +102,9 @@ export function joinPath(path: string, field: string): string {
 
 const SHOWN_TEXT_LENGTH = 60;
 
-/**
- * Fields holding customer personal data (GDPR): a refusal names the field, the length and what
- * is allowed, never the value itself, so error responses (and anything that logs them) stay
- * free of personal data. The caller still knows what it sent.
- */
-const PERSONAL_FIELDS = new Set([
-  'salutation',
-  'firstName',
-  'lastName',
-  'company',
-  'alias',
-  'birthday',
-  'street',
-  'zipCode',
-  'city',
-  'phonePrivate',
-  'phoneBusiness',
-  'mobile',
-  'fax',
-  'email',
-  'homepage',
-  'cardNumber',
-  'memo',
-  'guestName',
-  'phone',
-  'comment',
-  'search',
-]);
-
-function isPersonal(field: string): boolean {
-  return PERSONAL_FIELDS.has(
-    field
-      .replace(/\[\d+\]/g, '')
-      .split('.')
-      .pop() ?? '',
-  );
-}
-
 /** The value as `extensions.value` carries it: personal data withheld, long texts cut, lists summarized. */
 export function reportedValue(value: unknown, field = ''): unknown {
-  if (isPersonal(field) && value !== null && value !== undefined) {
-    return typeof value === 'string'
-      ? `(withheld: personal data, ${value.length} characters)`
-      : '(withheld: personal data)';
-  }
+  if (isPersonalField(field) && value !== null && value !== undefined) return withheldValue(value);
   if (typeof value === 'string' && value.length > SHOWN_TEXT_LENGTH)
     return `${value.slice(0, SHOWN_TEXT_LENGTH)}…`;
   if (Array.isArray(value)) return `a list of ${value.length} items`;
@@ -154,7 +113,7 @@ export function reportedValue(value: unknown, field = ''): unknown {
 
 function shownValue(value: unknown, field: string): string {
   const reported = reportedValue(value, field);
-  if (isPersonal(field)) return String(reported);
+  if (isPersonalField(field)) return String(reported);
   if (typeof reported !== 'string' || Array.isArray(value)) return String(reported);
   const length =
     typeof value === 'string' && value !== reported ? ` (${value.length} characters)` : '';

@@ -75,9 +75,38 @@ const TICKET_CHECKS: FieldChecks<TicketInput> = {
   price: amountAtLeast(0),
 };
 
-/** `createCustomer`: Hypersoft assigns the number, so none may be given. */
+/** The fields of which a customer record must name at least one. */
+export const CUSTOMER_NAME_FIELDS = ['lastName', 'firstName', 'company'] as const;
+
+const CUSTOMER_NAME: Check = {
+  allowed:
+    'a customer with a name: at least one of lastName, firstName or company holding a text ' +
+    'that is not blank',
+  accepts: (v) => typeof v === 'string' && v.trim() !== '',
+};
+
+/**
+ * A whole customer record as it would be stored (`createCustomer`, an imported record, an
+ * updated record after its patch): without any name it is a record nobody can find again,
+ * so it is refused. The issue names `lastName`, the usual one to fill.
+ */
+export function checkCustomerName(
+  record: Partial<Record<(typeof CUSTOMER_NAME_FIELDS)[number], string | null>>,
+  path: string,
+): InputIssue[] {
+  if (CUSTOMER_NAME_FIELDS.some((field) => CUSTOMER_NAME.accepts(record[field]))) return [];
+  return [
+    {
+      field: joinPath(path, 'lastName'),
+      value: record.lastName ?? null,
+      allowed: CUSTOMER_NAME.allowed,
+    },
+  ];
+}
+
+/** `createCustomer`: Hypersoft assigns the number, so none may be given; a name is needed. */
 export function checkNewCustomer(input: CustomerInput, path: string): InputIssue[] {
-  const issues = checkFields(input, CUSTOMER_CHECKS, path);
+  const issues = [...checkFields(input, CUSTOMER_CHECKS, path), ...checkCustomerName(input, path)];
   if (input.number !== null && input.number !== undefined) {
     issues.unshift({
       field: joinPath(path, 'number'),
@@ -91,7 +120,7 @@ export function checkNewCustomer(input: CustomerInput, path: string): InputIssue
 
 /** One record of `importCustomers`; a given number overwrites that customer as a whole. */
 export function checkImportedCustomer(input: CustomerInput, path: string): InputIssue[] {
-  return checkFields(input, CUSTOMER_CHECKS, path);
+  return [...checkFields(input, CUSTOMER_CHECKS, path), ...checkCustomerName(input, path)];
 }
 
 export function checkCustomerPatch(patch: CustomerPatch, path: string): InputIssue[] {
@@ -126,6 +155,30 @@ export function checkNewTicket(input: TicketInput, path: string): InputIssue[] {
     });
   }
   return issues;
+}
+
+/**
+ * A station number against Hypersoft's station list (`stations`, cached): a number the list
+ * does not hold is refused without an upstream call. The list may lag the POS by up to its
+ * cache TTL, so a station created in Hypersoft just now may be refused until it refreshes.
+ */
+export function checkStationExists(
+  value: number,
+  field: string,
+  stations: readonly { number: number }[],
+): InputIssue[] {
+  if (stations.some((s) => s.number === value)) return [];
+  const numbers = stations.map((s) => s.number).sort((a, b) => a - b);
+  return [
+    {
+      field,
+      value,
+      allowed:
+        numbers.length === 0
+          ? 'a station of Hypersoft (it has none)'
+          : `a station of Hypersoft: one of ${numbers.join(', ')}`,
+    },
+  ];
 }
 
 /** A single key argument (`customer(number)`, `updateReservation(id)` …). */

@@ -144,13 +144,17 @@ describe.each(API300_TRANSPORTS)('the API300 client over %s against the simulato
       ]),
     );
     expect(calls).toBe(1);
-    expect(value[0]).toMatchObject({ index: 0, code: 0 });
+    expect(value[0]).toMatchObject({ index: 0, error: null });
     expect(value[0].number).toBeGreaterThan(0);
-    expect(value[1]).toMatchObject({
+    // API300's refusal, in local validation's terms (src/data/api300/refusals.ts).
+    expect(value[1]).toEqual({
       index: 1,
       number: 0,
-      code: 30,
-      message: expect.stringContaining('Discount'),
+      error: {
+        code: 'UPSTREAM_VALIDATION',
+        message: 'Refused by API300: discount got 101, allowed: 0..100 (SetCustomers).',
+        refusal: { field: 'discount', value: 101, allowed: '0..100' },
+      },
     });
   });
 
@@ -196,7 +200,7 @@ describe.each(API300_TRANSPORTS)('the API300 client over %s against the simulato
       ]),
     );
     expect(calls).toBe(1);
-    expect(value.map((r) => r.code)).toEqual([0, 30]);
+    expect(value.map((r) => r.error?.code ?? null)).toEqual([null, 'UPSTREAM_VALIDATION']);
   });
 
   it('issues a ticket, redeems it once, and reports the second redemption as CONFLICT', async () => {

@@ -5,7 +5,7 @@ import type { Config } from '../../../../src/config';
 import { UpstreamGate } from '../../../../src/data/gate/gate';
 import { MemoryQuota } from '../../../../src/data/gate/quota';
 import { MemoryRecordLock } from '../../../../src/data/gate/recordLock';
-import type { Customer, Reservation } from '../../../../src/domain/models';
+import type { Customer, Reservation, Ticket } from '../../../../src/domain/models';
 import {
   FakeApi300,
   ManualClock,
@@ -43,6 +43,7 @@ function setup(limit = 50, writeReserve = 5) {
 
 const writeOf = ({ created: _c, changed: _ch, ...rest }: Customer) => rest;
 const reservationWriteOf = ({ created: _c, changed: _ch, ...rest }: Reservation) => rest;
+const ticketWriteOf = ({ created: _c, changed: _ch, ...rest }: Ticket) => rest;
 
 describe('the cached Hypersoft data interface', () => {
   it('serves concurrent requests for different customers with one GetCustomers call', async () => {
@@ -235,6 +236,76 @@ describe('the cached Hypersoft data interface', () => {
       redeemedStation: 2,
     });
     expect(api.count('GetTickets')).toBe(1);
+  });
+
+  it('refuses to issue a ticket under the number of an existing one, with CONFLICT naming it, and writes nothing', async () => {
+    const { api, repository, opts } = setup();
+    api.tickets.set('GS1', makeTicket('GS1', { status: 'REDEEMED', price: 10 }));
+    const write = ticketWriteOf(makeTicket('GS1', { price: 99 }));
+
+    await expect(
+      repository.issueTicket({ ...write, status: 'VALID', redeemedAt: null }, opts()),
+    ).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining('Ticket GS1 already exists (status REDEEMED)'),
+    });
+    expect(api.tickets.get('GS1')).toMatchObject({ status: 'REDEEMED', price: 10 });
+    expect(api.calls.map((c) => c.operation)).toEqual(['GetTickets']);
+  });
+
+  it('lets only one of two concurrent issues of one ticket number store', async () => {
+    const { api, repository, opts } = setup();
+    const write = ticketWriteOf(makeTicket('GS2'));
+
+    const outcomes = await Promise.allSettled([
+      repository.issueTicket({ ...write, price: 1 }, opts()),
+      repository.issueTicket({ ...write, price: 2 }, opts()),
+    ]);
+
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected']);
+    expect(outcomes[1]).toMatchObject({ reason: { code: 'CONFLICT' } });
+    expect(api.tickets.get('GS2')?.price).toBe(1);
+    expect(api.calls.map((c) => c.operation)).toEqual(['GetTickets', 'SetTicket', 'GetTickets']);
+  });
+
+  it('issues a ticket without a number in one call: Hypersoft assigns it', async () => {
+    const { api, repository, opts } = setup();
+    const write = ticketWriteOf(makeTicket(''));
+    await repository.issueTicket(write, opts());
+    expect(api.calls.map((c) => c.operation)).toEqual(['SetTicket']);
+  });
+
+  it('answers an update that changes nothing with the fresh record, without a write', async () => {
+    const { api, repository, opts } = setup();
+    api.reservations.set(7, makeReservation(7, { status: 'CANCELLED' }));
+
+    const answered = await repository.updateReservation(
+      7,
+      (r) => ({ ...reservationWriteOf(r), status: 'CANCELLED' }),
+      opts(),
+    );
+    const customer = await repository.updateCustomer(1, (c) => writeOf(c), opts());
+
+    expect(answered).toMatchObject({ id: 7, status: 'CANCELLED' });
+    expect(customer.number).toBe(1);
+    expect(api.calls.map((c) => c.operation)).toEqual(['GetReservations', 'GetCustomer']);
+  });
+
+  it('writes nothing when the change refuses the fresh record', async () => {
+    const { api, repository, opts } = setup();
+    api.reservations.set(7, makeReservation(7, { status: 'COMPLETED' }));
+    const refused = new Error('refused');
+
+    await expect(
+      repository.updateReservation(
+        7,
+        () => {
+          throw refused;
+        },
+        opts(),
+      ),
+    ).rejects.toBe(refused);
+    expect(api.count('SetReservation')).toBe(0);
   });
 
   it('forgets imported customers so the next read shows what upstream stored', async () => {

@@ -12,6 +12,7 @@ describe('input validation', () => {
       checkImportedCustomer(
         {
           number: 9_999_999,
+          company: 'C',
           discount: 100,
           priceLevel: 9,
           creditLimit: 0,

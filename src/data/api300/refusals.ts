@@ -1,0 +1,158 @@
+import { Api300Error, codeForStatus, type Refusal } from '../errors';
+import { isPersonalField, withheldValue } from '../../domain/personalData';
+import type { Api300Operation, RecordFailure } from './types';
+
+/**
+ * API300's own answers that are not OK, turned into typed errors in one place: `Status.Code`
+ * → `UpstreamErrorCode` (CONTRACT.md §5), and a validation refusal (Code 30) into the shape
+ * of local validation (src/graphql/validation/checks.ts): `refusal.field` in GraphQL's names
+ * (`stationNumber`, `lastName`, not API300's `Reservation.StationNumber`, `Customer.Name`),
+ * `refusal.value` (personal data withheld, as local validation withholds it) and
+ * `refusal.allowed` in API300's words.
+ *
+ * API300 words a Code 30 as `<Record>.<Field>: <value> is out of range (allowed: <allowed>).`
+ * (CONTRACT.md §5, §9), an operation parameter without the `<Record>.`; a text value in
+ * single quotes, cut after 40 characters as `'…' (N characters)`. A message in another form
+ * keeps its text and gets no `refusal`: a caller then still learns what API300 said.
+ */
+
+/** API300 field → GraphQL field, per record (`''`: the parameters of an operation). */
+const FIELD_NAMES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  Customer: {
+    CustomerNumber: 'number',
+    Salutation: 'salutation',
+    FirstName: 'firstName',
+    Name: 'lastName',
+    Company: 'company',
+    Alias: 'alias',
+    Gender: 'gender',
+    Birthday: 'birthday',
+    Street: 'street',
+    ZipCode: 'zipCode',
+    City: 'city',
+    Country: 'country',
+    PhonePrivate: 'phonePrivate',
+    PhoneBusiness: 'phoneBusiness',
+    Mobile: 'mobile',
+    Fax: 'fax',
+    Email: 'email',
+    Homepage: 'homepage',
+    ReachableFrom: 'reachableFrom',
+    ReachableTo: 'reachableTo',
+    CardNumber: 'cardNumber',
+    Discount: 'discount',
+    PriceLevel: 'priceLevel',
+    CreditLimit: 'creditLimit',
+    Locked: 'locked',
+    Favourite: 'favourite',
+    Memo: 'memo',
+  },
+  Reservation: {
+    ReservationID: 'id',
+    StationNumber: 'stationNumber',
+    CustomerNumber: 'customerNumber',
+    GuestName: 'guestName',
+    Phone: 'phone',
+    Email: 'email',
+    Start: 'start',
+    DurationMinutes: 'durationMinutes',
+    Persons: 'persons',
+    Tables: 'tables',
+    Status: 'status',
+    Comment: 'comment',
+  },
+  Ticket: {
+    TicketNumber: 'number',
+    ArticleNumber: 'articleNumber',
+    ArticleName: 'articleName',
+    CustomerNumber: 'customerNumber',
+    ReservationID: 'reservationId',
+    ValidFrom: 'validFrom',
+    ValidTo: 'validTo',
+    Price: 'price',
+    Status: 'status',
+    RedeemedAt: 'redeemedAt',
+    RedeemedStation: 'redeemedStation',
+  },
+  // Parameters of RedeemTicket, the only operation whose own parameters name a record field.
+  '': {
+    TicketNumber: 'number',
+    StationNumber: 'stationNumber',
+  },
+};
+
+const OUT_OF_RANGE =
+  /^(?:(?<record>[A-Za-z]+)\.)?(?<field>[A-Za-z]+): (?<value>.*) is out of range \(allowed: (?<allowed>.*)\)\.?$/s;
+
+/** `'text'`, `'text…' (N characters)` or a number, as API300 shows a refused value. */
+const QUOTED = /^'(?<text>.*)'(?: \((?<length>\d+) characters\))?$/s;
+
+function valueOf(shown: string, field: string): unknown {
+  const quoted = QUOTED.exec(shown);
+  if (quoted?.groups) {
+    const { text, length } = quoted.groups;
+    if (isPersonalField(field)) {
+      return length ? `(withheld: personal data, ${length} characters)` : withheldValue(text);
+    }
+    return text;
+  }
+  const number = Number(shown);
+  if (isPersonalField(field)) return withheldValue(shown);
+  return shown !== '' && Number.isFinite(number) ? number : shown;
+}
+
+/** The refusal a Code 30 message describes, or `null` when it is not in API300's form. */
+export function refusalOf(message: string | null): Refusal | null {
+  const match = message === null ? null : OUT_OF_RANGE.exec(message.trim());
+  if (!match?.groups) return null;
+  const { record = '', field: wireField, value, allowed } = match.groups;
+  const field = FIELD_NAMES[record]?.[wireField];
+  if (!field) return null;
+  return { field, value: valueOf(value, field), allowed };
+}
+
+function shown(value: unknown): string {
+  return typeof value === 'string' && !value.startsWith('(withheld')
+    ? JSON.stringify(value)
+    : String(value);
+}
+
+/** `Refused by API300: <field> got <value>, allowed: <allowed>` — local validation's wording. */
+export function describeRefusal(refusal: Refusal): string {
+  return `Refused by API300: ${refusal.field} got ${shown(refusal.value)}, allowed: ${refusal.allowed}`;
+}
+
+/**
+ * The error for a reply whose `Status.Code` is not 0. `message` is API300's `Status.Message`
+ * with the tokens already removed; a Code 30 in API300's form is reworded (see above).
+ */
+export function statusError(
+  operation: Api300Operation,
+  statusCode: number,
+  message: string | null,
+): Api300Error {
+  const code = codeForStatus(statusCode);
+  const refusal = code === 'UPSTREAM_VALIDATION' ? refusalOf(message) : null;
+  if (refusal) {
+    return new Api300Error(code, `${describeRefusal(refusal)} (${operation}).`, {
+      statusCode,
+      operation,
+      refusal,
+    });
+  }
+  const detail = message ? `: ${message}` : '';
+  return new Api300Error(code, `API300 ${operation} answered Status.Code ${statusCode}${detail}`, {
+    statusCode,
+    operation,
+  });
+}
+
+/** `statusError` for one record of an upload, as the plain data a `SetResult` carries. */
+export function recordFailure(
+  operation: Api300Operation,
+  statusCode: number,
+  message: string | null,
+): RecordFailure {
+  const { code, message: text, details } = statusError(operation, statusCode, message);
+  return { code, message: text, ...(details.refusal && { refusal: details.refusal }) };
+}
