@@ -29,10 +29,12 @@ import type { Config } from '../config';
  *    since they reveal the schema just as introspection would.
  * 2. The upstream budget rule: before execution, estimate how many upstream records the
  *    operation needs (`estimateUpstreamRecords`) and refuse it with
- *    `UPSTREAM_BUDGET_EXCEEDED` when that is more than one minute of budget can fetch
- *    (`callsPerMinute` × 500 records per call). Such an operation would otherwise queue for
- *    minutes and starve everyone else. It runs as a plugin, not a validation rule, because
- *    it needs the variables (`first: $n`, `representations: $reps`, `customers: $list`).
+ *    `UPSTREAM_BUDGET_EXCEEDED` when that is more than one minute of budget can fetch: 500
+ *    records per call, for a query the calls reads may use (`callsPerMinute` −
+ *    `writeReserve`), for a mutation every call (writes and their fresh reads run on the
+ *    whole budget). Such an operation would otherwise queue for minutes, starve everyone
+ *    else, and still fail at its deadline. It runs as a plugin, not a validation rule,
+ *    because it needs the variables (`first: $n`, `representations: $reps`, `customers: $list`).
  */
 
 export const REQUEST_LIMITS = {
@@ -84,14 +86,15 @@ export function createRequestLimits(options: RequestLimitsOptions): RequestLimit
   }).protect();
   return {
     validationRules: armor.validationRules,
-    plugins: [...armor.plugins, createUpstreamBudgetPlugin(options.config.upstream.callsPerMinute)],
+    plugins: [...armor.plugins, createUpstreamBudgetPlugin(options.config.upstream)],
     parseOptions: { maxTokens: REQUEST_LIMITS.maxTokens },
   };
 }
 
-/** Refuses operations needing more records than `callsPerMinute` calls can fetch. */
-export function createUpstreamBudgetPlugin(callsPerMinute: number): ApolloServerPlugin {
-  const limit = callsPerMinute * API300_MAX_RECORDS;
+/** Refuses operations needing more records than one minute of their calls can fetch. */
+export function createUpstreamBudgetPlugin(
+  upstream: Pick<Config['upstream'], 'callsPerMinute' | 'writeReserve'>,
+): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
@@ -107,12 +110,19 @@ export function createUpstreamBudgetPlugin(callsPerMinute: number): ApolloServer
             fragments,
             variables: request.variables ?? {},
           });
+          const writes = operation.operation === 'mutation';
+          const calls = writes
+            ? upstream.callsPerMinute
+            : upstream.callsPerMinute - upstream.writeReserve;
+          const limit = calls * API300_MAX_RECORDS;
           if (estimate <= limit) return;
+          const whose = writes ? 'calls' : 'calls reads may use';
           throw new GraphQLError(
             `This operation would need about ${estimate} upstream records, more than one ` +
-              `minute of upstream budget can fetch (${limit}: ${callsPerMinute} calls of ` +
-              `${API300_MAX_RECORDS} records). Split it into smaller operations (smaller ` +
-              '`first`, fewer representations or imported records per request).',
+              `minute of upstream budget can fetch (${limit}: ${calls} ${whose} a minute, of ` +
+              `${API300_MAX_RECORDS} records each). Split it into smaller operations (smaller ` +
+              '`first`, fewer aliases, nested lists or representations, fewer imported ' +
+              'records per request).',
             {
               extensions: {
                 code: 'UPSTREAM_BUDGET_EXCEEDED',
@@ -139,8 +149,19 @@ export interface EstimateInput {
 type Args = (name: string) => unknown;
 
 /**
+ * How many records a list read by parent is assumed to hold per parent: a customer's
+ * reservations (the seeded demo data holds 3 per customer), a customer's or a
+ * reservation's tickets (fewer than 1). The children come back in pages of 500 whatever
+ * the number of parents, so such a list costs max(parents, children) record slots, and the
+ * fields below it count per child. A guess, stated once: lists longer than this cost more
+ * than estimated, so the rule still refuses only what is hopeless.
+ */
+export const RECORDS_PER_PARENT = { reservations: 3, tickets: 1 } as const;
+
+/**
  * Upstream record slots per parent record for the fields that cost any; every other field
- * costs nothing and passes its parent's count on (connections, edges, scalars).
+ * costs nothing and passes its parent's count on (connections, edges, scalars). The
+ * records a field passes on to its own selection are its slots, too.
  */
 const FIELD_RECORDS: Partial<Record<string, (args: Args) => number>> = {
   'Query.customer': () => 1,
@@ -153,10 +174,10 @@ const FIELD_RECORDS: Partial<Record<string, (args: Args) => number>> = {
   'Query.ticket': () => 1,
   'Query.tickets': (args) => count(args('first')),
   'Query.stations': () => 1,
-  // Lists read by parent key: one key per parent, 500 keys per call.
-  'Customer.reservations': () => 1,
-  'Customer.tickets': () => 1,
-  'Reservation.tickets': () => 1,
+  // Lists read by parent key, 500 parents per call, children in pages of 500.
+  'Customer.reservations': () => RECORDS_PER_PARENT.reservations,
+  'Customer.tickets': () => RECORDS_PER_PARENT.tickets,
+  'Reservation.tickets': () => RECORDS_PER_PARENT.tickets,
   // References read by key; assumed distinct (the loaders deduplicate, so this may overcount).
   'Reservation.customer': () => 1,
   'Ticket.customer': () => 1,
@@ -167,7 +188,9 @@ const FIELD_RECORDS: Partial<Record<string, (args: Args) => number>> = {
   'Mutation.createReservation': () => 1,
   'Mutation.updateReservation': () => 2,
   'Mutation.cancelReservation': () => 2,
-  'Mutation.issueTicket': () => 1,
+  // With a number: the fresh read that refuses an existing ticket, then the write.
+  'Mutation.issueTicket': (args) =>
+    (args('input') as { number?: unknown } | null | undefined)?.number ? 2 : 1,
   'Mutation.redeemTicket': () => 1,
 };
 
@@ -179,10 +202,10 @@ function count(value: unknown): number {
 /**
  * Upstream records an operation needs before the cache helps, counted in record slots:
  * a read of n keys or a page of n records takes n of the 500 slots of a call. Nested lists
- * count one key per parent (a customer's reservations need that customer's key in a call,
- * however many reservations come back); `_entities` counts its representations per type.
- * Deliberately no guess at fan-out: the rule refuses what is hopeless, and the gate's
- * deadline handles the rest.
+ * count `RECORDS_PER_PARENT` per parent (a customer's reservations need that customer's key
+ * in a call and come back in pages); `_entities` counts its representations per type.
+ * Aliases add up: ten aliases of one page cost ten pages. The rule refuses what is
+ * hopeless; the gate's deadline handles the rest.
  */
 export function estimateUpstreamRecords(input: EstimateInput): number {
   const variables: Record<string, unknown> = {};

@@ -151,7 +151,7 @@ describe('the upstream budget rule', () => {
       limitRecords: 5000,
     });
     expect(reply.body.errors?.[0].message).toMatch(
-      /about 5001 upstream records.*\(5000: 10 calls of 500 records\)/,
+      /about 5001 upstream records.*\(5000: 10 calls a minute, of 500 records each\)/,
     );
     expect(fake.calls).toHaveLength(0);
   });
@@ -174,8 +174,38 @@ describe('the upstream budget rule', () => {
       { r: representations },
     );
     expect(codes(reply)).toEqual(['UPSTREAM_BUDGET_EXCEEDED']);
-    expect(reply.body.errors?.[0].extensions?.estimatedRecords).toBe(5200);
+    expect(reply.body.errors?.[0].extensions?.estimatedRecords).toBe(2600 + 3 * 2600);
     expect(fake.calls).toHaveLength(0);
+  });
+
+  it('refuses ten aliases of 500 customers with nested reservations and tickets, at the default budget', async () => {
+    const post = await start();
+    const alias = (i: number) =>
+      `a${i}: customers(first: 500, filter: { search: "s${i}" }) { edges { node { number reservations { id tickets { number } } } } }`;
+    const reply = await post(`{ ${Array.from({ length: 10 }, (_, i) => alias(i)).join(' ')} }`);
+
+    expect(reply.status).toBe(400);
+    expect(reply.body.errors?.[0].extensions).toMatchObject({
+      code: 'UPSTREAM_BUDGET_EXCEEDED',
+      estimatedRecords: 35_000,
+      limitRecords: 45 * 500,
+    });
+    expect(reply.body.errors?.[0].message).toMatch(/45 calls reads may use a minute/);
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  it('gives a query only the calls reads may use, and a mutation the whole budget', async () => {
+    const post = await start(env);
+    // 10 calls a minute, 2 of them reserved for writes: reads get 8 × 500 = 4,000 records.
+    const pages = Array.from({ length: 9 }, (_, i) => `p${i}: tickets(first: 500) { totalCount }`);
+    const query = await post(`{ ${pages.join(' ')} }`);
+    const mutation = await post(importMutation, { c: lastNames(4500) });
+
+    expect(query.body.errors?.[0].extensions).toMatchObject({
+      code: 'UPSTREAM_BUDGET_EXCEEDED',
+      limitRecords: 4000,
+    });
+    expect(mutation.body.errors).toBeUndefined();
   });
 
   it('refuses aliased pages adding up to more than the limit, with `first` from variables', async () => {

@@ -39,19 +39,28 @@ describe('the upstream record estimate', () => {
     ).toBe(3);
   });
 
-  it('adds one key per parent for each nested list and reference, through fragments', () => {
+  it('counts nested lists by their records per parent and references per parent, through fragments', () => {
     const query = `{ customers(first: 100) { edges { node { ...C } } } }
       fragment C on Customer { reservations { customer { number } tickets { number } } tickets { number } }`;
-    // 100 customers + 100 reservation keys + 100 customer refs + 100 ticket keys + 100 ticket keys
-    expect(estimate(query)).toBe(500);
+    // 100 customers + 300 reservations (3 each) + 300 customer refs + 300 tickets of the
+    // reservations (1 each) + 100 tickets of the customers
+    expect(estimate(query)).toBe(1100);
+  });
+
+  it('adds up aliases of nested pages: ten searches of 500 customers with reservations and tickets', () => {
+    const alias = (i: number) =>
+      `a${i}: customers(first: 500, filter: { search: "s${i}" }) { edges { node { number reservations { id tickets { number } } } } }`;
+    const query = `{ ${Array.from({ length: 10 }, (_, i) => alias(i)).join(' ')} }`;
+    // per alias: 500 customers + 1,500 reservations + 1,500 tickets
+    expect(estimate(query)).toBe(35_000);
   });
 
   it('counts entity representations per type for each type condition', () => {
     const query = `query($r: [_Any!]!) { _entities(representations: $r) {
       ... on Customer { reservations { id } } ... on Ticket { number } } }`;
     const reps = [...records(300), ...records(20, 'Ticket')];
-    // 320 representations + 300 reservation keys of the customers
-    expect(estimate(query, { r: reps })).toBe(620);
+    // 320 representations + 900 reservations of the 300 customers
+    expect(estimate(query, { r: reps })).toBe(1220);
   });
 
   it('counts imported customers, inline or from a variable, and updates as read plus write', () => {

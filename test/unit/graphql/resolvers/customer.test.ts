@@ -1,3 +1,4 @@
+import { Api300Error } from '../../../../src/data/errors';
 import { makeCustomer, makeReservation, makeTicket } from '../../../helpers/fakeRepository';
 import { useHarness, type Json } from '../../../helpers/graphqlHarness';
 
@@ -124,5 +125,54 @@ describe('customer queries', () => {
 
     expect(result.data?._entities).toEqual([{ number: 2 }, null, { number: 2 }]);
     expect(h().fake.calls.map((c) => c.keys)).toEqual([[2]]);
+  });
+});
+
+describe('a failing field fails alone', () => {
+  const licenceMissing = () =>
+    new Api300Error('UPSTREAM_LICENCE_MISSING', 'Licence missing: Interface 56.', {
+      statusCode: 20,
+    });
+
+  it('answers the customers with reservations: null and the error at that path when reservations cannot be read', async () => {
+    h().fake.fail('reservationsByCustomer', licenceMissing());
+    const result = await h().run(
+      '{ customers(first: 2) { edges { node { number reservations { id } } } } }',
+    );
+
+    expect(result.data?.customers.edges).toEqual([
+      { node: { number: 1, reservations: null } },
+      { node: { number: 2, reservations: null } },
+    ]);
+    expect(result.errors?.map((e) => [e.extensions?.code, (e as Json).path])).toEqual([
+      ['UPSTREAM_LICENCE_MISSING', ['customers', 'edges', 0, 'node', 'reservations']],
+      ['UPSTREAM_LICENCE_MISSING', ['customers', 'edges', 1, 'node', 'reservations']],
+    ]);
+  });
+
+  it("keeps a reservation's other fields when its tickets cannot be read", async () => {
+    h().fake.fail('ticketsByReservation', licenceMissing());
+    const result = await h().run(
+      '{ customer(number: 1) { reservations(status: [CONFIRMED]) { id tickets { number } } } }',
+    );
+
+    expect(result.data?.customer.reservations).toEqual([
+      { id: 10, tickets: null },
+      { id: 12, tickets: null },
+    ]);
+  });
+
+  it('keeps the data of the other aliases when one root field fails', async () => {
+    h().fake.fail('searchCustomers', licenceMissing());
+    const result = await h().run(
+      '{ listed: customers(first: 1) { totalCount } one: customer(number: 2) { company } stations { number } }',
+    );
+
+    expect(result.data).toEqual({
+      listed: null,
+      one: { company: 'Acme GmbH' },
+      stations: [{ number: 1 }, { number: 2 }],
+    });
+    expect((result.errors?.[0] as Json).path).toEqual(['listed']);
   });
 });
