@@ -1,6 +1,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../platform/logger';
+import { tokenLimitRefusal } from './requestLimits';
 import { Api300Error, type UpstreamErrorCode } from '../data/errors';
 
 /**
@@ -10,7 +11,9 @@ import { Api300Error, type UpstreamErrorCode } from '../data/errors';
  *   `UpstreamErrorCode`, keeping their message (the data layer guarantees it holds no token
  *   or SOAP), `details.retryAfter` for `UPSTREAM_RATE_LIMITED`, and `field`/`value`/`allowed`
  *   for a value API300 refused (as local validation reports one);
- * everything else is a bug or an unexpected failure: it is logged and masked as
+ * the token limit's parse error is reworded with the limit and the document's token count
+ * (requestLimits.ts); everything else is a bug or an unexpected failure: it is logged and
+ * masked as
  * `INTERNAL_SERVER_ERROR` with a generic message, so no stack, SOAP text or token leaks.
  */
 
@@ -102,6 +105,14 @@ export function createFormatError(logger: Logger) {
     const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
     void _stacktrace;
 
+    const tooManyTokens = tokenLimitRefusal(original);
+    if (tooManyTokens) {
+      return {
+        ...formatted,
+        message: tooManyTokens.message,
+        extensions: { ...extensions, ...tooManyTokens.extensions },
+      };
+    }
     const upstream = upstreamError(original);
     if (upstream) {
       const { message, ...codes } = upstream;

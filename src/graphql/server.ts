@@ -73,20 +73,36 @@ function apolloLogger(logger: Logger) {
   };
 }
 
+/**
+ * A request refused before GraphQL sees it (method, body size, body not JSON). It is answered
+ * as a GraphQL error response — `application/json`, `{"errors": [{message, extensions}]}` with
+ * `extensions.code = "BAD_REQUEST"` — so a client reads every refusal of `/graphql` one way.
+ */
 class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly extensions: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
+}
+
+function bodyTooLarge(limit: number, value: number | string): HttpError {
+  return new HttpError(
+    413,
+    `The request body has ${value} bytes, more than the body size limit of ${limit}.`,
+    { limit: 'body size', max: limit, value },
+    { connection: 'close' },
+  );
 }
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (declared > limit) {
-      reject(new HttpError(413, `Request body larger than ${limit} bytes`));
+      reject(bodyTooLarge(limit, declared));
       req.resume();
       return;
     }
@@ -95,7 +111,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(new HttpError(413, `Request body larger than ${limit} bytes`));
+        reject(bodyTooLarge(limit, `more than ${limit}`));
         req.removeAllListeners('data');
         req.resume();
         return;
@@ -106,7 +122,8 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
     req.on('error', reject);
     // A client that goes away mid-body never sends 'end'; settle instead of waiting forever.
     req.on('close', () => {
-      if (!req.complete) reject(new HttpError(400, 'Request body incomplete'));
+      if (!req.complete)
+        reject(new HttpError(400, 'The request body ended before its declared length.'));
     });
   });
 }
@@ -125,9 +142,34 @@ function parseBody(text: string, headers: HeaderMap): unknown {
   if (!/^application\/(.+\+)?json\b/i.test(type) || text === '') return text;
   try {
     return JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'Request body is not valid JSON');
+  } catch (error) {
+    // Only the position: V8's own message may quote the body, which may hold personal data.
+    const position = /position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
+    throw new HttpError(
+      400,
+      `The request body is not JSON${position ? ` (it breaks at character ${position})` : ''}: ` +
+        'a body sent as application/json must be one JSON object such as ' +
+        '{"query": "{ stations { number } }"}.',
+    );
   }
+}
+
+function sendGraphQLError(res: http.ServerResponse, error: HttpError) {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(error.status, {
+    'content-type': 'application/json; charset=utf-8',
+    ...error.headers,
+  });
+  res.end(
+    JSON.stringify({
+      errors: [
+        { message: error.message, extensions: { code: 'BAD_REQUEST', ...error.extensions } },
+      ],
+    }),
+  );
 }
 
 function sendPlain(
@@ -195,10 +237,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
   ): Promise<void> {
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'POST') {
-      sendPlain(res, 405, `${method} is not allowed on ${GRAPHQL_PATH}; use GET or POST`, {
-        allow: 'GET, POST',
-      });
-      return;
+      throw new HttpError(
+        405,
+        `${method} is not allowed on ${GRAPHQL_PATH}; use GET or POST.`,
+        {},
+        { allow: 'GET, POST' },
+      );
     }
     const headers = toHeaderMap(req);
     const offered = headers.get('x-request-id');
@@ -233,7 +277,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         else sendPlain(res, 404, `Not found; GraphQL is served at ${GRAPHQL_PATH}`);
       } catch (e) {
         if (e instanceof HttpError) {
-          sendPlain(res, e.status, e.message, e.status === 413 ? { connection: 'close' } : {});
+          sendGraphQLError(res, e);
           return;
         }
         logger.error({ errorName: e instanceof Error ? e.name : typeof e }, 'HTTP request failed');

@@ -75,7 +75,12 @@ describe('request limits', () => {
     const reply = await post(`{ customers { edges { node { reservations { tickets { reservation {
         customer { reservations { tickets { customer { number } } } } } } } } } } }`);
     expect(reply.status).toBe(400);
-    expect(reply.body.errors?.[0].message).toMatch(/depth limit of 10/);
+    expect(reply.body.errors).toEqual([
+      {
+        message: 'The operation is 11 levels deep, more than the depth limit of 10.',
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED', limit: 'depth', max: 10, value: 11 },
+      },
+    ]);
   });
 
   it('refuse more aliases than allowed', async () => {
@@ -86,7 +91,10 @@ describe('request limits', () => {
     );
     const reply = await post(`{ ${fields.join(' ')} }`);
     expect(reply.status).toBe(400);
-    expect(reply.body.errors?.[0].message).toMatch(/Aliases limit of 15/);
+    expect(reply.body.errors?.[0]).toEqual({
+      message: 'The operation uses 16 aliases, more than the alias limit of 15.',
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED', limit: 'aliases', max: 15, value: 16 },
+    });
   });
 
   it('refuse more directives than allowed', async () => {
@@ -94,7 +102,9 @@ describe('request limits', () => {
     const directives = ' @include(if: true)'.repeat(REQUEST_LIMITS.maxDirectives + 1);
     const reply = await post(`{ stations { name${directives} } }`);
     expect(reply.status).toBe(400);
-    expect(reply.body.errors?.[0].message).toMatch(/Directives limit/);
+    expect(reply.body.errors?.[0].message).toBe(
+      'The operation uses 21 directives, more than the directive limit of 20.',
+    );
   });
 
   it('refuse a document of too many tokens as a client error before validating it', async () => {
@@ -102,7 +112,10 @@ describe('request limits', () => {
     const reply = await post(`{ ${'stations { name } '.repeat(600)} }`);
     expect(reply.status).toBe(400);
     expect(codes(reply)).toEqual(['GRAPHQL_PARSE_FAILED']);
-    expect(reply.body.errors?.[0].message).toMatch(/2000 tokens/);
+    expect(reply.body.errors?.[0]).toMatchObject({
+      message: 'The operation has 2402 tokens, more than the token limit of 2000.',
+      extensions: { limit: 'tokens', max: 2000, value: 2402 },
+    });
   });
 
   it('refuse an operation costing more than the cost limit', async () => {
@@ -112,7 +125,24 @@ describe('request limits', () => {
         reservations { ${RESERVATION_FIELDS} tickets { ${TICKET_FIELDS} } } tickets { ${TICKET_FIELDS} } } } }`;
     const reply = await post(`{ ${page('a')} ${page('b')} }`);
     expect(reply.status).toBe(400);
-    expect(reply.body.errors?.[0].message).toMatch(/Cost limit of 300000/);
+    expect(reply.body.errors?.[0].message).toMatch(
+      /^The operation costs \d+ \(1 per scalar field, .*\), more than the cost limit of 300000\.$/,
+    );
+    expect(reply.body.errors?.[0].extensions).toMatchObject({ limit: 'cost', max: 300_000 });
+    expect(reply.body.errors?.[0].extensions?.value).toBeGreaterThan(300_000);
+  });
+
+  it('never call a limit refusal a syntax error', async () => {
+    const post = await start();
+    const aliases = Array.from({ length: 16 }, (_, i) => `s${i}: stations { name }`).join(' ');
+    const replies = await Promise.all([
+      post(`{ ${aliases} }`),
+      post(`{ ${'stations { name } '.repeat(600)} }`),
+      post(
+        '{ customers { edges { node { reservations { tickets { reservation { customer { reservations { tickets { customer { number } } } } } } } } } } }',
+      ),
+    ]);
+    for (const reply of replies) expect(reply.body.errors?.[0].message).not.toMatch(/Syntax Error/);
   });
 
   it('hide field suggestions when introspection is off, and keep them when it is on', async () => {

@@ -265,6 +265,19 @@ describe('the subgraph over HTTP', () => {
       body: JSON.stringify({ query: `{ stations { number } } # ${'x'.repeat(2000)}` }),
     });
     expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toEqual({
+      errors: [
+        {
+          message: expect.stringMatching(/more than the body size limit of 1000\.$/),
+          extensions: {
+            code: 'BAD_REQUEST',
+            limit: 'body size',
+            max: 1000,
+            value: expect.anything(),
+          },
+        },
+      ],
+    });
   });
 
   it('echoes a sane x-request-id and answers malformed JSON with 400', async () => {
@@ -277,6 +290,14 @@ describe('the subgraph over HTTP', () => {
     });
 
     expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const { errors } = (await res.json()) as { errors: { message: string; extensions: object }[] };
+    expect(errors).toEqual([
+      {
+        message: expect.stringMatching(/^The request body is not JSON\b.*one JSON object such as/),
+        extensions: { code: 'BAD_REQUEST' },
+      },
+    ]);
     const ok = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'req-42' },
