@@ -74,6 +74,13 @@ export interface Config {
   introspection: boolean;
   /** pino level (`LOG_LEVEL`, default `info`). */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * How long a stopping process keeps serving after SIGTERM while `/readyz` already answers
+   * 503 (`SHUTDOWN_DRAIN_MS`, default 5000, 0–120000): the time a load balancer needs to see
+   * it unready and stop sending traffic. Then the listener closes and in-flight requests
+   * finish (up to 10 s more). Keep it below the platform's termination grace period minus 10 s.
+   */
+  shutdownDrainMs: number;
 }
 
 /**
@@ -152,6 +159,7 @@ export function loadConfig(env: Env = process.env): Config {
     routerSecret: read.secret('ROUTER_SECRET'),
     introspection: read.bool('INTROSPECTION', true),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    shutdownDrainMs: read.int('SHUTDOWN_DRAIN_MS', 5000, 0, 120_000),
   };
 
   if (config.mirrorDatabase.leaseRenewMs >= config.mirrorDatabase.leaseTtlMs) {

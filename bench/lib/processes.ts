@@ -42,9 +42,12 @@ export function forkServer(entry: string, env: Record<string, string>): Promise<
   });
 }
 
-/** One subgraph replica configured by `env` (as `npm start` would be). */
+/**
+ * One subgraph replica configured by `env` (as `npm start` would be), stopping without a
+ * drain period unless `env` sets one: no load balancer is in front of it.
+ */
 export const forkSubgraph = (env: Record<string, string>): Promise<ChildServer> =>
-  forkServer('subgraphProcess', env);
+  forkServer('subgraphProcess', { SHUTDOWN_DRAIN_MS: '0', ...env });
 
 function stopChild(child: ChildProcess, message?: string): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();

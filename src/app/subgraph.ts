@@ -12,6 +12,7 @@ import { createApp, GRAPHQL_PATH, type App } from '../graphql/server';
 import type { RunningSimulator, SimulatorOptions } from '../simulator';
 import { createApi300Client } from '../data/api300/client';
 import { tokenPairId } from '../data/gate/quota';
+import { systemClock, type Clock } from '../platform/clock';
 
 /**
  * The composition root: config → (embedded simulator) → API300 client → data path → app.
@@ -27,7 +28,12 @@ export interface RunningSubgraph {
   app: App;
   dataPath: DataPath;
   health: Health;
-  /** Graceful stop: unready, finish in-flight requests, close upstream/Redis, stop the simulator. */
+  /**
+   * Graceful stop, as a platform expects it: `/readyz` answers 503 at once; requests are
+   * still served for `config.shutdownDrainMs` (the load balancer's time to notice); then the
+   * listener closes, in-flight requests finish (up to 10 s), upstream and Redis close, the
+   * embedded simulator stops. A second call waits for the first.
+   */
   stop(): Promise<void>;
 }
 
@@ -38,6 +44,8 @@ export interface StartOptions {
   simulator?: SimulatorOptions;
   /** Host to listen on (default all interfaces). */
   host?: string;
+  /** Clock of the stop's drain period (default the system clock; tests move it by hand). */
+  shutdownClock?: Clock;
 }
 
 export async function startSubgraph(
@@ -91,6 +99,15 @@ export async function startSubgraph(
     });
     health.schemaLoaded();
     const { url, port } = await app.listen(config.port, options.host);
+    const clock = options.shutdownClock ?? systemClock;
+    let stopped: Promise<void> | null = null;
+    const stop = async () => {
+      health.shuttingDown();
+      await new Promise<void>((resolve) => clock.schedule(config.shutdownDrainMs, resolve));
+      await app.stop();
+      await dataPath.close();
+      await simulator?.close();
+    };
     return {
       url,
       port,
@@ -98,12 +115,7 @@ export async function startSubgraph(
       app,
       dataPath,
       health,
-      async stop() {
-        health.shuttingDown();
-        await app.stop();
-        await dataPath.close();
-        await simulator?.close();
-      },
+      stop: () => (stopped ??= stop()),
     };
   } catch (error) {
     await simulator?.close();

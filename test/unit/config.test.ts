@@ -32,6 +32,14 @@ describe('loadConfig', () => {
     expect(message).not.toMatch(/hunter2/);
   });
 
+  it('drains 5 s on stop by default, and refuses a drain period beyond 2 minutes', () => {
+    expect(loadConfig({}).shutdownDrainMs).toBe(5000);
+    expect(loadConfig({ SHUTDOWN_DRAIN_MS: '0' }).shutdownDrainMs).toBe(0);
+    expect(() => loadConfig({ SHUTDOWN_DRAIN_MS: '120001' })).toThrow(
+      /SHUTDOWN_DRAIN_MS="120001" is not allowed: expected an integer from 0 to 120000/,
+    );
+  });
+
   it('reports every bad value at once', () => {
     expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' })).toThrow(
       /PORT="x"[\s\S]*LOG_LEVEL="loud"/,

@@ -2,6 +2,7 @@ import { postGraphQL, type GraphQLAnswer } from '../../../bench/lib/graphql';
 import { runLoad, type LoadReport } from '../../../bench/lib/load';
 import { startSubgraph, type RunningSubgraph } from '../../../src/app/subgraph';
 import { loadConfig } from '../../../src/config';
+import type { Clock } from '../../../src/platform/clock';
 import { createLogger } from '../../../src/platform/logger';
 import {
   DEMO_TOKENS,
@@ -43,14 +44,18 @@ export interface E2eSubgraphOptions {
   env: Record<string, string>;
   /** Options of the embedded simulator; the auditor pair is always added to its tokens. */
   simulator?: SimulatorOptions;
+  /** Clock of the stop's drain period (default the system clock). */
+  shutdownClock?: Clock;
 }
 
 export async function startE2eSubgraph(options: E2eSubgraphOptions): Promise<E2eSubgraph> {
-  const config = loadConfig({ ...options.env, PORT: '0' });
+  // No load balancer to tell: stop at once unless a test asks for a drain period.
+  const config = loadConfig({ SHUTDOWN_DRAIN_MS: '0', ...options.env, PORT: '0' });
   const running = await startSubgraph(config, {
     logger: createLogger('silent'),
     host: '127.0.0.1',
     simulator: { ...options.simulator, tokens: [DEMO_TOKENS, AUDITOR_TOKENS] },
+    shutdownClock: options.shutdownClock,
   });
   const clientTimeoutMs = 4 * config.upstream.requestDeadlineMs;
   return {

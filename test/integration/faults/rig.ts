@@ -59,6 +59,8 @@ export async function startFaultRig(options: FaultRigOptions = {}): Promise<Faul
     REQUEST_DEADLINE_MS: String(DEADLINE_MS),
     UPSTREAM_CALLS_PER_MINUTE: String(BUDGET),
     CACHE_TTL_MS: String(CACHE_TTL_MS),
+    // No load balancer to tell: stop at once.
+    SHUTDOWN_DRAIN_MS: '0',
     ...options.env,
   });
   let subgraph: RunningSubgraph;
