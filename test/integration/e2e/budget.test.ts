@@ -128,11 +128,51 @@ describe('one subgraph under load', () => {
     await expectBudgetKept(sim, BUDGET);
     expect(await subgraphCalls(sim)).toBeLessThanOrEqual(READ_CAP);
   });
+});
 
-  // Reads are paced once half the read budget is spent (src/data/gate/pacing.ts):
-  // the misses that pile up meanwhile go out together, so each call serves many customers.
-  it('coalesces the misses of concurrent requests: each call serves many customers', async () => {
-    expect(report.served.size).toBeGreaterThan(10 * (await subgraphCalls(sim)));
+// Reads are paced once half the read budget is spent (src/data/gate/pacing.ts):
+// the misses that pile up meanwhile go out together. How many customers one call serves
+// under load depends on the machine's speed, so that figure lives in bench/ (the
+// reservation board); here the property itself, which no machine speed can change.
+describe('misses of concurrent requests waiting for one paced slot', () => {
+  afterEach(stopStarted);
+
+  it('go upstream together in one call, within the budget', async () => {
+    // 8 reads a minute: the first 4 go at once, then one every 7.5 s, which leaves the 40
+    // requests below ample time to queue; the deadline outlasts the wait.
+    const budget = { calls: 10, writeReserve: 2 };
+    const readCap = budget.calls - budget.writeReserve;
+    const subgraph = track(
+      await startE2eSubgraph({
+        env: {
+          UPSTREAM_CALLS_PER_MINUTE: String(budget.calls),
+          UPSTREAM_WRITE_RESERVE: String(budget.writeReserve),
+          REQUEST_DEADLINE_MS: '15000',
+        },
+        simulator: SIMULATOR_DATA,
+      }),
+    );
+    const sim = embeddedSimulator(subgraph);
+    const burst = Math.ceil(readCap / 2);
+    for (let i = 0; i < burst; i++)
+      expect((await subgraph.query(CUSTOMER_QUERY, { number: FIRST_CUSTOMER + i })).outcome).toBe(
+        'data',
+      );
+    expect(await subgraphCalls(sim)).toBe(burst);
+
+    const misses = () => subgraph.running.dataPath.stats().cache.misses;
+    const missesBefore = misses();
+    const waiting = Array.from({ length: 40 }, (_, i) =>
+      subgraph.query(CUSTOMER_QUERY, { number: FIRST_CUSTOMER + burst + i }),
+    );
+    // Every one of the 40 has missed the cache and waits, and the paced slot has not come yet.
+    while (misses() < missesBefore + 40) await pause(10);
+    expect(await subgraphCalls(sim)).toBe(burst);
+
+    const answers = await Promise.all(waiting);
+    expect(answers.map((a) => a.outcome)).toEqual(Array(40).fill('data'));
+    expect(await subgraphCalls(sim)).toBe(burst + 1);
+    await expectBudgetKept(sim, budget.calls);
   });
 });
 
