@@ -163,7 +163,7 @@ describe('a failing field fails alone', () => {
   });
 
   it('keeps the data of the other aliases when one root field fails', async () => {
-    h().fake.fail('searchCustomers', licenceMissing());
+    h().fake.fail('findCustomers', licenceMissing());
     const result = await h().run(
       '{ listed: customers(first: 1) { totalCount } one: customer(number: 2) { company } stations { number } }',
     );
