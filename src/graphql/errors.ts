@@ -13,8 +13,8 @@ import { Api300Error, type UpstreamErrorCode } from '../data/errors';
  *   for a value API300 refused (as local validation reports one);
  * the token limit's parse error is reworded with the limit and the document's token count
  * (requestLimits.ts); everything else is a bug or an unexpected failure: it is logged and
- * masked as
- * `INTERNAL_SERVER_ERROR` with a generic message, so no stack, SOAP text or token leaks.
+ * masked as `INTERNAL_SERVER_ERROR` with a generic message, so no stack, SOAP text or token
+ * leaks.
  */
 
 /** Every code an upstream error may carry; the Record type keeps it in step with the union. */

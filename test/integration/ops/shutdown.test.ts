@@ -3,7 +3,7 @@ import { handleSignals } from '../../../src/app/signals';
 import { createLogger } from '../../../src/platform/logger';
 import { ManualClock } from '../../helpers/gateFakes';
 import { setFaults, simulatorStats } from '../../helpers/simulator';
-import { CUSTOMER_QUERY } from '../faults/rig';
+import { CUSTOMER_QUERY } from '../../helpers/operations';
 import {
   FIRST_CUSTOMER,
   embeddedSimulator,
