@@ -11,8 +11,9 @@ import {
   TicketWrite,
 } from '../../domain/models';
 import { CustomerQuery, ReservationQuery, TicketQuery } from '../../domain/queries';
-import type { Api300Page } from './types';
+import type { Api300Page, UnmappedRecord } from './types';
 import {
+  WireTimeError,
   fromBerlinDateTime,
   fromWireDate,
   fromWireTime,
@@ -51,9 +52,20 @@ export interface WireRecord {
   [element: string]: WireValue | undefined;
 }
 
-/** The upstream reply does not have the shape the WSDL promises. */
+/**
+ * The upstream reply does not have the shape the WSDL promises. `field` names the element
+ * when one is to blame; the message names the element and the expected shape, never the
+ * value (it may be personal data).
+ */
 export class WireShapeError extends Error {
   override readonly name = 'WireShapeError';
+
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** .NET `DateTime.MinValue`: what `Created`/`Changed` carry in writes (the service sets them). */
@@ -243,7 +255,7 @@ function isRecord(value: WireValue | undefined): value is WireRecord {
 function shapeError(record: WireRecord, name: string, expected: string): never {
   const value = record[name];
   const found = Array.isArray(value) ? 'a list' : value === null ? 'nil' : typeof value;
-  throw new WireShapeError(`API300 sent ${name} as ${found}, expected ${expected}`);
+  throw new WireShapeError(`API300 sent ${name} as ${found}, expected ${expected}`, name);
 }
 
 function readInt(record: WireRecord, name: string): number {
@@ -289,20 +301,40 @@ function readDateTimeText(record: WireRecord, name: string): string | null {
   return value;
 }
 
+/**
+ * Converts the dateTime text of `name`; text that is no valid date or time is a
+ * `WireShapeError` naming the field (the `WireTimeError` would quote the value).
+ */
+function readTemporal<T>(
+  record: WireRecord,
+  name: string,
+  convert: (text: string) => T,
+  fallback: string | null = null,
+): T | null {
+  const text = readDateTimeText(record, name) ?? fallback;
+  if (text === null) return null;
+  try {
+    return convert(text);
+  } catch (error) {
+    if (error instanceof WireTimeError)
+      throw new WireShapeError(`API300 sent ${name} that is no valid dateTime`, name);
+    throw error;
+  }
+}
+
 function readInstant(record: WireRecord, name: string): Date {
-  return fromBerlinDateTime(readDateTimeText(record, name) ?? DOTNET_MIN_DATE_TIME);
+  return readTemporal(record, name, fromBerlinDateTime, DOTNET_MIN_DATE_TIME) as Date;
 }
 
 function readOptionalInstant(record: WireRecord, name: string): Date | null {
-  const text = readDateTimeText(record, name);
-  return text === null ? null : fromBerlinDateTime(text);
+  return readTemporal(record, name, fromBerlinDateTime);
 }
 
 function readEnum<T extends string>(record: WireRecord, name: string, names: readonly T[]): T {
   const code = readInt(record, name);
   const value = names[code];
   if (value === undefined)
-    throw new WireShapeError(`API300 sent ${name} ${code}, which this client does not know`);
+    throw new WireShapeError(`API300 sent ${name} ${code}, which this client does not know`, name);
   return value;
 }
 
@@ -346,9 +378,6 @@ export function serverDateTimeFromWire(result: WireRecord): Date {
 }
 
 export function customerFromWire(w: WireRecord): Customer {
-  const birthday = readDateTimeText(w, 'Birthday');
-  const reachableFrom = readDateTimeText(w, 'ReachableFrom');
-  const reachableTo = readDateTimeText(w, 'ReachableTo');
   return {
     number: readInt(w, 'CustomerNumber'),
     salutation: readText(w, 'Salutation'),
@@ -357,7 +386,7 @@ export function customerFromWire(w: WireRecord): Customer {
     company: readText(w, 'Company'),
     alias: readText(w, 'Alias'),
     gender: readEnum(w, 'Gender', GENDERS),
-    birthday: birthday === null ? null : fromWireDate(birthday),
+    birthday: readTemporal(w, 'Birthday', fromWireDate),
     street: readText(w, 'Street'),
     zipCode: readText(w, 'ZipCode'),
     city: readText(w, 'City'),
@@ -368,8 +397,8 @@ export function customerFromWire(w: WireRecord): Customer {
     fax: readText(w, 'Fax'),
     email: readText(w, 'Email'),
     homepage: readText(w, 'Homepage'),
-    reachableFrom: reachableFrom === null ? null : fromWireTime(reachableFrom),
-    reachableTo: reachableTo === null ? null : fromWireTime(reachableTo),
+    reachableFrom: readTemporal(w, 'ReachableFrom', fromWireTime),
+    reachableTo: readTemporal(w, 'ReachableTo', fromWireTime),
     cardNumber: readText(w, 'CardNumber'),
     discount: readInt(w, 'Discount'),
     priceLevel: readInt(w, 'PriceLevel'),
@@ -463,16 +492,63 @@ export function listFromWire<T>(
   return readList(result, list, item).map(read);
 }
 
-/** A page of `APICustomersResponse`, `APIReservationsResponse`, `APITicketsResponse`. */
+/** The key element of each list item, to name a record that does not map. */
+const KEY_ELEMENTS: Record<string, string> = {
+  Customer: 'CustomerNumber',
+  Reservation: 'ReservationID',
+  Ticket: 'TicketNumber',
+};
+
+/**
+ * A page of `APICustomersResponse`, `APIReservationsResponse`, `APITicketsResponse`.
+ *
+ * Tolerant per record: an item that does not map (a wrong shape, an unknown enum code, a
+ * date that is none) is left out of `items` and listed in `skipped` with its key when that
+ * is readable and the element to blame, never a value, so one bad record does not cost the
+ * whole page (a mirror's sync would otherwise never get past it). `totalCount` still counts
+ * it. A reply whose envelope is wrong (no Status, no list) still throws.
+ */
 export function pageFromWire<T>(
   result: WireRecord,
   list: string,
   item: string,
   read: (w: WireRecord) => T,
 ): Api300Page<T> {
-  return {
-    items: listFromWire(result, list, item, read),
+  const items: T[] = [];
+  const skipped: UnmappedRecord[] = [];
+  const raw = result[list];
+  if (raw !== undefined && raw !== null && !isRecord(raw))
+    shapeError(result, list, `an ArrayOf${item}`);
+  const entries = isRecord(raw) ? raw[item] : undefined;
+  for (const entry of entries === undefined || entries === null
+    ? []
+    : Array.isArray(entries)
+      ? entries
+      : [entries]) {
+    if (entry === null) continue;
+    if (!isRecord(entry)) {
+      skipped.push({ key: null, field: null });
+      continue;
+    }
+    try {
+      items.push(read(entry));
+    } catch (error) {
+      if (!(error instanceof WireShapeError)) throw error;
+      skipped.push({ key: readableKey(entry, item), field: error.field ?? null });
+    }
+  }
+  const page: Api300Page<T> = {
+    items,
     totalCount: readInt(result, 'TotalCount'),
     serverTime: serverDateTimeFromWire(result),
   };
+  if (skipped.length > 0) page.skipped = skipped;
+  return page;
+}
+
+/** The item's key when it has the key's type (TicketNumber text, the others int), else null. */
+function readableKey(entry: WireRecord, item: string): number | string | null {
+  const value = KEY_ELEMENTS[item] === undefined ? undefined : entry[KEY_ELEMENTS[item]];
+  if (item === 'Ticket') return typeof value === 'string' && value !== '' ? value : null;
+  return typeof value === 'number' && Number.isInteger(value) ? value : null;
 }

@@ -18,6 +18,17 @@ import type { CustomerQuery, ReservationQuery, TicketQuery } from '../../domain/
  */
 export interface Api300Page<T> extends Page<T> {
   serverTime: Date;
+  /**
+   * Records of this page that did not map and are left out of `items` (`totalCount` still
+   * counts them). Absent when every record mapped.
+   */
+  skipped?: UnmappedRecord[];
+}
+
+/** A list record that did not map: its key when readable, the element to blame; never a value. */
+export interface UnmappedRecord {
+  key: number | string | null;
+  field: string | null;
 }
 
 /**

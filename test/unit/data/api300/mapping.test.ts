@@ -292,6 +292,50 @@ describe('list reads', () => {
   });
 });
 
+describe('a page with a record that does not map', () => {
+  const Status = { Code: 0, Message: '', ServerDateTime: '2026-07-01T14:00:05' };
+  const page = (...customers: WireRecord[]) =>
+    pageFromWire(
+      { Status, TotalCount: customers.length, Customers: { Customer: customers } },
+      'Customers',
+      'Customer',
+      customerFromWire,
+    );
+
+  it('keeps the records that map and lists the others by key and field, never by value', () => {
+    const read = page(
+      { ...wireCustomer, CustomerNumber: 10001 },
+      { ...wireCustomer, CustomerNumber: 10002, Gender: 9 },
+      { ...wireCustomer, CustomerNumber: 10003, Birthday: '1980-13-45T00:00:00' },
+      { ...wireCustomer, CustomerNumber: 10004 },
+    );
+    expect(read.items.map((c) => c.number)).toEqual([10001, 10004]);
+    expect(read.totalCount).toBe(4);
+    expect(read.skipped).toEqual([
+      { key: 10002, field: 'Gender' },
+      { key: 10003, field: 'Birthday' },
+    ]);
+    expect(JSON.stringify(read.skipped)).not.toContain('1980');
+  });
+
+  it('names no key when the key itself is unreadable', () => {
+    const read = page({ ...wireCustomer, CustomerNumber: 'x' });
+    expect(read.items).toEqual([]);
+    expect(read.skipped).toEqual([{ key: null, field: 'CustomerNumber' }]);
+  });
+
+  it('still refuses a reply whose list is not a list', () => {
+    expect(() =>
+      pageFromWire(
+        { Status, TotalCount: 1, Customers: 'x' },
+        'Customers',
+        'Customer',
+        customerFromWire,
+      ),
+    ).toThrow(WireShapeError);
+  });
+});
+
 describe('status and set results', () => {
   it('reads the status code and message', () => {
     expect(statusFromWire({ Status: { Code: 40, Message: 'Customer 1 not found.' } })).toEqual({
