@@ -81,6 +81,29 @@ export interface Config {
    * finish (up to 10 s more). Keep it below the platform's termination grace period minus 10 s.
    */
   shutdownDrainMs: number;
+  mirror: {
+    /** Keep a local copy of the POS and answer reads from it (`MIRROR`, default true). */
+    enabled: boolean;
+    /** Reservations are mirrored from this many days back on, all future ones (`MIRROR_RESERVATIONS_DAYS_BACK`, default 7, 0..3650). */
+    reservationsDaysBack: number;
+    sync: {
+      /** Pause between two delta passes of one kind (`MIRROR_SYNC_INTERVAL_MS`, default 2000, 500..3600000). */
+      intervalMs: number;
+      /**
+       * Share of the read budget (`UPSTREAM_CALLS_PER_MINUTE − UPSTREAM_WRITE_RESERVE`) the sync
+       * may hold in any 60 s (`MIRROR_SYNC_SHARE`, default 0.5, 0.05..1; at least one call a minute).
+       */
+      share: number;
+      /** A delta re-reads this much before its watermark (`MIRROR_SYNC_OVERLAP_MS`, default 5000, 0..3600000). */
+      overlapMs: number;
+      /** Full read that removes what vanished in the POS (`MIRROR_RECONCILE_INTERVAL_MS`, default 14400000 = 4 h, 60000..604800000). */
+      reconcileIntervalMs: number;
+      /** A kind without its licence is asked again after (`MIRROR_LICENCE_RETRY_MS`, default 3600000, 60000..86400000). */
+      licenceRetryMs: number;
+      /** The station list is read again after (`MIRROR_STATIONS_INTERVAL_MS`, default 300000, 10000..86400000). */
+      stationsIntervalMs: number;
+    };
+  };
 }
 
 /**
@@ -160,6 +183,23 @@ export function loadConfig(env: Env = process.env): Config {
     introspection: read.bool('INTROSPECTION', true),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     shutdownDrainMs: read.int('SHUTDOWN_DRAIN_MS', 5000, 0, 120_000),
+    mirror: {
+      enabled: read.bool('MIRROR', true),
+      reservationsDaysBack: read.int('MIRROR_RESERVATIONS_DAYS_BACK', 7, 0, 3650),
+      sync: {
+        intervalMs: read.int('MIRROR_SYNC_INTERVAL_MS', 2000, 500, 3_600_000),
+        share: read.decimal('MIRROR_SYNC_SHARE', 0.5, 0.05, 1),
+        overlapMs: read.int('MIRROR_SYNC_OVERLAP_MS', 5000, 0, 3_600_000),
+        reconcileIntervalMs: read.int(
+          'MIRROR_RECONCILE_INTERVAL_MS',
+          14_400_000,
+          60_000,
+          604_800_000,
+        ),
+        licenceRetryMs: read.int('MIRROR_LICENCE_RETRY_MS', 3_600_000, 60_000, 86_400_000),
+        stationsIntervalMs: read.int('MIRROR_STATIONS_INTERVAL_MS', 300_000, 10_000, 86_400_000),
+      },
+    },
   };
 
   if (config.mirrorDatabase.leaseRenewMs >= config.mirrorDatabase.leaseTtlMs) {
@@ -172,6 +212,13 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(
       `UPSTREAM_WRITE_RESERVE=${config.upstream.writeReserve} must be less than ` +
         `UPSTREAM_CALLS_PER_MINUTE=${config.upstream.callsPerMinute}, or reads could never run`,
+    );
+  }
+  const readCalls = config.upstream.callsPerMinute - config.upstream.writeReserve;
+  if (config.mirror.enabled && readCalls > 0 && config.mirror.sync.share * readCalls < 1) {
+    problems.push(
+      `MIRROR_SYNC_SHARE=${config.mirror.sync.share} leaves the mirror's sync less than one call a minute of ` +
+        `the ${readCalls} that UPSTREAM_CALLS_PER_MINUTE − UPSTREAM_WRITE_RESERVE leave for reads: raise it`,
     );
   }
   if (config.api300.url && (!config.api300.cusToken || !config.api300.authToken)) {
@@ -298,6 +345,19 @@ class Reader {
         `${name}=${JSON.stringify(v)} is not allowed: expected an integer from ${min} to ${max}`,
       );
       return null;
+    }
+    return Number(v);
+  }
+
+  /** A decimal number such as `0.5` (no exponent, no sign). */
+  decimal(name: string, fallback: number, min: number, max: number): number {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if (!/^\d+(\.\d+)?$/.test(v) || Number(v) < min || Number(v) > max) {
+      this.problems.push(
+        `${name}=${JSON.stringify(v)} is not allowed: expected a decimal number from ${min} to ${max}`,
+      );
+      return fallback;
     }
     return Number(v);
   }

@@ -108,7 +108,7 @@ export class FakeApi300 implements Api300 {
       : this.calls.length;
   }
 
-  private async record(operation: Api300Operation, args: unknown[]): Promise<void> {
+  protected async record(operation: Api300Operation, args: unknown[]): Promise<void> {
     this.calls.push({ operation, at: this.clock.now(), args });
     const query = args[0] as
       | {

@@ -1,0 +1,147 @@
+import type { Clock } from '../../../platform/clock';
+
+/** The sync was stopped while it waited. */
+export class SyncStoppedError extends Error {
+  override readonly name = 'SyncStoppedError';
+  constructor() {
+    super('The mirror sync is stopping.');
+  }
+}
+
+/** One call's place in the sync's budget. */
+export interface BudgetTicket {
+  /** The call starts now (the gate invoked it); each further invoke (a gate retry) counts again. */
+  started(): void;
+  /** The call was never made (the gate refused it): its place is freed. */
+  cancel(): void;
+}
+
+interface Entry {
+  at: number;
+  started: boolean;
+}
+
+/**
+ * The sync's own share of the upstream budget: a sliding log over `windowMs` (60 s), of
+ * which the sync holds at most `maxCalls` at any time, whatever the gate would allow.
+ *
+ * - A place is taken when a call is about to be asked of the gate and stamped again when the
+ *   gate starts it, so a call that waited in the gate's queue counts from its real start; a
+ *   place whose call has not started yet never expires. The log therefore over-counts, never
+ *   under-counts: no 60 s window holds more than `maxCalls` sync calls started from a place.
+ * - Trap: the gate retries a read that failed retryably (timeout, 5xx) on its own; such a
+ *   retry starts without asking here. It is counted (the next places wait for it), so only
+ *   while API300 fails can a window hold more than `maxCalls`, by those retries.
+ * - Pacing: the first half of `maxCalls` in a window go at once (an initial load starts
+ *   fast), after that calls start at most every `windowMs / maxCalls`, so an idle sync spreads
+ *   its share over the minute instead of spending it in a burst and then waiting 45 s.
+ * - Waiters are served first come, first served: the kinds take turns.
+ */
+export class SyncBudget {
+  private readonly entries: Entry[] = [];
+  private readonly waiters: Array<{
+    resolve: (ticket: BudgetTicket) => void;
+    reject: (error: Error) => void;
+  }> = [];
+  private cancelWake: (() => void) | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly clock: Clock,
+    readonly maxCalls: number,
+    private readonly windowMs = 60_000,
+  ) {
+    if (!Number.isInteger(maxCalls) || maxCalls < 1)
+      throw new RangeError(`SyncBudget: maxCalls must be an integer ≥ 1 (got ${maxCalls})`);
+  }
+
+  /** Resolves when the sync may ask the gate for one call; rejects with `SyncStoppedError` on stop. */
+  acquire(): Promise<BudgetTicket> {
+    if (this.stopped) return Promise.reject(new SyncStoppedError());
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Calls counted in the current window (started or about to start). */
+  inWindow(): number {
+    this.prune(this.clock.now());
+    return this.entries.length;
+  }
+
+  /** Rejects every waiter and every later `acquire`. */
+  stop(): void {
+    this.stopped = true;
+    this.cancelWake?.();
+    this.cancelWake = null;
+    for (const waiter of this.waiters.splice(0)) waiter.reject(new SyncStoppedError());
+  }
+
+  private prune(now: number): void {
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const entry = this.entries[i];
+      if (entry.started && entry.at <= now - this.windowMs) this.entries.splice(i, 1);
+    }
+  }
+
+  /** The earliest time the next call may start (≤ now: at once). */
+  private nextStartAt(now: number): number {
+    this.prune(now);
+    let at = now;
+    if (this.entries.length >= this.maxCalls) {
+      const expiring = this.entries.filter((e) => e.started).map((e) => e.at + this.windowMs);
+      // Every place is held by a call not started yet: `pump` runs again when one starts.
+      at = expiring.length > 0 ? Math.min(...expiring) : Infinity;
+    }
+    if (this.entries.length >= Math.ceil(this.maxCalls / 2)) {
+      const last = Math.max(...this.entries.map((e) => e.at));
+      at = Math.max(at, last + this.windowMs / this.maxCalls);
+    }
+    return at;
+  }
+
+  private pump(): void {
+    this.cancelWake?.();
+    this.cancelWake = null;
+    while (this.waiters.length > 0 && !this.stopped) {
+      const now = this.clock.now();
+      const at = this.nextStartAt(now);
+      if (at > now) {
+        if (at !== Infinity)
+          this.cancelWake = this.clock.schedule(at - now, () => {
+            this.cancelWake = null;
+            this.pump();
+          });
+        return;
+      }
+      const entry: Entry = { at: now, started: false };
+      this.entries.push(entry);
+      this.waiters.shift()?.resolve(this.ticket(entry));
+    }
+  }
+
+  private ticket(first: Entry): BudgetTicket {
+    let used = false;
+    return {
+      started: () => {
+        const now = this.clock.now();
+        if (!used) {
+          used = true;
+          first.at = now;
+          first.started = true;
+        } else {
+          this.entries.push({ at: now, started: true });
+        }
+        this.pump();
+      },
+      cancel: () => {
+        if (used) return;
+        used = true;
+        const index = this.entries.indexOf(first);
+        if (index >= 0) this.entries.splice(index, 1);
+        this.pump();
+      },
+    };
+  }
+}

@@ -1,0 +1,643 @@
+import { widenChangedSince } from '../../../domain/berlinTime';
+import type { Station } from '../../../domain/models';
+import type { Clock } from '../../../platform/clock';
+import { createLogger, type Logger } from '../../../platform/logger';
+import type { Api300, Api300Operation, Api300Page } from '../../api300/types';
+import { Api300Error } from '../../errors';
+import { opensBreaker } from '../../gate/breaker';
+import type { UpstreamGate } from '../../gate/gate';
+import type {
+  KindState,
+  MirrorBatch,
+  MirrorIndex,
+  MirrorKind,
+  MirrorStore,
+  RecordOf,
+} from '../types';
+import { BudgetTicket, SyncBudget, SyncStoppedError } from './budget';
+import { ADAPTERS, type PagedKind, type PagedKindAdapter } from './kinds';
+import { MirrorSyncOptions, ResolvedSyncOptions, resolveSyncOptions } from './options';
+import { readPass, type PageRequest } from './paging';
+
+const DAY_MS = 86_400_000;
+/** A promoted call may wait a whole window: the quota frees a slot within 60 s. */
+const PROMOTED_WAIT_MS = 65_000;
+
+/** What the sync needs of the gate (the real `UpstreamGate` in production and tests). */
+export type SyncGate = Pick<UpstreamGate, 'call' | 'breaker'>;
+
+/**
+ * - `loading`: the initial load runs (`loaded` of `total` records so far).
+ * - `synced`: loaded, the last pass succeeded and the lag is within `laggingAfterMs`.
+ * - `lagging`: loaded, but the lag is above it (budget busy, passes slow).
+ * - `failed`: the last pass failed (`lastError`); the kind backs off and tries again.
+ * - `licence-missing`: the token pair lacks the kind's licence; asked again hourly.
+ * - `paused`: the sync is stopped, or the breaker is open (no call until it closes).
+ */
+export type SyncPhase = 'loading' | 'synced' | 'lagging' | 'failed' | 'licence-missing' | 'paused';
+
+export interface KindSyncStatus {
+  phase: SyncPhase;
+  /** During the initial load: records read so far and the latest TotalCount. */
+  progress: { loaded: number; total: number | null } | null;
+  /** API300's clock the held records are complete up to (see `KindState.watermark`). */
+  watermark: Date | null;
+  /**
+   * Seconds the mirror may be behind the POS: API300's clock now (its last reported
+   * ServerDateTime plus the local time since; the local clock before any reply) minus the
+   * watermark. `null` before the initial load. Grows while the breaker is open.
+   */
+  lagSeconds: number | null;
+  /** Code of the last failure (`Api300Error.code`), `null` once a pass succeeds. */
+  lastError: string | null;
+  /** The licence API300 named as missing, or `null`. */
+  licenceMissing: string | null;
+  /** Upstream calls the sync made for this kind (gate retries included). */
+  calls: number;
+  /** Records that changed the mirror (index `apply` counts). */
+  applied: number;
+  /** Records that did not map and were left out. */
+  skipped: number;
+  /** Records removed because they vanished in the POS (or, reservations, left the window). */
+  removed: number;
+  /** Records a full read found missing or at another `changed` and replaced. */
+  repaired: number;
+  lastReconciliation: { at: Date; removed: number; repaired: number } | null;
+}
+
+export interface MirrorSyncStatus {
+  running: boolean;
+  /** Calls the sync may hold in any 60 s, and how many it holds now. */
+  callsPerMinute: number;
+  callsInWindow: number;
+  kinds: Partial<Record<MirrorKind, KindSyncStatus>>;
+}
+
+export interface MirrorSync {
+  /** Starts one task per kind; a second call does nothing. */
+  start(): void;
+  /**
+   * Stops every task and timer. Awaits calls already running upstream (their results are
+   * dropped); a call still queued in the gate is abandoned and, if the gate grants it later,
+   * fails without reaching API300. Stop the sync before closing the gate and the store.
+   */
+  stop(): Promise<void>;
+  /** Cheap and synchronous (metrics read it on scrape). */
+  status(): MirrorSyncStatus;
+  /** The kind's initial load is complete and its licence present: the mirror can answer for it. */
+  ready(kind: MirrorKind): boolean;
+}
+
+export interface MirrorSyncDeps {
+  gate: SyncGate;
+  index: MirrorIndex;
+  store: MirrorStore;
+  clock: Clock;
+  logger?: Logger;
+  options: MirrorSyncOptions;
+  /** The kinds' states as the store held them (`MirrorSnapshot.states`), to resume from. */
+  states?: Partial<Record<MirrorKind, KindState>>;
+}
+
+interface KindRuntime {
+  state: KindState;
+  progress: { loaded: number; total: number | null } | null;
+  lastError: string | null;
+  failures: number;
+  /** The last licence check (local ms); `null`: check at once. */
+  licenceCheckedAt: number | null;
+  /** The last call waited out `syncWaitMs` unserved: ask at `read` priority next. */
+  promote: boolean;
+  calls: number;
+  applied: number;
+  skipped: number;
+  removed: number;
+  repaired: number;
+  lastReconciliation: { at: Date; removed: number; repaired: number } | null;
+}
+
+const freshState = (): KindState => ({
+  watermark: null,
+  loaded: false,
+  reconciledAt: null,
+  licenceMissing: null,
+});
+
+/**
+ * The mirror's sync: per kind an independent task that loads the kind, then keeps it fresh
+ * with changed-since deltas and reconciles it with a periodic full read. Everything reaches
+ * API300 through the gate at `sync` priority, within the sync's own share of the budget
+ * (budget.ts). See docs in the option fields and paging.ts for the paging guarantee.
+ *
+ * Guarantees:
+ * - Watermarks come from API300's clock (page 0's `serverTime` of a sound pass), never the
+ *   local one; a delta asks from `watermark − overlapMs`, widened by the DST rule.
+ * - A pass that could have missed a record (paging.ts) does not move the watermark.
+ * - Each page goes to the store, then the index, as it arrives; the watermark is stored after
+ *   the pass's last page. A load interrupted by a restart starts again at page 0 (positions
+ *   shift, so a page number is no place to resume from) but keeps what it had: records apply
+ *   newer-or-equal, and the completed load removes what vanished meanwhile.
+ * - Starvation: a call not served within `syncWaitMs` at `sync` priority is asked again at
+ *   `read` priority (first come, first served among interactive reads, whose deadlines are
+ *   short), so each kind gets a call within about `syncWaitMs` + the request deadline + one
+ *   window, whatever the interactive load — as long as the breaker is closed and the quota's
+ *   store answers.
+ * - Failures: a kind that fails backs off (doubling, capped); the others go on. While the
+ *   breaker is open no kind calls; they resume when it closes. A missing licence is asked again
+ *   after `licenceRetryMs`. A read-your-writes apply is never undone: records apply newer-or-equal.
+ */
+export function createMirrorSync(deps: MirrorSyncDeps): MirrorSync {
+  return new Sync(deps);
+}
+
+class Sync implements MirrorSync {
+  private readonly options: ResolvedSyncOptions;
+  private readonly budget: SyncBudget;
+  private readonly logger: Logger;
+  private readonly kinds = new Map<MirrorKind, KindRuntime>();
+  private readonly tasks = new Set<Promise<void>>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly sleepers = new Set<() => void>();
+  private running = false;
+  private stopping = false;
+  /** API300's clock as last reported, and the local time it arrived. */
+  private serverClock: { server: number; local: number } | null = null;
+
+  constructor(private readonly deps: MirrorSyncDeps) {
+    this.options = resolveSyncOptions(deps.options);
+    this.budget = new SyncBudget(deps.clock, this.options.maxCallsPerMinute);
+    this.logger = deps.logger ?? createLogger('silent');
+    for (const kind of this.options.kinds) {
+      this.kinds.set(kind, {
+        state: { ...freshState(), ...deps.states?.[kind] },
+        progress: null,
+        lastError: null,
+        failures: 0,
+        licenceCheckedAt: null,
+        promote: false,
+        calls: 0,
+        applied: 0,
+        skipped: 0,
+        removed: 0,
+        repaired: 0,
+        lastReconciliation: null,
+      });
+    }
+  }
+
+  start(): void {
+    if (this.running || this.stopping) return;
+    this.running = true;
+    for (const kind of this.kinds.keys()) {
+      const task = this.runKind(kind).finally(() => this.tasks.delete(task));
+      this.tasks.add(task);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.stopping = true;
+    this.budget.stop();
+    for (const wake of [...this.sleepers]) wake();
+    await Promise.allSettled([...this.tasks]);
+    await Promise.allSettled([...this.inFlight]);
+    this.running = false;
+  }
+
+  ready(kind: MirrorKind): boolean {
+    const runtime = this.kinds.get(kind);
+    return !!runtime && runtime.state.loaded && runtime.state.licenceMissing === null;
+  }
+
+  status(): MirrorSyncStatus {
+    const kinds: Partial<Record<MirrorKind, KindSyncStatus>> = {};
+    for (const [kind, k] of this.kinds) {
+      const lag =
+        k.state.watermark === null
+          ? null
+          : Math.max(0, (this.serverNow() - k.state.watermark.getTime()) / 1000);
+      kinds[kind] = {
+        phase: this.phaseOf(k, lag),
+        progress: k.progress && { ...k.progress },
+        watermark: k.state.watermark,
+        lagSeconds: lag,
+        lastError: k.lastError,
+        licenceMissing: k.state.licenceMissing,
+        calls: k.calls,
+        applied: k.applied,
+        skipped: k.skipped,
+        removed: k.removed,
+        repaired: k.repaired,
+        lastReconciliation: k.lastReconciliation && { ...k.lastReconciliation },
+      };
+    }
+    return {
+      running: this.running && !this.stopping,
+      callsPerMinute: this.budget.maxCalls,
+      callsInWindow: this.budget.inWindow(),
+      kinds,
+    };
+  }
+
+  private phaseOf(k: KindRuntime, lag: number | null): SyncPhase {
+    if (!this.running || this.stopping) return 'paused';
+    if (k.state.licenceMissing !== null) return 'licence-missing';
+    if (this.deps.gate.breaker.state === 'open') return 'paused';
+    if (k.failures > 0) return 'failed';
+    if (!k.state.loaded) return 'loading';
+    if (lag !== null && lag * 1000 > this.options.laggingAfterMs) return 'lagging';
+    return 'synced';
+  }
+
+  /** API300's clock now, estimated. */
+  private serverNow(): number {
+    const now = this.deps.clock.now();
+    return this.serverClock ? this.serverClock.server + (now - this.serverClock.local) : now;
+  }
+
+  private runtime(kind: MirrorKind): KindRuntime {
+    return this.kinds.get(kind) as KindRuntime;
+  }
+
+  // ------------------------------------------------------------------ the task of one kind
+
+  private async runKind(kind: MirrorKind): Promise<void> {
+    const k = this.runtime(kind);
+    const { clock } = this.deps;
+    while (!this.stopping) {
+      try {
+        if (k.state.licenceMissing !== null && k.licenceCheckedAt !== null) {
+          const due = k.licenceCheckedAt + this.options.licenceRetryMs;
+          if (clock.now() < due) {
+            await this.sleep(due - clock.now());
+            continue;
+          }
+        }
+        if (this.deps.gate.breaker.state === 'open') {
+          await this.breakerClosed();
+          continue;
+        }
+        if (kind === 'stations') await this.stationsPass();
+        else if (!k.state.loaded) await this.fullPass(kind, 'load');
+        else if (this.reconcileDue(k)) await this.fullPass(kind, 'reconcile');
+        else await this.deltaPass(kind);
+        k.failures = 0;
+        k.lastError = null;
+        if (k.state.licenceMissing !== null) {
+          this.logger.info({ kind }, 'mirror sync: licence present again');
+          k.state = { ...k.state, licenceMissing: null };
+          await this.saveState(kind);
+        }
+        await this.sleep(
+          kind === 'stations' ? this.options.stationsIntervalMs : this.options.intervalMs,
+        );
+      } catch (error) {
+        if (error instanceof SyncStoppedError || this.stopping) return;
+        await this.failed(kind, error);
+      }
+    }
+  }
+
+  private async failed(kind: MirrorKind, error: unknown): Promise<void> {
+    const k = this.runtime(kind);
+    const code = error instanceof Api300Error ? error.code : 'INTERNAL';
+    if (code === 'UPSTREAM_LICENCE_MISSING') {
+      const licence = licenceOf((error as Error).message);
+      k.licenceCheckedAt = this.deps.clock.now();
+      k.lastError = code;
+      if (k.state.licenceMissing !== licence) {
+        this.logger.warn({ kind, licence }, 'mirror sync: licence missing, kind not mirrored');
+        k.state = { ...k.state, licenceMissing: licence };
+        await this.saveState(kind).catch(() => undefined);
+      }
+      return;
+    }
+    if (code === 'UPSTREAM_RATE_LIMITED') {
+      // The gate shed the call unserved: no upstream call was made. Ask at read priority next.
+      k.promote = true;
+      const retryAfter = (error as Api300Error).details.retryAfter ?? 1;
+      await this.sleep(retryAfter * 1000);
+      return;
+    }
+    k.lastError = code;
+    if (opensBreaker(error) && this.deps.gate.breaker.state === 'open') {
+      this.logger.warn({ kind, code }, 'mirror sync: breaker open, paused');
+      return;
+    }
+    k.failures++;
+    const { initialMs, maxMs } = this.options.backoff;
+    const backoff = Math.min(maxMs, initialMs * 2 ** Math.min(30, k.failures - 1));
+    this.logger.warn(
+      { kind, code, failures: k.failures, backoffMs: backoff },
+      'mirror sync: pass failed',
+    );
+    await this.sleep(backoff);
+  }
+
+  private reconcileDue(k: KindRuntime): boolean {
+    const at = k.state.reconciledAt;
+    return at === null || this.deps.clock.now() >= at.getTime() + this.options.reconcileIntervalMs;
+  }
+
+  // ------------------------------------------------------------------ passes
+
+  private async deltaPass(kind: PagedKind): Promise<void> {
+    const k = this.runtime(kind);
+    const adapter = ADAPTERS[kind] as unknown as PagedKindAdapter<PagedKind>;
+    const watermark = k.state.watermark as Date;
+    const changedSince = widenChangedSince(new Date(watermark.getTime() - this.options.overlapMs));
+    const result = await readPass({
+      read: (page) => this.readPage(kind, adapter, page, { changedSince }),
+      keyOf: (r) => adapter.keyOf(r),
+      compare: (a, b) => adapter.compare(a as never, b as never),
+      onPage: async (page) => {
+        this.noteSkipped(kind, page);
+        if (page.items.length > 0) await this.apply(kind, adapter.batch(page.items));
+      },
+    });
+    if (!result.sound) {
+      this.logger.info(
+        { kind, pages: result.pages, reason: result.unsoundReason },
+        'mirror sync: delta pass unsound, watermark kept, reading again',
+      );
+      return;
+    }
+    k.state = { ...k.state, watermark: result.serverTime };
+    await this.saveState(kind);
+  }
+
+  /**
+   * A full read: the initial load (`load`) or a reconciliation. Puts what is missing or held
+   * at another `changed`; after a sound pass removes what vanished. Records created during the
+   * pass are safe: only held records whose `changed` is before page 0's server time can go.
+   */
+  private async fullPass(kind: PagedKind, mode: 'load' | 'reconcile'): Promise<void> {
+    const k = this.runtime(kind);
+    const { index } = this.deps;
+    const adapter = ADAPTERS[kind] as unknown as PagedKindAdapter<PagedKind>;
+    const from =
+      kind === 'reservations'
+        ? new Date(this.serverNow() - this.options.reservationsDaysBack * DAY_MS)
+        : undefined;
+    if (mode === 'load') {
+      k.progress = { loaded: 0, total: null };
+      this.logger.info({ kind }, 'mirror sync: initial load');
+    }
+    let repaired = 0;
+    const result = await readPass({
+      read: (page) => this.readPage(kind, adapter, page, from ? { from } : {}),
+      keyOf: (r) => adapter.keyOf(r),
+      compare: (a, b) => adapter.compare(a as never, b as never),
+      onPage: async (page, { serverTime, keysRead }) => {
+        this.noteSkipped(kind, page);
+        const put: (typeof page.items)[number][] = [];
+        const replace: (typeof page.items)[number][] = [];
+        for (const record of page.items) {
+          const held = index.get(kind, adapter.keyOf(record) as never) as
+            { changed: Date } | undefined;
+          const changed = record.changed.getTime();
+          if (held === undefined || held.changed.getTime() < changed) put.push(record);
+          else if (held.changed.getTime() > changed && held.changed < serverTime)
+            // Held newer than the POS, yet from before this pass: not a write of ours racing
+            // the read but drift (autumn's repeated hour stamps a later change earlier).
+            replace.push(record);
+        }
+        if (mode === 'reconcile') repaired += put.length + replace.length;
+        if (replace.length > 0)
+          await this.apply(
+            kind,
+            adapter.batch(
+              [],
+              replace.map((r) => adapter.keyOf(r)),
+            ),
+          );
+        if (put.length + replace.length > 0)
+          await this.apply(kind, adapter.batch([...put, ...replace]));
+        if (k.progress) k.progress = { loaded: keysRead, total: page.totalCount };
+      },
+    });
+    if (!result.sound) {
+      this.logger.info(
+        { kind, mode, pages: result.pages, reason: result.unsoundReason },
+        'mirror sync: full read unsound, nothing removed, reading again',
+      );
+      return;
+    }
+    let removed = 0;
+    let outOfWindow = 0;
+    if (result.unkeyedSkipped > 0) {
+      this.logger.warn(
+        { kind, mode, unkeyedSkipped: result.unkeyedSkipped },
+        'mirror sync: records without a readable key; nothing removed this time',
+      );
+    } else {
+      const vanished: (string | number)[] = [];
+      for (const key of index.keys(kind)) {
+        const held = index.get(kind, key as never) as { changed: Date; start?: Date } | undefined;
+        if (!held) continue;
+        if (from && held.start && held.start < from) {
+          vanished.push(key);
+          outOfWindow++;
+        } else if (!result.keys.has(key) && held.changed < result.serverTime) {
+          vanished.push(key);
+          removed++;
+        }
+      }
+      if (vanished.length > 0) await this.apply(kind, adapter.batch([], vanished as never[]));
+    }
+    const now = new Date(this.deps.clock.now());
+    k.removed += removed + outOfWindow;
+    k.repaired += repaired;
+    k.lastReconciliation = { at: now, removed: removed + outOfWindow, repaired };
+    k.state = {
+      ...k.state,
+      reconciledAt: now,
+      ...(mode === 'load' ? { loaded: true, watermark: result.serverTime } : {}),
+    };
+    k.progress = null;
+    await this.saveState(kind);
+    this.logger.info(
+      {
+        kind,
+        mode,
+        records: result.keys.size,
+        pages: result.pages,
+        removed,
+        outOfWindow,
+        repaired,
+      },
+      mode === 'load' ? 'mirror sync: initial load complete' : 'mirror sync: reconciled',
+    );
+  }
+
+  private async stationsPass(): Promise<void> {
+    const k = this.runtime('stations');
+    const startedAt = new Date(this.serverNow());
+    const list = await this.call('stations', 'GetStations', (api) => api.getStations());
+    if (!sameStations(list, this.deps.index.stations()))
+      await this.apply('stations', { stations: list });
+    const first = !k.state.loaded;
+    k.state = {
+      ...k.state,
+      loaded: true,
+      watermark: startedAt,
+      reconciledAt: new Date(this.deps.clock.now()),
+    };
+    if (first) await this.saveState('stations');
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  private readPage(
+    kind: PagedKind,
+    adapter: PagedKindAdapter<PagedKind>,
+    page: PageRequest,
+    filter: { changedSince?: Date; from?: Date },
+  ): Promise<Api300Page<RecordOf[PagedKind]>> {
+    return this.call(kind, adapter.operation, async (api) => {
+      const reply = await adapter.read(api, { ...page, ...filter });
+      this.serverClock = { server: reply.serverTime.getTime(), local: this.deps.clock.now() };
+      return reply as Api300Page<RecordOf[PagedKind]>;
+    }) as Promise<Api300Page<RecordOf[PagedKind]>>;
+  }
+
+  /** One gated call within the sync's share. */
+  private async call<T>(
+    kind: MirrorKind,
+    operation: Api300Operation,
+    invoke: (api: Api300) => Promise<T>,
+  ): Promise<T> {
+    const refused = this.deps.gate.breaker.error();
+    if (refused) throw refused;
+    const k = this.runtime(kind);
+    const ticket: BudgetTicket = await this.budget.acquire();
+    if (this.stopping) {
+      ticket.cancel();
+      throw new SyncStoppedError();
+    }
+    const promoted = k.promote;
+    const deadline =
+      this.deps.clock.now() + (promoted ? PROMOTED_WAIT_MS : this.options.syncWaitMs);
+    let started = false;
+    const pending = this.deps.gate.call(
+      operation,
+      { priority: promoted ? 'read' : 'sync', deadline },
+      (api) => {
+        if (this.stopping) return Promise.reject(new SyncStoppedError());
+        started = true;
+        ticket.started();
+        k.calls++;
+        const running = invoke(api);
+        this.inFlight.add(running);
+        void running.then(
+          () => this.inFlight.delete(running),
+          () => this.inFlight.delete(running),
+        );
+        return running;
+      },
+    );
+    pending.catch(() => undefined); // observed below, or abandoned on stop
+    try {
+      const result = await this.untilStopped(pending);
+      k.promote = false;
+      return result;
+    } catch (error) {
+      if (!started) ticket.cancel();
+      throw error;
+    }
+  }
+
+  /** Store first (it survives a restart), then the index (what reads see). */
+  private async apply(kind: MirrorKind, batch: MirrorBatch): Promise<void> {
+    if (this.stopping) throw new SyncStoppedError();
+    await this.deps.store.apply(batch);
+    this.runtime(kind).applied += this.deps.index.apply(batch);
+  }
+
+  private async saveState(kind: MirrorKind): Promise<void> {
+    await this.deps.store.apply({}, { [kind]: this.runtime(kind).state });
+  }
+
+  private noteSkipped(kind: MirrorKind, page: Api300Page<unknown>): void {
+    const skipped = page.skipped ?? [];
+    if (skipped.length === 0) return;
+    this.runtime(kind).skipped += skipped.length;
+    // Keys and element names only: never a value.
+    this.logger.warn(
+      { kind, skipped: skipped.map((s) => ({ key: s.key, field: s.field })) },
+      'mirror sync: records that do not map were left out',
+    );
+  }
+
+  private untilStopped<T>(promise: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const wake = (): void => reject(new SyncStoppedError());
+      this.sleepers.add(wake);
+      promise.then(
+        (value) => {
+          this.sleepers.delete(wake);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.sleepers.delete(wake);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Waits `ms` by the injected clock; `stop()` ends the wait early (and the task with it). */
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.reject(new SyncStoppedError());
+    return new Promise<void>((resolve, reject) => {
+      const wake = (): void => {
+        cancel();
+        this.sleepers.delete(wake);
+        reject(new SyncStoppedError());
+      };
+      const cancel = this.deps.clock.schedule(ms, () => {
+        this.sleepers.delete(wake);
+        resolve();
+      });
+      this.sleepers.add(wake);
+    });
+  }
+
+  private breakerClosed(): Promise<void> {
+    const { breaker } = this.deps.gate;
+    return new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        off();
+        this.sleepers.delete(wake);
+      };
+      const wake = (): void => {
+        done();
+        reject(new SyncStoppedError());
+      };
+      const off = breaker.onChange((state) => {
+        if (state === 'closed') {
+          done();
+          resolve();
+        }
+      });
+      this.sleepers.add(wake);
+      if (breaker.state === 'closed') {
+        done();
+        resolve();
+      }
+    });
+  }
+}
+
+/** The licence a Status 20 message names (`… Licence missing: Interface 56 (…).`), else the message. */
+export function licenceOf(message: string): string {
+  const match = /licen[cs]e missing:\s*(.+?)\.?$/i.exec(message);
+  return (match ? match[1] : message).trim();
+}
+
+function sameStations(a: readonly Station[], b: readonly Station[]): boolean {
+  if (a.length !== b.length) return false;
+  const key = (s: Station): string => JSON.stringify([s.number, s.name, s.active]);
+  const held = new Set(b.map(key));
+  return a.every((s) => held.has(key(s)));
+}

@@ -1,0 +1,116 @@
+import type { Config } from '../../../config';
+import { MIRROR_KINDS, type MirrorKind } from '../types';
+
+/**
+ * Settings of the mirror's sync. Every duration is in ms; defaults in `SYNC_DEFAULTS`.
+ * `syncOptionsFromConfig` derives them from `Config` (MIRROR_* variables, README).
+ */
+export interface MirrorSyncOptions {
+  /**
+   * The gate's budget (config.upstream): the sync's share is taken of what reads may use,
+   * `callsPerMinute − writeReserve`.
+   */
+  callsPerMinute: number;
+  writeReserve: number;
+  /**
+   * Share of `callsPerMinute − writeReserve` the sync may hold in any rolling 60 s
+   * (default 0.5; 50/min with a reserve of 5 gives 22 sync calls a minute). At least 1 call.
+   * Trap: replicas that share a token pair each hold their own share; run the sync in one.
+   */
+  share?: number;
+  /**
+   * Pause between two passes of one kind (default 2000). Passes also wait for the share, so
+   * with three paged kinds and the default share each kind is read about every 8 s at idle.
+   */
+  intervalMs?: number;
+  /** Reservations are loaded and reconciled from this many days back on (default 7); all future ones. */
+  reservationsDaysBack?: number;
+  /**
+   * A delta asks changed-since from this much before its watermark (default 5000). `Changed`
+   * has whole seconds and a POS transaction may commit after the second it was stamped with,
+   * so a change can become visible a moment after a read that its stamp says it precedes.
+   */
+  overlapMs?: number;
+  /** A paced full read per kind that removes what vanished in the POS and repairs drift (default 4 h). */
+  reconcileIntervalMs?: number;
+  /** A kind whose licence is missing (Status 20) is asked again after this long (default 1 h). */
+  licenceRetryMs?: number;
+  /** The station list (one call, no changed-since) is read again after this long (default 5 min). */
+  stationsIntervalMs?: number;
+  /** Back-off of a failing kind: doubles from `initialMs` up to `maxMs` (default 2 s .. 60 s). */
+  backoff?: { initialMs: number; maxMs: number };
+  /**
+   * How long a call waits in the gate at `sync` priority before it is asked again at `read`
+   * priority (default 30000): interactive reads outrank the sync, and this is what keeps a
+   * busy subgraph from starving it.
+   */
+  syncWaitMs?: number;
+  /** A loaded kind whose lag exceeds this is reported `lagging` (default 20000). */
+  laggingAfterMs?: number;
+  /** The kinds to mirror (default all four). */
+  kinds?: readonly MirrorKind[];
+}
+
+export const SYNC_DEFAULTS = {
+  share: 0.5,
+  intervalMs: 2_000,
+  reservationsDaysBack: 7,
+  overlapMs: 5_000,
+  reconcileIntervalMs: 4 * 3_600_000,
+  licenceRetryMs: 3_600_000,
+  stationsIntervalMs: 300_000,
+  backoff: { initialMs: 2_000, maxMs: 60_000 },
+  syncWaitMs: 30_000,
+  laggingAfterMs: 20_000,
+  kinds: MIRROR_KINDS,
+} as const;
+
+export type ResolvedSyncOptions = Required<MirrorSyncOptions> & { maxCallsPerMinute: number };
+
+/** Calls the sync may hold in any 60 s: ⌊share × (callsPerMinute − writeReserve)⌋, at least 1. */
+export function syncCallsPerMinute(options: MirrorSyncOptions): number {
+  const share = options.share ?? SYNC_DEFAULTS.share;
+  return Math.max(1, Math.floor(share * (options.callsPerMinute - options.writeReserve)));
+}
+
+export function resolveSyncOptions(options: MirrorSyncOptions): ResolvedSyncOptions {
+  const share = options.share ?? SYNC_DEFAULTS.share;
+  if (!(share > 0 && share <= 1))
+    throw new RangeError(`mirror sync: share must be in (0, 1] (got ${share})`);
+  if (!(options.callsPerMinute > options.writeReserve && options.writeReserve >= 0))
+    throw new RangeError(
+      `mirror sync: need 0 <= writeReserve < callsPerMinute (got ${options.writeReserve}, ${options.callsPerMinute})`,
+    );
+  return {
+    callsPerMinute: options.callsPerMinute,
+    writeReserve: options.writeReserve,
+    share,
+    intervalMs: options.intervalMs ?? SYNC_DEFAULTS.intervalMs,
+    reservationsDaysBack: options.reservationsDaysBack ?? SYNC_DEFAULTS.reservationsDaysBack,
+    overlapMs: options.overlapMs ?? SYNC_DEFAULTS.overlapMs,
+    reconcileIntervalMs: options.reconcileIntervalMs ?? SYNC_DEFAULTS.reconcileIntervalMs,
+    licenceRetryMs: options.licenceRetryMs ?? SYNC_DEFAULTS.licenceRetryMs,
+    stationsIntervalMs: options.stationsIntervalMs ?? SYNC_DEFAULTS.stationsIntervalMs,
+    backoff: options.backoff ?? SYNC_DEFAULTS.backoff,
+    syncWaitMs: options.syncWaitMs ?? SYNC_DEFAULTS.syncWaitMs,
+    laggingAfterMs: options.laggingAfterMs ?? SYNC_DEFAULTS.laggingAfterMs,
+    kinds: options.kinds ?? SYNC_DEFAULTS.kinds,
+    maxCallsPerMinute: syncCallsPerMinute(options),
+  };
+}
+
+/** The sync's options from the validated configuration (MIRROR_* and UPSTREAM_* variables). */
+export function syncOptionsFromConfig(config: Config): MirrorSyncOptions {
+  const { sync } = config.mirror;
+  return {
+    callsPerMinute: config.upstream.callsPerMinute,
+    writeReserve: config.upstream.writeReserve,
+    share: sync.share,
+    intervalMs: sync.intervalMs,
+    reservationsDaysBack: config.mirror.reservationsDaysBack,
+    overlapMs: sync.overlapMs,
+    reconcileIntervalMs: sync.reconcileIntervalMs,
+    licenceRetryMs: sync.licenceRetryMs,
+    stationsIntervalMs: sync.stationsIntervalMs,
+  };
+}
