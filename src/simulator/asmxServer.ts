@@ -7,7 +7,8 @@ import { CallLimiter, PairKey } from './limits';
 import { Api300Service, TokenPair } from './service';
 import { SOAP_CONTENT_TYPE, SoapVersion, interpretSoap, soapFault, soapResponse } from './soap';
 import { Store } from './store';
-import { formatInstant } from './time';
+import { formatInstant, lexicalToInstant, parseXsdDateTime } from './time';
+import { TILL_KINDS, TillError, TillKind, tillDelete, tillJson, tillPut } from './till';
 import { readCommittedWsdl, wsdlForLocation } from './wsdl';
 
 export interface SimulatorSetup {
@@ -68,12 +69,16 @@ export class SimulatorServer {
   private calls = 0;
   private callsByOperation: Record<string, number> = {};
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** `POST /__simulator/clock`: the service clock runs this far ahead of `setup.now` (ms). */
+  private clockOffsetMs = 0;
+  /** The service clock: Status.ServerDateTime, Created/Changed and the call window. */
+  private readonly now = (): number => this.setup.now() + this.clockOffsetMs;
 
   constructor(private readonly setup: SimulatorSetup) {
-    this.store = generateData(setup.seed, setup.sizes, setup.now());
+    this.store = generateData(setup.seed, setup.sizes, this.now());
     this.service = new Api300Service(
       () => this.store,
-      setup.now,
+      this.now,
       () => setup.tokens,
     );
     this.faultRandom = createRandom(setup.seed ^ 0x5eed);
@@ -257,7 +262,7 @@ export class SimulatorServer {
     const key = operation ?? UNKNOWN_OPERATION;
     this.callsByOperation[key] = (this.callsByOperation[key] ?? 0) + 1;
     const known = tokens && this.service.findTokenPair(tokens.cusToken, tokens.authToken);
-    return known ? this.limiter.record(tokens, this.setup.now()) : false;
+    return known ? this.limiter.record(tokens, this.now()) : false;
   }
 
   /**
@@ -325,7 +330,7 @@ export class SimulatorServer {
         contentType: 'application/json; charset=utf-8',
         body: JSON.stringify(value),
       });
-    const route = `${req.method} ${action}`;
+    let route = `${req.method} ${action}`;
     let body: unknown = {};
     if (req.method === 'POST') {
       const text = (await readBody(req)) ?? '';
@@ -337,7 +342,42 @@ export class SimulatorServer {
         }
       }
     }
+    const till = /^till\/([a-z]+)(?:\/([^/]+))?$/.exec(action);
+    if (till) {
+      const kind = till[1] as TillKind;
+      if (!(TILL_KINDS as readonly string[]).includes(kind))
+        return json(404, {
+          error: `Unknown till kind ${kind} (allowed: ${TILL_KINDS.join(', ')}).`,
+        });
+      if (req.method === 'POST' && till[2] === undefined) return this.tillPost(kind, body, json);
+      if (req.method === 'DELETE' && till[2] !== undefined) {
+        const deleted = tillDelete(this.store, kind, decodeURIComponent(till[2]));
+        return deleted
+          ? json(200, { deleted: true })
+          : json(404, { error: `No such record in ${kind}.` });
+      }
+      route = `${req.method} till/${kind}${till[2] === undefined ? '' : '/:key'}`;
+    }
     switch (route) {
+      case 'GET clock':
+        return json(200, this.clockJson());
+      case 'POST clock': {
+        const { offsetMs, at } = body as { offsetMs?: unknown; at?: unknown };
+        if (typeof offsetMs === 'number' && Number.isFinite(offsetMs) && at === undefined) {
+          this.clockOffsetMs = Math.round(offsetMs);
+        } else if (typeof at === 'string' && offsetMs === undefined) {
+          const lexical = parseXsdDateTime(at);
+          if (!lexical)
+            return json(400, { error: `at: ${JSON.stringify(at)} is not an xs:dateTime.` });
+          this.clockOffsetMs = lexicalToInstant(lexical) - this.setup.now();
+        } else {
+          return json(400, {
+            error:
+              'Body must be {"offsetMs": <ms ahead of the base clock>} or {"at": "<xs:dateTime, bare = Berlin>"}.',
+          });
+        }
+        return json(200, this.clockJson());
+      }
       case 'GET stats':
         return json(200, this.stats());
       case 'POST reset':
@@ -345,7 +385,7 @@ export class SimulatorServer {
         this.callsByOperation = {};
         this.limiter.reset();
         if ((body as { data?: unknown }).data === true) {
-          this.store = generateData(this.setup.seed, this.setup.sizes, this.setup.now());
+          this.store = generateData(this.setup.seed, this.setup.sizes, this.now());
         }
         return json(200, this.stats());
       case 'POST reactivate': {
@@ -373,8 +413,32 @@ export class SimulatorServer {
     }
   }
 
+  /** One record or a list of them, changed or created at the till; the answer lists what was stored. */
+  private tillPost(
+    kind: TillKind,
+    body: unknown,
+    json: (status: number, value: unknown) => void,
+  ): void {
+    const inputs = Array.isArray(body) ? body : [body];
+    const stored: Record<string, unknown>[] = [];
+    for (const [i, input] of inputs.entries()) {
+      try {
+        stored.push(tillJson(kind, tillPut(this.store, kind, input, this.now())));
+      } catch (error) {
+        if (!(error instanceof TillError)) throw error;
+        const where = Array.isArray(body) ? `[${i}] ` : '';
+        return json(400, { error: `${where}${error.message}`, stored: stored.length });
+      }
+    }
+    json(200, Array.isArray(body) ? { records: stored } : { record: stored[0] });
+  }
+
+  private clockJson(): { serverDateTime: string; offsetMs: number } {
+    return { serverDateTime: formatInstant(this.now()), offsetMs: this.clockOffsetMs };
+  }
+
   stats(): SimulatorStats {
-    const now = this.setup.now();
+    const now = this.now();
     return {
       calls: this.calls,
       callsByOperation: { ...this.callsByOperation },

@@ -114,6 +114,22 @@ export class Store {
     this.tickets.set(row.TicketNumber, row);
   }
 
+  /** Deletes a customer (its card number becomes free); false when there is none. */
+  deleteCustomer(number: number): boolean {
+    const row = this.customers.get(number);
+    if (!row) return false;
+    if (row.CardNumber) this.cards.delete(row.CardNumber);
+    return this.customers.delete(number);
+  }
+
+  deleteReservation(id: number): boolean {
+    return this.reservations.delete(id);
+  }
+
+  deleteTicket(number: string): boolean {
+    return this.tickets.delete(number);
+  }
+
   stationExists(stationNumber: number): boolean {
     return this.stations.some((s) => s.StationNumber === stationNumber);
   }

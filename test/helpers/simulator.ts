@@ -272,3 +272,36 @@ export const NO_FILTER = {
     PageSize: 500,
   },
 } as const;
+
+export type TillKind = 'customers' | 'reservations' | 'tickets';
+
+/**
+ * Changes or creates records "at the till", behind every API300 client's back (not counted
+ * as calls): wire-named fields; a record with a known key is changed, others are created.
+ * `Changed` comes from the service clock. Returns the stored records (dates as Berlin text).
+ */
+export async function tillChange(
+  sim: RunningSimulator,
+  kind: TillKind,
+  records: Record<string, unknown> | Array<Record<string, unknown>>,
+): Promise<Array<Record<string, unknown>>> {
+  const answer = await operator<{
+    record?: Record<string, unknown>;
+    records?: Array<Record<string, unknown>>;
+  }>(sim, 'POST', `till/${kind}`, records);
+  return answer.records ?? (answer.record ? [answer.record] : []);
+}
+
+/** Deletes one record at the till (a GDPR erasure); throws when there is none. */
+export const tillDelete = (
+  sim: RunningSimulator,
+  kind: TillKind,
+  key: number | string,
+): Promise<{ deleted: true }> =>
+  operator(sim, 'DELETE', `till/${kind}/${encodeURIComponent(String(key))}`);
+
+/** Moves the service clock: `{ offsetMs }` ahead of its base clock, or `{ at }` (xs:dateTime, bare = Berlin). */
+export const setSimulatorClock = (
+  sim: RunningSimulator,
+  to: { offsetMs: number } | { at: string },
+): Promise<{ serverDateTime: string; offsetMs: number }> => operator(sim, 'POST', 'clock', to);
