@@ -32,9 +32,11 @@ interface Entry {
  * - Trap: the gate retries a read that failed retryably (timeout, 5xx) on its own; such a
  *   retry starts without asking here. It is counted (the next places wait for it), so only
  *   while API300 fails can a window hold more than `maxCalls`, by those retries.
- * - Pacing: the first half of `maxCalls` in a window go at once (an initial load starts
- *   fast), after that calls start at most every `windowMs / maxCalls`, so an idle sync spreads
- *   its share over the minute instead of spending it in a burst and then waiting 45 s.
+ * - Pacing: calls start at most every `windowMs / maxCalls` (2.7 s for 22 a minute), with no
+ *   burst: a burst spent at once fills the log early and then stops every kind until it
+ *   expires (a change at the till would wait half a minute), and it recurs each window. So
+ *   an initial load of 20 calls takes about a minute, and at idle each of three kinds is read
+ *   every `3 × windowMs / maxCalls` (8.2 s).
  * - Waiters are served first come, first served: the kinds take turns.
  */
 export class SyncBudget {
@@ -94,7 +96,7 @@ export class SyncBudget {
       // Every place is held by a call not started yet: `pump` runs again when one starts.
       at = expiring.length > 0 ? Math.min(...expiring) : Infinity;
     }
-    if (this.entries.length >= Math.ceil(this.maxCalls / 2)) {
+    if (this.entries.length > 0) {
       const last = Math.max(...this.entries.map((e) => e.at));
       at = Math.max(at, last + this.windowMs / this.maxCalls);
     }

@@ -248,7 +248,7 @@ describe('the page-boundary trap', () => {
 
   /** 2,000 customers loaded; then the even ones change: a delta of 1,000 records over 3 pages. */
   async function manyChanged(): Promise<number> {
-    r = rig({ customers: 2000, sync: { kinds: ['customers'] } });
+    r = rig({ customers: 2400, sync: { kinds: ['customers'] } });
     await loaded(r, ['customers']);
     await r.clock.advance(2000);
     for (let n = 2; n <= 2000; n += 2) r.api.tillCustomer(makeCustomer(n, { lastName: 'Even' }));
@@ -278,9 +278,11 @@ describe('the page-boundary trap', () => {
     r.api.beforeListRead = ({ query }) => {
       if (!changedMeanwhile && query.changedSince && query.pageIndex === 1) {
         changedMeanwhile = true;
-        // 600 records enter the changed set, most of them below the page boundary,
-        // and two leave it.
-        for (let n = 1; n <= 1199; n += 2) r.api.tillCustomer(makeCustomer(n, { lastName: 'Odd' }));
+        // 600 records enter the changed set behind the page boundary (the pass must read
+        // on past its first TotalCount), and two it has read leave it (pulling 1002 back
+        // onto the page already read).
+        for (let n = 1001; n <= 2199; n += 2)
+          r.api.tillCustomer(makeCustomer(n, { lastName: 'Odd' }));
         for (const n of [10, 12]) r.api.customers.delete(n);
       }
     };
