@@ -139,4 +139,94 @@ describe('loadConfig', () => {
       );
     });
   });
+
+  describe('the mirror', () => {
+    it('is on by default, with the documented sync settings', () => {
+      expect(loadConfig({}).mirror).toEqual({
+        enabled: true,
+        reservationsDaysBack: 7,
+        sync: {
+          intervalMs: 2000,
+          share: 0.5,
+          overlapMs: 5000,
+          reconcileIntervalMs: 14_400_000,
+          licenceRetryMs: 3_600_000,
+          stationsIntervalMs: 300_000,
+        },
+      });
+    });
+
+    it('reads every setting', () => {
+      const c = loadConfig({
+        MIRROR: 'false',
+        MIRROR_RESERVATIONS_DAYS_BACK: '30',
+        MIRROR_SYNC_INTERVAL_MS: '5000',
+        MIRROR_SYNC_SHARE: '0.25',
+        MIRROR_SYNC_OVERLAP_MS: '0',
+        MIRROR_RECONCILE_INTERVAL_MS: '3600000',
+        MIRROR_LICENCE_RETRY_MS: '600000',
+        MIRROR_STATIONS_INTERVAL_MS: '60000',
+      });
+      expect(c.mirror).toEqual({
+        enabled: false,
+        reservationsDaysBack: 30,
+        sync: {
+          intervalMs: 5000,
+          share: 0.25,
+          overlapMs: 0,
+          reconcileIntervalMs: 3_600_000,
+          licenceRetryMs: 600_000,
+          stationsIntervalMs: 60_000,
+        },
+      });
+    });
+
+    it.each([
+      ['MIRROR', 'sometimes', /MIRROR="sometimes" is not allowed: expected true or false/],
+      [
+        'MIRROR_SYNC_SHARE',
+        '1.5',
+        /MIRROR_SYNC_SHARE="1.5" is not allowed: expected a decimal number from 0.05 to 1/,
+      ],
+      [
+        'MIRROR_SYNC_SHARE',
+        '1e-1',
+        /MIRROR_SYNC_SHARE="1e-1" is not allowed: expected a decimal number from 0.05 to 1/,
+      ],
+      [
+        'MIRROR_SYNC_INTERVAL_MS',
+        '100',
+        /MIRROR_SYNC_INTERVAL_MS="100" is not allowed: expected an integer from 500 to 3600000/,
+      ],
+      [
+        'MIRROR_RECONCILE_INTERVAL_MS',
+        '0',
+        /MIRROR_RECONCILE_INTERVAL_MS="0" is not allowed: expected an integer from 60000 to 604800000/,
+      ],
+      [
+        'MIRROR_RESERVATIONS_DAYS_BACK',
+        '-1',
+        /MIRROR_RESERVATIONS_DAYS_BACK="-1" is not allowed: expected an integer from 0 to 3650/,
+      ],
+    ])('refuses %s=%s, naming variable, value and range', (name, value, message) => {
+      expect(() => loadConfig({ [name]: value })).toThrow(message);
+    });
+
+    it('refuses a share that leaves the sync less than one call a minute', () => {
+      expect(() =>
+        loadConfig({
+          UPSTREAM_CALLS_PER_MINUTE: '10',
+          UPSTREAM_WRITE_RESERVE: '0',
+          MIRROR_SYNC_SHARE: '0.05',
+        }),
+      ).toThrow(/MIRROR_SYNC_SHARE=0.05 leaves the mirror's sync less than one call a minute/);
+      expect(
+        loadConfig({
+          UPSTREAM_CALLS_PER_MINUTE: '10',
+          UPSTREAM_WRITE_RESERVE: '0',
+          MIRROR_SYNC_SHARE: '0.1',
+        }).mirror.sync.share,
+      ).toBe(0.1);
+    });
+  });
 });
