@@ -307,3 +307,26 @@ export function widenChangedSince(watermark: Date): Date {
   if (w.hour !== 2 || !isDstTransitionDay(w)) return watermark;
   return new Date(instantOfBerlinWallClock({ ...w, minute: 0, second: 0 }));
 }
+
+/**
+ * When autumn's repeated hour ended (03:00 winter time on the day the clocks go back), if
+ * that was at or before `instant` and less than a day before it; else `null`.
+ *
+ * Why: API300 stamps `Changed` in wall-clock text, so a record changed in the first 02:40
+ * and again in the second 02:10 carries an OLDER stamp for its newer version, and a copy that
+ * keeps the newer-or-equal `changed` keeps the first. A copy should compare again, from the
+ * POS, once the hour is over.
+ */
+export function repeatedHourEndedBefore(instant: Date): Date | null {
+  const at = instant.getTime();
+  if (Number.isNaN(at)) throw new WireTimeError('Invalid Date has no repeated hour');
+  for (const day of [at, at - DAY_MS]) {
+    const w = berlinWallClockAt(day);
+    if (!isDstTransitionDay(w)) continue;
+    const midnight = instantOfBerlinWallClock({ ...w, hour: 0, minute: 0, second: 0 });
+    if (berlinOffsetAt(midnight) <= berlinOffsetAt(midnight + DAY_MS - HOUR_MS)) continue; // spring
+    const end = instantOfBerlinWallClock({ ...w, hour: 3, minute: 0, second: 0 });
+    if (end <= at && at - end < DAY_MS) return new Date(end);
+  }
+  return null;
+}

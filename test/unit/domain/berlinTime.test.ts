@@ -8,6 +8,7 @@ import {
   toWireDate,
   toWireTime,
   widenChangedSince,
+  repeatedHourEndedBefore,
 } from '../../../src/domain/berlinTime';
 
 const at = (iso: string): Date => new Date(iso);
@@ -212,5 +213,21 @@ describe('the DST watermark rule for changed-since reads', () => {
     expect(widenChangedSince(at('2026-10-18T00:30:00Z')).toISOString()).toBe(
       '2026-10-18T00:30:00.000Z',
     );
+  });
+});
+
+describe('the end of autumn’s repeated hour', () => {
+  it('is 03:00 winter time on the day the clocks go back, for a day after it', () => {
+    const end = new Date('2026-10-25T02:00:00Z');
+    expect(repeatedHourEndedBefore(new Date('2026-10-25T02:00:00Z'))).toEqual(end);
+    expect(repeatedHourEndedBefore(new Date('2026-10-25T21:00:00Z'))).toEqual(end);
+    expect(repeatedHourEndedBefore(new Date('2026-10-26T01:59:59Z'))).toEqual(end);
+  });
+
+  it('is null before it ended, a day after, and in spring', () => {
+    expect(repeatedHourEndedBefore(new Date('2026-10-25T01:59:59Z'))).toBeNull();
+    expect(repeatedHourEndedBefore(new Date('2026-10-26T02:00:00Z'))).toBeNull();
+    expect(repeatedHourEndedBefore(new Date('2026-03-29T05:00:00Z'))).toBeNull();
+    expect(repeatedHourEndedBefore(new Date('2026-07-01T05:00:00Z'))).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import { widenChangedSince } from '../../../domain/berlinTime';
+import { repeatedHourEndedBefore, widenChangedSince } from '../../../domain/berlinTime';
 import type { Station } from '../../../domain/models';
 import type { Clock } from '../../../platform/clock';
 import { createLogger, type Logger } from '../../../platform/logger';
@@ -334,9 +334,18 @@ class Sync implements MirrorSync {
     await this.sleep(backoff);
   }
 
+  /**
+   * Every `reconcileIntervalMs`, and once after autumn's repeated hour (plus the overlap):
+   * a record changed in both passes of it holds the first pass's version until a full read
+   * replaces it (berlinTime.ts `repeatedHourEndedBefore`).
+   */
   private reconcileDue(k: KindRuntime): boolean {
     const at = k.state.reconciledAt;
-    return at === null || this.deps.clock.now() >= at.getTime() + this.options.reconcileIntervalMs;
+    const now = this.deps.clock.now();
+    if (at === null || now >= at.getTime() + this.options.reconcileIntervalMs) return true;
+    const serverNow = this.serverNow();
+    const ended = repeatedHourEndedBefore(new Date(serverNow - this.options.overlapMs));
+    return ended !== null && at.getTime() < ended.getTime() - serverNow + now;
   }
 
   // ------------------------------------------------------------------ passes
