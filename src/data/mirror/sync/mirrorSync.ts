@@ -278,7 +278,7 @@ class Sync implements MirrorSync {
           continue;
         }
         if (kind === 'stations') await this.stationsPass();
-        else if (!k.state.loaded) await this.fullPass(kind, 'load');
+        else if (!k.state.loaded || k.state.watermark === null) await this.fullPass(kind, 'load');
         else if (this.reconcileDue(k)) await this.fullPass(kind, 'reconcile');
         else await this.deltaPass(kind);
         k.failures = 0;
@@ -320,6 +320,13 @@ class Sync implements MirrorSync {
       return;
     }
     k.lastError = code;
+    if (!(error instanceof Api300Error)) {
+      // Not an upstream failure (the store, a defect): its message may quote data; log the name.
+      this.logger.error(
+        { kind, error: error instanceof Error ? error.name : typeof error },
+        'mirror sync: pass failed unexpectedly',
+      );
+    }
     if (opensBreaker(error) && this.deps.gate.breaker.state === 'open') {
       this.logger.warn({ kind, code }, 'mirror sync: breaker open, paused');
       return;
@@ -556,11 +563,17 @@ class Sync implements MirrorSync {
     }
   }
 
-  /** Store first (it survives a restart), then the index (what reads see). */
-  private async apply(kind: MirrorKind, batch: MirrorBatch): Promise<void> {
+  /**
+   * Store first (it survives a restart), then the index (what reads see). Several batches
+   * (a delete, then the put that replaces it) reach the index back to back, so no read sees
+   * the record gone in between.
+   */
+  private async apply(kind: MirrorKind, ...batches: MirrorBatch[]): Promise<void> {
     if (this.stopping) throw new SyncStoppedError();
-    await this.deps.store.apply(batch);
-    this.runtime(kind).applied += this.deps.index.apply(batch);
+    for (const batch of batches) await this.deps.store.apply(batch);
+    let changed = 0;
+    for (const batch of batches) changed += this.deps.index.apply(batch);
+    this.runtime(kind).applied += changed;
   }
 
   private async saveState(kind: MirrorKind): Promise<void> {

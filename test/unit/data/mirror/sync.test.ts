@@ -488,10 +488,11 @@ describe('reconciliation', () => {
 });
 
 describe('stopping', () => {
-  it('ends every task: no call after stop()', async () => {
+  it('ends every task and timer: no call after stop()', async () => {
     const r = rig();
     await loaded(r);
     await r.sync.stop();
+    expect((r.clock as unknown as { timers: unknown[] }).timers).toEqual([]);
     const calls = r.api.count();
     await r.clock.advance(10 * MINUTE);
     expect(r.api.count()).toBe(calls);
