@@ -220,18 +220,35 @@ describe('the API300 client against a scripted server', () => {
     it('a reply with an enum code this client does not know, not retryable', async () => {
       server.answer({
         body: reply(
-          'GetReservations',
+          'GetCustomer',
           0,
           'OK',
-          '<Reservations><Reservation><ReservationID>1</ReservationID><Status>9</Status></Reservation></Reservations><TotalCount>1</TotalCount>',
+          '<Customer><CustomerNumber>1</CustomerNumber><Gender>9</Gender></Customer>',
         ),
       });
-      const failure = await failureOf(client.getReservations({ pageIndex: 0, pageSize: 1 }));
+      const failure = await failureOf(client.getCustomer(1));
       expect(failure).toMatchObject({
         code: 'UPSTREAM_UNAVAILABLE',
         details: { retryable: false },
       });
-      expect(failure.message).toMatch(/malformed reply \(API300 sent Status 9/);
+      expect(failure.message).toMatch(/malformed reply \(API300 sent Gender 9/);
+    });
+
+    it('a page with a record that does not map: the others come back, it is named by key and field', async () => {
+      server.answer({
+        body: reply(
+          'GetReservations',
+          0,
+          'OK',
+          '<Reservations><Reservation><ReservationID>1</ReservationID><Status>9</Status></Reservation>' +
+            '<Reservation><ReservationID>2</ReservationID><Status>1</Status></Reservation></Reservations>' +
+            '<TotalCount>2</TotalCount>',
+        ),
+      });
+      const page = await client.getReservations({ pageIndex: 0, pageSize: 2 });
+      expect(page.items.map((r) => r.id)).toEqual([2]);
+      expect(page.skipped).toEqual([{ key: 1, field: 'Status' }]);
+      expect(page.totalCount).toBe(2);
     });
 
     it('a refused connection, retryable', async () => {
