@@ -441,6 +441,8 @@ class Sync implements MirrorSync {
     }
     let removed = 0;
     let outOfWindow = 0;
+    /** Keys (never data) of records gone from the POS, for the log; the first 100. */
+    const gone: (string | number)[] = [];
     if (result.unkeyedSkipped > 0) {
       this.logger.warn(
         { kind, mode, unkeyedSkipped: result.unkeyedSkipped },
@@ -456,6 +458,7 @@ class Sync implements MirrorSync {
           outOfWindow++;
         } else if (!result.keys.has(key) && held.changed < result.serverTime) {
           vanished.push(key);
+          if (gone.length < 100) gone.push(key);
           removed++;
         }
       }
@@ -479,6 +482,7 @@ class Sync implements MirrorSync {
         records: result.keys.size,
         pages: result.pages,
         removed,
+        ...(gone.length > 0 ? { removedKeys: gone } : {}),
         outOfWindow,
         repaired,
       },

@@ -459,7 +459,12 @@ describe('reconciliation', () => {
     expect(r.index.get('customers', 800)?.lastName).toBe('Drift');
     expect(kind(r, 'customers').lastReconciliation).toMatchObject({ removed: 1, repaired: 1 });
     const logged = r.lines.find((l) => l.includes('reconciled'))!;
-    expect(JSON.parse(logged)).toMatchObject({ kind: 'customers', removed: 1, repaired: 1 });
+    expect(JSON.parse(logged)).toMatchObject({
+      kind: 'customers',
+      removed: 1,
+      removedKeys: [700],
+      repaired: 1,
+    });
     expect(r.lines.join('')).not.toMatch(/customer\d+@example\.com|Last\d+/);
   });
 
