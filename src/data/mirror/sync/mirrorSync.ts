@@ -293,7 +293,11 @@ class Sync implements MirrorSync {
         );
       } catch (error) {
         if (error instanceof SyncStoppedError || this.stopping) return;
-        await this.failed(kind, error);
+        try {
+          await this.failed(kind, error);
+        } catch {
+          return; // stopped during the back-off
+        }
       }
     }
   }
