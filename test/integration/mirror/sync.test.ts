@@ -146,9 +146,6 @@ describe('the mirror sync against the simulator', () => {
     // Paced at the share (22 a minute), the other kinds' deltas taking turns meanwhile.
     expect(took).toBeLessThanOrEqual(2 * MINUTE);
     expect((await simulatorStats(r.sim)).maxCallsInAnyWindow).toBeLessThanOrEqual(22);
-    console.log(
-      `initial load: ${total} calls (${JSON.stringify(callsToLoad)}), ${took / 1000} s simulated`,
-    );
   });
 
   it('serves a change at the till within 10 s at idle', async () => {
