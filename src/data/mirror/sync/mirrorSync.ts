@@ -62,6 +62,8 @@ export interface KindSyncStatus {
   removed: number;
   /** Records a full read found missing or at another `changed` and replaced. */
   repaired: number;
+  /** Passes that could have skipped a record (paging.ts) and were read again. */
+  unsoundPasses: number;
   lastReconciliation: { at: Date; removed: number; repaired: number } | null;
 }
 
@@ -113,6 +115,7 @@ interface KindRuntime {
   skipped: number;
   removed: number;
   repaired: number;
+  unsoundPasses: number;
   lastReconciliation: { at: Date; removed: number; repaired: number } | null;
 }
 
@@ -180,6 +183,7 @@ class Sync implements MirrorSync {
         skipped: 0,
         removed: 0,
         repaired: 0,
+        unsoundPasses: 0,
         lastReconciliation: null,
       });
     }
@@ -228,6 +232,7 @@ class Sync implements MirrorSync {
         skipped: k.skipped,
         removed: k.removed,
         repaired: k.repaired,
+        unsoundPasses: k.unsoundPasses,
         lastReconciliation: k.lastReconciliation && { ...k.lastReconciliation },
       };
     }
@@ -376,6 +381,7 @@ class Sync implements MirrorSync {
       },
     });
     if (!result.sound) {
+      k.unsoundPasses++;
       this.logger.info(
         { kind, pages: result.pages, reason: result.unsoundReason },
         'mirror sync: delta pass unsound, watermark kept, reading again',
@@ -437,6 +443,7 @@ class Sync implements MirrorSync {
       },
     });
     if (!result.sound) {
+      k.unsoundPasses++;
       this.logger.info(
         { kind, mode, pages: result.pages, reason: result.unsoundReason },
         'mirror sync: full read unsound, nothing removed, reading again',
