@@ -1,18 +1,20 @@
 import type { Api300Page } from '../../src/data/api300/types';
-import type {
-  CustomerFind,
-  FoundPage,
-  KeyOf,
-  KindState,
-  MirrorBatch,
-  MirrorChanges,
-  MirrorIndex,
-  MirrorKind,
-  MirrorSnapshot,
-  MirrorStore,
-  RecordOf,
-  ReservationFind,
-  TicketFind,
+import {
+  LeaseLostError,
+  type CustomerFind,
+  type FoundPage,
+  type KeyOf,
+  type KindState,
+  type MirrorBatch,
+  type MirrorChanges,
+  type MirrorIndex,
+  type MirrorApplyOptions,
+  type MirrorKind,
+  type MirrorSnapshot,
+  type MirrorStore,
+  type RecordOf,
+  type ReservationFind,
+  type TicketFind,
 } from '../../src/data/mirror/types';
 import type { Customer, Reservation, Station, Ticket } from '../../src/domain/models';
 import type { CustomerQuery, ReservationQuery, TicketQuery } from '../../src/domain/queries';
@@ -122,6 +124,10 @@ export class FakeMirrorStore implements MirrorStore {
   states: Partial<Record<MirrorKind, KindState>> = {};
   /** States as stored by each apply that carried any, in order. */
   readonly stateWrites: Array<Partial<Record<MirrorKind, KindState>>> = [];
+  /** The `fence` of every apply, in order (`undefined` for unfenced ones). */
+  readonly fences: Array<number | undefined> = [];
+  /** Like a shared store's lease row: a fenced apply with another epoch is refused whole. */
+  leaseEpoch: number | null = null;
 
   async load(): Promise<MirrorSnapshot> {
     return {
@@ -134,7 +140,18 @@ export class FakeMirrorStore implements MirrorStore {
     };
   }
 
-  async apply(batch: MirrorBatch, states?: Partial<Record<MirrorKind, KindState>>): Promise<void> {
+  async apply(
+    batch: MirrorBatch,
+    states?: Partial<Record<MirrorKind, KindState>>,
+    options?: MirrorApplyOptions,
+  ): Promise<void> {
+    this.fences.push(options?.fence);
+    if (
+      options?.fence !== undefined &&
+      this.leaseEpoch !== null &&
+      options.fence !== this.leaseEpoch
+    )
+      throw new LeaseLostError(options.fence);
     applyTo(this.held, batch);
     if (states) {
       this.states = { ...this.states, ...structuredClone(states) };
@@ -156,6 +173,34 @@ export class FakeMirrorStore implements MirrorStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * A leader lease moved by hand: `lead(epoch)`, `lose()`. `isLeader()` and `epoch` behave like
+ * `LeaderLease`'s (computed on every look).
+ */
+export class FakeLease {
+  epoch: number | null = null;
+  private readonly listeners = new Set<(leading: boolean, epoch: number | null) => void>();
+
+  isLeader(): boolean {
+    return this.epoch !== null;
+  }
+
+  onChange(listener: (leading: boolean, epoch: number | null) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  lead(epoch: number): void {
+    this.epoch = epoch;
+    for (const listener of [...this.listeners]) listener(true, epoch);
+  }
+
+  lose(): void {
+    this.epoch = null;
+    for (const listener of [...this.listeners]) listener(false, null);
+  }
 }
 
 export interface ListReadEvent {

@@ -6,13 +6,15 @@ import type { Api300, Api300Operation, Api300Page } from '../../api300/types';
 import { Api300Error } from '../../errors';
 import { opensBreaker } from '../../gate/breaker';
 import type { UpstreamGate } from '../../gate/gate';
-import type {
-  KindState,
-  MirrorBatch,
-  MirrorIndex,
-  MirrorKind,
-  MirrorStore,
-  RecordOf,
+import {
+  LeaseLostError,
+  type KindState,
+  type MirrorApplyOptions,
+  type MirrorBatch,
+  type MirrorIndex,
+  type MirrorKind,
+  type MirrorStore,
+  type RecordOf,
 } from '../types';
 import { BudgetTicket, SyncBudget, SyncStoppedError } from './budget';
 import { ADAPTERS, type PagedKind, type PagedKindAdapter } from './kinds';
@@ -25,6 +27,23 @@ const PROMOTED_WAIT_MS = 65_000;
 
 /** What the sync needs of the gate (the real `UpstreamGate` in production and tests). */
 export type SyncGate = Pick<UpstreamGate, 'call' | 'breaker'>;
+
+/**
+ * Who may sync a shared store: the leader lease (`LeaderLease` of the PostgreSQL store
+ * fits). Without one the sync always leads (a local store).
+ */
+export interface SyncLeadership {
+  /** Computed on every look; asked before every upstream call. */
+  isLeader(): boolean;
+  /** The fencing epoch while leading, else `null`: every store write of the sync carries it. */
+  readonly epoch: number | null;
+  onChange(listener: (leading: boolean, epoch: number | null) => void): () => void;
+}
+
+/** This replica does not lead (or lost the lease): it makes no call and writes nothing. */
+class NotLeadingError extends Error {
+  override readonly name = 'NotLeadingError';
+}
 
 /**
  * - `loading`: the initial load runs (`loaded` of `total` records so far).
@@ -69,6 +88,8 @@ export interface KindSyncStatus {
 
 export interface MirrorSyncStatus {
   running: boolean;
+  /** Whether this replica syncs: `true` without a leader lease. */
+  leading: boolean;
   /** Calls the sync may hold in any 60 s, and how many it holds now. */
   callsPerMinute: number;
   callsInWindow: number;
@@ -88,6 +109,12 @@ export interface MirrorSync {
   status(): MirrorSyncStatus;
   /** The kind's initial load is complete and its licence present: the mirror can answer for it. */
   ready(kind: MirrorKind): boolean;
+  /**
+   * The kinds' states as another writer stored them (the store follower's `onStates`). Taken
+   * while this replica does not lead, so that when it becomes the leader it resumes from the
+   * last leader's watermarks; ignored while it leads (its own fenced writes are the truth).
+   */
+  adoptStates(states: Partial<Record<MirrorKind, KindState>>): void;
 }
 
 export interface MirrorSyncDeps {
@@ -99,6 +126,17 @@ export interface MirrorSyncDeps {
   options: MirrorSyncOptions;
   /** The kinds' states as the store held them (`MirrorSnapshot.states`), to resume from. */
   states?: Partial<Record<MirrorKind, KindState>>;
+  /**
+   * A shared store's leader lease: only the leader calls API300 (`isLeader()` before every
+   * call) and every store write carries its epoch (`{ fence }`); a `LeaseLostError` stops the
+   * sync until this replica leads again. Absent: the sync always leads.
+   */
+  leadership?: SyncLeadership;
+  /**
+   * Called when this replica becomes the leader, before its first call (the store follower's
+   * `catchUp`), so it resumes from the previous leader's last states, not older ones.
+   */
+  catchUp?: () => Promise<void>;
 }
 
 interface KindRuntime {
@@ -165,6 +203,10 @@ class Sync implements MirrorSync {
   private stopping = false;
   /** API300's clock as last reported, and the local time it arrived. */
   private serverClock: { server: number; local: number } | null = null;
+  /** The epoch a fenced apply was refused with: not leading under it, whatever the lease says. */
+  private lostEpoch: number | null = null;
+  /** Resolves once this replica leads and has caught up; shared by the kinds. */
+  private leaderReady: Promise<void> | null = null;
 
   constructor(private readonly deps: MirrorSyncDeps) {
     this.options = resolveSyncOptions(deps.options);
@@ -208,6 +250,21 @@ class Sync implements MirrorSync {
     this.running = false;
   }
 
+  adoptStates(states: Partial<Record<MirrorKind, KindState>>): void {
+    if (this.leading()) return;
+    for (const [kind, state] of Object.entries(states) as [MirrorKind, KindState][]) {
+      const k = this.kinds.get(kind);
+      if (k && state) k.state = { ...state };
+    }
+  }
+
+  /** Whether this replica may sync now. */
+  private leading(): boolean {
+    const lease = this.deps.leadership;
+    if (!lease) return true;
+    return lease.isLeader() && lease.epoch !== null && lease.epoch !== this.lostEpoch;
+  }
+
   ready(kind: MirrorKind): boolean {
     const runtime = this.kinds.get(kind);
     return !!runtime && runtime.state.loaded && runtime.state.licenceMissing === null;
@@ -238,6 +295,7 @@ class Sync implements MirrorSync {
     }
     return {
       running: this.running && !this.stopping,
+      leading: this.leading(),
       callsPerMinute: this.budget.maxCalls,
       callsInWindow: this.budget.inWindow(),
       kinds,
@@ -247,7 +305,7 @@ class Sync implements MirrorSync {
   private phaseOf(k: KindRuntime, lag: number | null): SyncPhase {
     if (!this.running || this.stopping) return 'paused';
     if (k.state.licenceMissing !== null) return 'licence-missing';
-    if (this.deps.gate.breaker.state === 'open') return 'paused';
+    if (this.deps.gate.breaker.state === 'open' || !this.leading()) return 'paused';
     if (k.failures > 0) return 'failed';
     if (!k.state.loaded) return 'loading';
     if (lag !== null && lag * 1000 > this.options.laggingAfterMs) return 'lagging';
@@ -277,6 +335,10 @@ class Sync implements MirrorSync {
             await this.sleep(due - clock.now());
             continue;
           }
+        }
+        if (!this.leading()) {
+          await this.whenLeading();
+          continue;
         }
         if (this.deps.gate.breaker.state === 'open') {
           await this.breakerClosed();
@@ -309,6 +371,13 @@ class Sync implements MirrorSync {
 
   private async failed(kind: MirrorKind, error: unknown): Promise<void> {
     const k = this.runtime(kind);
+    if (error instanceof NotLeadingError || error instanceof LeaseLostError) {
+      if (error instanceof LeaseLostError) {
+        this.lostEpoch = error.epoch;
+        this.logger.warn({ kind, epoch: error.epoch }, 'mirror sync: lease lost, sync stopped');
+      }
+      return; // the loop waits until this replica leads again
+    }
     const code = error instanceof Api300Error ? error.code : 'INTERNAL';
     if (code === 'UPSTREAM_LICENCE_MISSING') {
       const licence = licenceOf((error as Error).message);
@@ -540,6 +609,7 @@ class Sync implements MirrorSync {
   ): Promise<T> {
     const refused = this.deps.gate.breaker.error();
     if (refused) throw refused;
+    if (!this.leading()) throw new NotLeadingError('not the leader');
     const k = this.runtime(kind);
     const ticket: BudgetTicket = await this.budget.acquire();
     if (this.stopping) {
@@ -555,6 +625,8 @@ class Sync implements MirrorSync {
       { priority: promoted ? 'read' : 'sync', deadline },
       (api) => {
         if (this.stopping) return Promise.reject(new SyncStoppedError());
+        // The lead may have passed while the call waited for budget: ask right before calling.
+        if (!this.leading()) return Promise.reject(new NotLeadingError('not the leader'));
         started = true;
         ticket.started();
         k.calls++;
@@ -585,14 +657,23 @@ class Sync implements MirrorSync {
    */
   private async apply(kind: MirrorKind, ...batches: MirrorBatch[]): Promise<void> {
     if (this.stopping) throw new SyncStoppedError();
-    for (const batch of batches) await this.deps.store.apply(batch);
+    const fence = this.fence();
+    for (const batch of batches) await this.deps.store.apply(batch, undefined, fence);
     let changed = 0;
     for (const batch of batches) changed += this.deps.index.apply(batch);
     this.runtime(kind).applied += changed;
   }
 
+  /** The store-write options of the sync: fenced with the lease's epoch when there is a lease. */
+  private fence(): MirrorApplyOptions | undefined {
+    const lease = this.deps.leadership;
+    if (!lease) return undefined;
+    if (!this.leading() || lease.epoch === null) throw new NotLeadingError('not the leader');
+    return { fence: lease.epoch };
+  }
+
   private async saveState(kind: MirrorKind): Promise<void> {
-    await this.deps.store.apply({}, { [kind]: this.runtime(kind).state });
+    await this.deps.store.apply({}, { [kind]: this.runtime(kind).state }, this.fence());
   }
 
   private noteSkipped(kind: MirrorKind, page: Api300Page<unknown>): void {
@@ -638,6 +719,39 @@ class Sync implements MirrorSync {
       });
       this.sleepers.add(wake);
     });
+  }
+
+  /** Waits until this replica leads, then lets the follower catch up once (shared by the kinds). */
+  private whenLeading(): Promise<void> {
+    const lease = this.deps.leadership as SyncLeadership;
+    this.leaderReady ??= new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        off();
+        this.sleepers.delete(wake);
+      };
+      const wake = (): void => {
+        done();
+        reject(new SyncStoppedError());
+      };
+      const lead = (): void => {
+        done();
+        const catchUp = this.deps.catchUp?.() ?? Promise.resolve();
+        catchUp
+          .catch(() => this.logger.warn('mirror sync: catch-up before leading failed'))
+          .then(() => {
+            this.logger.info({ epoch: lease.epoch }, 'mirror sync: leading');
+            resolve();
+          });
+      };
+      const off = lease.onChange(() => {
+        if (this.leading()) lead();
+      });
+      this.sleepers.add(wake);
+      if (this.leading()) lead();
+    }).finally(() => {
+      this.leaderReady = null;
+    });
+    return this.leaderReady;
   }
 
   private breakerClosed(): Promise<void> {

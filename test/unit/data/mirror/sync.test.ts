@@ -14,7 +14,12 @@ import {
   makeTicket,
   timeout,
 } from '../../../helpers/gateFakes';
-import { FakeMirrorIndex, FakeMirrorStore, ListApi300 } from '../../../helpers/mirrorFakes';
+import {
+  FakeLease,
+  FakeMirrorIndex,
+  FakeMirrorStore,
+  ListApi300,
+} from '../../../helpers/mirrorFakes';
 
 const MINUTE = 60_000;
 const T_OLD = new Date('2026-01-01T10:00:00Z');
@@ -26,6 +31,8 @@ interface RigOptions {
   tickets?: number;
   sync?: Partial<MirrorSyncOptions>;
   states?: Partial<Record<MirrorKind, KindState>>;
+  lease?: FakeLease;
+  catchUp?: () => Promise<void>;
 }
 
 function rig(options: RigOptions = {}) {
@@ -63,6 +70,8 @@ function rig(options: RigOptions = {}) {
     clock,
     logger,
     states: options.states,
+    leadership: options.lease,
+    catchUp: options.catchUp,
     options: { callsPerMinute: 50, writeReserve: 5, ...options.sync },
   });
   const customerReads = (): CustomerQuery[] =>
@@ -490,6 +499,78 @@ describe('reconciliation', () => {
     r.api.keyless.clear();
     await r.clock.advance(2 * MINUTE);
     expect(r.index.get('customers', 7)).toBeUndefined();
+  });
+});
+
+describe('with a leader lease (a shared store)', () => {
+  let r: Rig;
+  afterEach(() => r.sync.stop());
+
+  it('calls nothing while another replica leads, then resumes from its states after catching up', async () => {
+    const lease = new FakeLease();
+    let caughtUp = 0;
+    r = rig({ lease, catchUp: async () => void caughtUp++, sync: { kinds: ['customers'] } });
+    r.sync.start();
+    await r.clock.advance(5 * MINUTE);
+    expect(r.api.count()).toBe(0);
+    expect(r.sync.status()).toMatchObject({
+      leading: false,
+      kinds: { customers: { phase: 'paused' } },
+    });
+    // What the leader stored, as the follower reports it.
+    const watermark = new Date(r.clock.now() - MINUTE);
+    r.sync.adoptStates({
+      customers: {
+        watermark,
+        loaded: true,
+        reconciledAt: new Date(r.clock.now()),
+        licenceMissing: null,
+      },
+    });
+    expect(r.sync.ready('customers')).toBe(true);
+    r.store.leaseEpoch = 7;
+    lease.lead(7);
+    await r.clock.advance(3000);
+    expect(caughtUp).toBe(1);
+    expect(r.customerReads()[0].changedSince).toEqual(new Date(watermark.getTime() - 5000));
+    expect(r.store.fences.length).toBeGreaterThan(0);
+    expect(new Set(r.store.fences)).toEqual(new Set([7]));
+  });
+
+  it('stops at once when its lease is lost, without a storm, and leads again under a new epoch', async () => {
+    const lease = new FakeLease();
+    lease.lead(1);
+    r = rig({ lease, sync: { kinds: ['customers'] } });
+    r.store.leaseEpoch = 1;
+    await loaded(r, ['customers']);
+    // Another replica took over while this one paused: its lease still says 1 until renewed.
+    r.store.leaseEpoch = 2;
+    r.api.tillCustomer(makeCustomer(5, { lastName: 'Changed' }));
+    await r.clock.advance(10_000);
+    const calls = r.api.count();
+    await r.clock.advance(5 * MINUTE);
+    expect(r.api.count()).toBe(calls);
+    expect(r.index.get('customers', 5)?.lastName).not.toBe('Changed');
+    expect(r.sync.status().leading).toBe(false);
+    r.store.leaseEpoch = 3;
+    lease.lead(3);
+    await r.clock.advance(10_000);
+    expect(r.index.get('customers', 5)?.lastName).toBe('Changed');
+  });
+
+  it('asks the lease right before each upstream call, also after waiting for budget', async () => {
+    const lease = new FakeLease();
+    lease.lead(1);
+    r = rig({ lease, customers: 10, sync: { kinds: ['customers'] } });
+    r.api.hold(); // the first call stays in flight
+    r.sync.start();
+    await r.clock.advance(100);
+    expect(r.api.count()).toBe(1);
+    lease.lose();
+    r.api.release();
+    await r.clock.advance(5 * MINUTE);
+    expect(r.api.count()).toBe(1);
+    expect(r.store.held.customers.size).toBe(0); // what it fetched is not written either
   });
 });
 
