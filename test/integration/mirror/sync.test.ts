@@ -37,6 +37,27 @@ interface Rig {
   sync: MirrorSync;
   /** The client the gate holds; a test may wrap its methods. */
   api: Api300;
+  /** Upstream calls not answered yet. */
+  pending: () => number;
+}
+
+/**
+ * Counts the calls in flight, so that the clock moves only while none is: simulated time does
+ * not run on while a reply is on its way (a worker thread, a loaded machine), and every call
+ * reaches the simulator at the moment the gate started it.
+ */
+function counted(api: Api300): { api: Api300; pending: () => number } {
+  let pending = 0;
+  const wrapped = Object.fromEntries(
+    Object.entries(api).map(([name, method]) => [
+      name,
+      (...args: unknown[]) => {
+        pending++;
+        return (method as (...a: unknown[]) => Promise<unknown>)(...args).finally(() => pending--);
+      },
+    ]),
+  ) as unknown as Api300;
+  return { api: wrapped, pending: () => pending };
 }
 
 let rig: Rig | null = null;
@@ -49,14 +70,16 @@ async function start(
 ): Promise<Rig> {
   const clock = new ManualClock(Date.parse(at));
   const sim = await startSimulator({ ...data, now: clock.now });
-  const api = wrap(
-    await createApi300Client({
-      endpoint: sim.endpoint,
-      cusToken: DEMO_TOKENS.cusToken,
-      authToken: DEMO_TOKENS.authToken,
-      timeoutMs: 10_000,
-      soapVersion: '1.1',
-    }),
+  const { api, pending } = counted(
+    wrap(
+      await createApi300Client({
+        endpoint: sim.endpoint,
+        cusToken: DEMO_TOKENS.cusToken,
+        authToken: DEMO_TOKENS.authToken,
+        timeoutMs: 10_000,
+        transport: 'soap11',
+      }),
+    ),
   );
   const gate = new UpstreamGate({
     api,
@@ -71,7 +94,7 @@ async function start(
     clock,
     options: { callsPerMinute: 50, writeReserve: 5, ...options },
   });
-  rig = { sim, clock, index, sync, api };
+  rig = { sim, clock, index, sync, api, pending };
   return rig;
 }
 
@@ -81,7 +104,10 @@ afterEach(async () => {
   rig = null;
 });
 
-/** Moves the clock in steps (letting replies arrive) until `done`; returns the simulated ms it took. */
+/**
+ * Moves the clock in steps until `done`, each step once every reply has arrived; returns the
+ * simulated ms it took.
+ */
 async function runUntil(
   r: Rig,
   done: () => boolean,
@@ -91,7 +117,8 @@ async function runUntil(
   for (let elapsed = 0; elapsed <= maxMs; elapsed += stepMs) {
     if (done()) return elapsed;
     await r.clock.advance(stepMs);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    do await new Promise((resolve) => setTimeout(resolve, 2));
+    while (r.pending() > 0);
   }
   throw new Error(
     `not done after ${maxMs} ms of simulated time: ${JSON.stringify(r.sync.status())}`,

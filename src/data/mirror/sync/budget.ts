@@ -8,6 +8,13 @@ export class SyncStoppedError extends Error {
   }
 }
 
+/**
+ * The sync's window: API300's 60 s plus a second, because a call reaches API300 some time
+ * after it starts here (a worker thread, the network), and by different delays: counted over
+ * exactly 60 s, 22 starts spaced 60/22 s apart can land as 23 inside one of API300's windows.
+ */
+export const SYNC_WINDOW_MS = 61_000;
+
 /** One call's place in the sync's budget. */
 export interface BudgetTicket {
   /** The call starts now (the gate invoked it); each further invoke (a gate retry) counts again. */
@@ -22,7 +29,7 @@ interface Entry {
 }
 
 /**
- * The sync's own share of the upstream budget: a sliding log over `windowMs` (60 s), of
+ * The sync's own share of the upstream budget: a sliding log over `windowMs` (61 s), of
  * which the sync holds at most `maxCalls` at any time, whatever the gate would allow.
  *
  * - A place is taken when a call is about to be asked of the gate and stamped again when the
@@ -32,11 +39,11 @@ interface Entry {
  * - Trap: the gate retries a read that failed retryably (timeout, 5xx) on its own; such a
  *   retry starts without asking here. It is counted (the next places wait for it), so only
  *   while API300 fails can a window hold more than `maxCalls`, by those retries.
- * - Pacing: calls start at most every `windowMs / maxCalls` (2.7 s for 22 a minute), with no
+ * - Pacing: calls start at most every `windowMs / maxCalls` (2.8 s for 22 a minute), with no
  *   burst: a burst spent at once fills the log early and then stops every kind until it
  *   expires (a change at the till would wait half a minute), and it recurs each window. So
  *   an initial load of 20 calls takes about a minute, and at idle each of three kinds is read
- *   every `3 × windowMs / maxCalls` (8.2 s).
+ *   every `3 × windowMs / maxCalls` (8.3 s).
  * - Waiters are served first come, first served: the kinds take turns.
  */
 export class SyncBudget {
@@ -51,7 +58,7 @@ export class SyncBudget {
   constructor(
     private readonly clock: Clock,
     readonly maxCalls: number,
-    private readonly windowMs = 60_000,
+    private readonly windowMs = SYNC_WINDOW_MS,
   ) {
     if (!Number.isInteger(maxCalls) || maxCalls < 1)
       throw new RangeError(`SyncBudget: maxCalls must be an integer ≥ 1 (got ${maxCalls})`);
