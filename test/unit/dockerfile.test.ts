@@ -78,10 +78,10 @@ const dockerignore = read('.dockerignore')
   .filter((line) => line && !line.startsWith('#'));
 
 describe('the Dockerfile', () => {
-  it('builds in several stages, every one on node:20-bookworm-slim', () => {
+  it('builds in several stages, every one on node:24-bookworm-slim', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     for (const stage of stages) {
-      expect(resolveImage(stage.from, globalArgs)).toBe('node:20-bookworm-slim');
+      expect(resolveImage(stage.from, globalArgs)).toBe('node:24-bookworm-slim');
     }
   });
 
