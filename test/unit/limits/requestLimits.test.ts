@@ -1,3 +1,4 @@
+import { getIntrospectionQuery } from 'graphql';
 import { loadConfig } from '../../../src/config';
 import { createRequestLimits, REQUEST_LIMITS } from '../../../src/limits';
 import { createApp, type App } from '../../../src/server';
@@ -127,7 +128,6 @@ describe('request limits', () => {
   });
 
   it('allow the full introspection query', async () => {
-    const { getIntrospectionQuery } = await import('graphql');
     const post = await start();
     const reply = await post(getIntrospectionQuery());
     expect(reply.body.errors).toBeUndefined();
