@@ -43,4 +43,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # Exec form: node is PID 1 and receives SIGTERM itself (no shell in between); the app's
 # SIGTERM handler drains requests and exits. No `npm start`: npm would rebuild and would not
 # forward signals reliably.
-CMD ["node", "dist/src/index.js"]
+CMD ["node", "dist/src/main.js"]

@@ -2,7 +2,7 @@
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/__generated__/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'src/graphql/__generated__/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -10,12 +10,12 @@ module.exports = tseslint.config(
       // The client is the only importer of `soap` (see DESIGN.md).
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'soap', message: 'Only src/upstream/client.ts may import soap.' }] },
+        { paths: [{ name: 'soap', message: 'Only src/data/api300/client.ts may import soap.' }] },
       ],
     },
   },
   {
-    files: ['src/upstream/client.ts', 'src/upstream/soapClient.ts'],
+    files: ['src/data/api300/client.ts', 'src/data/api300/soapClient.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
   { files: ['**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },

@@ -45,12 +45,61 @@ export interface Config {
   };
   /** Redis for the shared quota, cache L2 and write locks (`REDIS_URL`; `null` = in memory). */
   redisUrl: string | null;
+  /** The mirror shared by several replicas on PostgreSQL (docs/mirror.md, "Shared mode"). */
+  mirrorDatabase: {
+    /**
+     * `MIRROR_DATABASE_URL` (or `MIRROR_DATABASE_URL_FILE`): `postgres://…` or
+     * `postgresql://…`, a secret (it may hold a password; never echoed). `null` = each replica
+     * keeps its own mirror.
+     */
+    url: string | null;
+    /** How long a leader's lease lasts unrenewed (`MIRROR_LEASE_TTL_MS`, default 15000, 1000–300000). */
+    leaseTtlMs: number;
+    /** How often the leader renews and the others try (`MIRROR_LEASE_RENEW_MS`, default a third of the ttl; below it). */
+    leaseRenewMs: number;
+    /**
+     * How long a delete stays in the change feed (`MIRROR_TOMBSTONE_RETENTION_MS`, default
+     * 3600000, 60000–604800000); a replica away longer loads the whole copy again.
+     */
+    tombstoneRetentionMs: number;
+  };
   /** Shared secret the router sends in `x-router-secret` (`ROUTER_SECRET`; `null` = off). */
   routerSecret: string | null;
   /** Whether introspection is allowed (`INTROSPECTION`, default true). */
   introspection: boolean;
   /** pino level (`LOG_LEVEL`, default `info`). */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/**
+ * Settings of the API300 simulator when it runs alone (`npm run simulator`). The embedded
+ * simulator of `npm start` takes only `SIMULATOR_PORT` (in `Config`).
+ */
+export interface SimulatorConfig {
+  /** `SIMULATOR_PORT`, default 4090; 0 picks a free port. */
+  port: number;
+  /** `SIMULATOR_HOST`, default 127.0.0.1. */
+  host: string;
+  /**
+   * `SIMULATOR_TOKENS`: JSON list of `{"cusToken","authToken","licences"}` (licences a subset of
+   * customers, reservations, tickets; default all). `null` = the demo token pair.
+   */
+  tokens: SimulatorTokenPair[] | null;
+  /** `SIMULATOR_SEED`: seed of the demo data (default: the simulator's fixed seed). */
+  seed: number | null;
+  /** `SIMULATOR_CUSTOMERS`, `_RESERVATIONS`, `_TICKETS`, `_STATIONS`: demo data sizes. */
+  customers: number | null;
+  reservations: number | null;
+  tickets: number | null;
+  stations: number | null;
+}
+
+export const SIMULATOR_LICENCES = ['customers', 'reservations', 'tickets'] as const;
+
+export interface SimulatorTokenPair {
+  cusToken: string;
+  authToken: string;
+  licences: (typeof SIMULATOR_LICENCES)[number][];
 }
 
 /** A setting that failed validation; the message names the variable, the value and what is allowed. */
@@ -90,11 +139,18 @@ export function loadConfig(env: Env = process.env): Config {
       maxEntries: read.int('CACHE_MAX_ENTRIES', 50000, 1, 10_000_000),
     },
     redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
+    mirrorDatabase: readMirrorDatabase(read),
     routerSecret: read.secret('ROUTER_SECRET'),
     introspection: read.bool('INTROSPECTION', true),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };
 
+  if (config.mirrorDatabase.leaseRenewMs >= config.mirrorDatabase.leaseTtlMs) {
+    problems.push(
+      `MIRROR_LEASE_RENEW_MS=${config.mirrorDatabase.leaseRenewMs} must be less than ` +
+        `MIRROR_LEASE_TTL_MS=${config.mirrorDatabase.leaseTtlMs}, or the lease expires between renewals`,
+    );
+  }
   if (config.upstream.writeReserve >= config.upstream.callsPerMinute) {
     problems.push(
       `UPSTREAM_WRITE_RESERVE=${config.upstream.writeReserve} must be less than ` +
@@ -112,6 +168,36 @@ export function loadConfig(env: Env = process.env): Config {
   return deepFreeze(config);
 }
 
+function readMirrorDatabase(read: Reader): Config['mirrorDatabase'] {
+  const leaseTtlMs = read.int('MIRROR_LEASE_TTL_MS', 15_000, 1_000, 300_000);
+  return {
+    url: read.secretUrl('MIRROR_DATABASE_URL', ['postgres:', 'postgresql:']),
+    leaseTtlMs,
+    leaseRenewMs: read.int('MIRROR_LEASE_RENEW_MS', Math.floor(leaseTtlMs / 3), 100, 300_000),
+    tombstoneRetentionMs: read.int('MIRROR_TOMBSTONE_RETENTION_MS', 3_600_000, 60_000, 604_800_000),
+  };
+}
+
+/** Validates the simulator's settings; throws one ConfigError listing every bad value. */
+export function loadSimulatorConfig(env: Env = process.env): SimulatorConfig {
+  const problems: string[] = [];
+  const read = new Reader(env, problems);
+  const config: SimulatorConfig = {
+    port: read.int('SIMULATOR_PORT', 4090, 0, 65535),
+    host: read.string('SIMULATOR_HOST') ?? '127.0.0.1',
+    tokens: read.simulatorTokens('SIMULATOR_TOKENS'),
+    seed: read.optionalInt('SIMULATOR_SEED', 0, Number.MAX_SAFE_INTEGER),
+    customers: read.optionalInt('SIMULATOR_CUSTOMERS', 0, 10_000_000),
+    reservations: read.optionalInt('SIMULATOR_RESERVATIONS', 0, 10_000_000),
+    tickets: read.optionalInt('SIMULATOR_TICKETS', 0, 10_000_000),
+    stations: read.optionalInt('SIMULATOR_STATIONS', 1, 999),
+  };
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  return deepFreeze(config);
+}
+
 class Reader {
   constructor(
     private readonly env: Env,
@@ -121,6 +207,52 @@ class Reader {
   private raw(name: string): string | undefined {
     const v = this.env[name];
     return v === undefined || v.trim() === '' ? undefined : v.trim();
+  }
+
+  string(name: string): string | null {
+    return this.raw(name) ?? null;
+  }
+
+  simulatorTokens(name: string): SimulatorTokenPair[] | null {
+    const v = this.raw(name);
+    if (v === undefined) return null;
+    const shape = 'a non-empty JSON list of {"cusToken","authToken","licences"}';
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      this.problems.push(`${name} is not allowed: expected ${shape}`);
+      return null;
+    }
+    if (!Array.isArray(parsed) || parsed.length === 0) {
+      this.problems.push(`${name} is not allowed: expected ${shape}`);
+      return null;
+    }
+    const pairs: SimulatorTokenPair[] = [];
+    parsed.forEach((entry: unknown, i) => {
+      const { cusToken, authToken, licences } = (entry ?? {}) as Record<string, unknown>;
+      if (
+        typeof cusToken !== 'string' ||
+        typeof authToken !== 'string' ||
+        !cusToken ||
+        !authToken
+      ) {
+        this.problems.push(`${name}[${i}] needs string cusToken and authToken`);
+        return;
+      }
+      const list = licences ?? [...SIMULATOR_LICENCES];
+      if (
+        !Array.isArray(list) ||
+        !list.every((l) => (SIMULATOR_LICENCES as readonly unknown[]).includes(l))
+      ) {
+        this.problems.push(
+          `${name}[${i}].licences is not allowed: expected a list of ${SIMULATOR_LICENCES.join(', ')}`,
+        );
+        return;
+      }
+      pairs.push({ cusToken, authToken, licences: list as SimulatorTokenPair['licences'] });
+    });
+    return pairs;
   }
 
   int(name: string, fallback: number, min: number, max: number): number {
@@ -159,7 +291,15 @@ class Reader {
   }
 
   url(name: string, protocols: string[] = ['http:', 'https:']): string | null {
-    const v = this.raw(name);
+    return this.validUrl(name, this.raw(name), protocols);
+  }
+
+  /** A URL that is a secret (it may carry a password): from `NAME` or `NAME_FILE`, never echoed. */
+  secretUrl(name: string, protocols: string[]): string | null {
+    return this.validUrl(name, this.secret(name) ?? undefined, protocols);
+  }
+
+  private validUrl(name: string, v: string | undefined, protocols: string[]): string | null {
     if (v === undefined) return null;
     try {
       const u = new URL(v);

@@ -1,4 +1,4 @@
-import { berlinWallClockAt, instantOfBerlinWallClock } from '../../src/upstream/berlinTime';
+import { berlinWallClockAt, instantOfBerlinWallClock } from '../../src/domain/berlinTime';
 import { postGraphQL, type GraphQLAnswer } from './graphql';
 import { runLoad, type LoadReport } from './load';
 

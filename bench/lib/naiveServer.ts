@@ -1,8 +1,9 @@
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { GraphQLError, GraphQLScalarType } from 'graphql';
-import { createApi300Client } from '../../src/upstream/client';
-import type { Api300, Reservation } from '../../src/upstream/types';
+import { createApi300Client } from '../../src/data/api300/client';
+import type { Api300 } from '../../src/data/api300/types';
+import type { Reservation } from '../../src/domain/models';
 
 /**
  * The naive baseline: the reservation-board shape served by resolvers that call API300 once

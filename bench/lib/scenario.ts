@@ -79,3 +79,21 @@ export const outcomesLine = (outcomes: Record<string, number>): string =>
 
 export const sleep = (milliseconds: number) =>
   new Promise((resolve) => setTimeout(resolve, milliseconds));
+
+/**
+ * `[replicas] [KEY=VALUE …]` from a scenario's command line: how many subgraph replicas
+ * (default 1) and settings for every replica's environment.
+ */
+export function scenarioArgs(argv: readonly string[]): {
+  replicas: number;
+  env: Record<string, string>;
+} {
+  const args = [...argv];
+  const replicas = args[0] && /^\d+$/.test(args[0]) ? Number(args.shift()) : 1;
+  const env = Object.fromEntries(
+    args
+      .filter((a) => a.includes('='))
+      .map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]),
+  );
+  return { replicas, env };
+}

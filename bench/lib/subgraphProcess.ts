@@ -1,6 +1,6 @@
-import { startSubgraph } from '../../src/bootstrap';
+import { startSubgraph } from '../../src/app/subgraph';
 import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/platform/logger';
 
 /**
  * Child-process entry of one subgraph replica for the benchmarks: configured by its

@@ -5,7 +5,7 @@
  * request elements into typed values, and to write replies in the right element order.
  */
 
-import type { Api300Operation } from '../upstream/types';
+import type { Api300Operation } from '../domain/operations';
 
 export const NAMESPACE = 'http://tempuri.org/';
 export const SERVICE_PATH = '/Service/API300.asmx';

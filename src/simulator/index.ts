@@ -1,6 +1,6 @@
 import { AddressInfo } from 'node:net';
 import { SERVICE_PATH } from './contract';
-import { SimulatorServer } from './server';
+import { SimulatorServer } from './asmxServer';
 import { TokenPair } from './service';
 
 /**
@@ -11,7 +11,7 @@ import { TokenPair } from './service';
 
 export type { TokenPair } from './service';
 export type { FaultKnobs } from './faults';
-export type { SimulatorStats } from './server';
+export type { SimulatorStats } from './asmxServer';
 
 /**
  * The documented demo pair, with every licence. Fixed GUIDs so that docs, `.env` examples and

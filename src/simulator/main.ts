@@ -1,57 +1,31 @@
-import { DEMO_TOKENS, SimulatorOptions, TokenPair, startSimulator } from './index';
+import { ConfigError, loadSimulatorConfig } from '../config';
+import { DEMO_TOKENS, type SimulatorOptions, startSimulator } from './index';
 
 /**
- * `npm run simulator`: the simulator alone. Reads its own environment (it is not the product):
- * SIMULATOR_PORT (default 4090), SIMULATOR_HOST (default 127.0.0.1), SIMULATOR_TOKENS (JSON
- * list of {cusToken, authToken, licences}), SIMULATOR_SEED and SIMULATOR_CUSTOMERS /
- * _RESERVATIONS / _TICKETS / _STATIONS.
+ * `npm run simulator`: the simulator alone. Its settings (SIMULATOR_PORT, SIMULATOR_HOST,
+ * SIMULATOR_TOKENS, SIMULATOR_SEED, sizes) are validated by `loadSimulatorConfig`.
  */
 
-const LICENCES = ['customers', 'reservations', 'tickets'] as const;
-
-function integer(name: string, min: number): number | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min)
-    throw new Error(`${name} must be an integer ≥ ${min}, got '${raw}'.`);
-  return value;
-}
-
-function tokens(): TokenPair[] | undefined {
-  const raw = process.env.SIMULATOR_TOKENS;
-  if (raw === undefined || raw === '') return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new Error('SIMULATOR_TOKENS must be a JSON list of {"cusToken","authToken","licences"}.');
-  }
-  if (!Array.isArray(parsed) || parsed.length === 0)
-    throw new Error('SIMULATOR_TOKENS must be a non-empty JSON list.');
-  return parsed.map((entry: unknown, i) => {
-    const { cusToken, authToken, licences } = (entry ?? {}) as Record<string, unknown>;
-    if (typeof cusToken !== 'string' || typeof authToken !== 'string' || !cusToken || !authToken) {
-      throw new Error(`SIMULATOR_TOKENS[${i}] needs string cusToken and authToken.`);
-    }
-    const list = licences ?? [...LICENCES];
-    if (!Array.isArray(list) || !list.every((l) => (LICENCES as readonly unknown[]).includes(l))) {
-      throw new Error(`SIMULATOR_TOKENS[${i}].licences must be a list of ${LICENCES.join(', ')}.`);
-    }
-    return { cusToken, authToken, licences: list as TokenPair['licences'] };
-  });
-}
-
 async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadSimulatorConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
   const options: SimulatorOptions = {
-    port: integer('SIMULATOR_PORT', 0) ?? 4090,
-    host: process.env.SIMULATOR_HOST || '127.0.0.1',
-    tokens: tokens() ?? [DEMO_TOKENS],
-    seed: integer('SIMULATOR_SEED', 0),
-    customers: integer('SIMULATOR_CUSTOMERS', 0),
-    reservations: integer('SIMULATOR_RESERVATIONS', 0),
-    tickets: integer('SIMULATOR_TICKETS', 0),
-    stations: integer('SIMULATOR_STATIONS', 1),
+    port: config.port,
+    host: config.host,
+    tokens: config.tokens ? config.tokens.map((t) => ({ ...t })) : [DEMO_TOKENS],
+    seed: config.seed ?? undefined,
+    customers: config.customers ?? undefined,
+    reservations: config.reservations ?? undefined,
+    tickets: config.tickets ?? undefined,
+    stations: config.stations ?? undefined,
   };
   const simulator = await startSimulator(options);
   const lines = [

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findProjectFile } from '../projectFile';
+import { findProjectFile } from '../platform/projectFile';
 import {
   ARRAYS,
   FieldSpec,

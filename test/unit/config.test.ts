@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig, ConfigError } from '../../src/config';
 
 describe('loadConfig', () => {
@@ -33,5 +36,61 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' })).toThrow(
       /PORT="x"[\s\S]*LOG_LEVEL="loud"/,
     );
+  });
+
+  describe('the shared mirror database', () => {
+    it('is off by default, with a 15 s lease renewed every 5 s and deletes kept an hour', () => {
+      expect(loadConfig({}).mirrorDatabase).toEqual({
+        url: null,
+        leaseTtlMs: 15_000,
+        leaseRenewMs: 5_000,
+        tombstoneRetentionMs: 3_600_000,
+      });
+    });
+
+    it('takes a postgres URL, and derives the renewal interval from a given ttl', () => {
+      const c = loadConfig({
+        MIRROR_DATABASE_URL: 'postgres://mirror@db.internal:5432/hypersoft',
+        MIRROR_LEASE_TTL_MS: '30000',
+      });
+      expect(c.mirrorDatabase.url).toBe('postgres://mirror@db.internal:5432/hypersoft');
+      expect(c.mirrorDatabase.leaseRenewMs).toBe(10_000);
+      expect(Object.isFrozen(c.mirrorDatabase)).toBe(true);
+    });
+
+    it('reads the URL from a file, as a container secret', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'config-'));
+      const file = join(dir, 'mirror-url');
+      writeFileSync(file, 'postgresql://mirror:s3cret@db/hypersoft\n');
+      try {
+        expect(loadConfig({ MIRROR_DATABASE_URL_FILE: file }).mirrorDatabase.url).toBe(
+          'postgresql://mirror:s3cret@db/hypersoft',
+        );
+      } finally {
+        rmSync(dir, { recursive: true });
+      }
+    });
+
+    it('refuses a URL of another scheme without echoing its password', () => {
+      let message = '';
+      try {
+        loadConfig({ MIRROR_DATABASE_URL: 'mysql://mirror:hunter2@db/hypersoft' });
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(
+        /MIRROR_DATABASE_URL is not a valid URL: expected postgres:\/\/… or postgresql:\/\/…/,
+      );
+      expect(message).not.toMatch(/hunter2/);
+    });
+
+    it('refuses a renewal interval that is not below the ttl, and a retention outside its range', () => {
+      expect(() =>
+        loadConfig({ MIRROR_LEASE_TTL_MS: '5000', MIRROR_LEASE_RENEW_MS: '5000' }),
+      ).toThrow(/MIRROR_LEASE_RENEW_MS=5000 must be less than MIRROR_LEASE_TTL_MS=5000/);
+      expect(() => loadConfig({ MIRROR_TOMBSTONE_RETENTION_MS: '1000' })).toThrow(
+        /MIRROR_TOMBSTONE_RETENTION_MS="1000" is not allowed: expected an integer from 60000 to 604800000/,
+      );
+    });
   });
 });

@@ -2,7 +2,7 @@ import { setTimeout as pause } from 'node:timers/promises';
 import type { RunningSimulator } from '../../../src/simulator';
 import { describeWithRedis, startRedis, type RunningRedis } from '../../helpers/redis';
 import { setFaults, startTestSimulator } from '../../helpers/simulator';
-import { CUSTOMER_QUERY } from '../faults/rig';
+import { CUSTOMER_QUERY } from '../../helpers/operations';
 import {
   FIRST_CUSTOMER,
   embeddedSimulator,
@@ -16,7 +16,7 @@ import {
 } from './stack';
 
 /**
- * Issue 4, "Done when": the real stack under load never crosses the upstream budget — one
+ * The real stack under load never crosses the upstream budget — one
  * subgraph, three replicas sharing one Redis, Redis restarted mid-load, and API300 answering
  * "blocked". Every answer is data or a clear error code, and the simulator (which counts
  * exactly as API300 does) never sees more than the budget in any rolling 60 s window.
@@ -129,7 +129,7 @@ describe('one subgraph under load', () => {
     expect(await subgraphCalls(sim)).toBeLessThanOrEqual(READ_CAP);
   });
 
-  // Reads are paced once half the read budget is spent (src/upstream/gate.ts, readPacing):
+  // Reads are paced once half the read budget is spent (src/data/gate/pacing.ts):
   // the misses that pile up meanwhile go out together, so each call serves many customers.
   it('coalesces the misses of concurrent requests: each call serves many customers', async () => {
     expect(report.served.size).toBeGreaterThan(10 * (await subgraphCalls(sim)));

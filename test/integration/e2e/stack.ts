@@ -1,8 +1,8 @@
 import { postGraphQL, type GraphQLAnswer } from '../../../bench/lib/graphql';
 import { runLoad, type LoadReport } from '../../../bench/lib/load';
-import { startSubgraph, type RunningSubgraph } from '../../../src/bootstrap';
+import { startSubgraph, type RunningSubgraph } from '../../../src/app/subgraph';
 import { loadConfig } from '../../../src/config';
-import { createLogger } from '../../../src/logger';
+import { createLogger } from '../../../src/platform/logger';
 import {
   DEMO_TOKENS,
   type RunningSimulator,
@@ -11,12 +11,12 @@ import {
   type TokenPair,
 } from '../../../src/simulator';
 import { simulatorStats } from '../../helpers/simulator';
-import { CUSTOMER_QUERY } from '../faults/rig';
+import { CUSTOMER_QUERY } from '../../helpers/operations';
 
 /**
  * The whole product as `npm start` builds it (`startSubgraph`: API300 client, gate, caches,
  * Apollo, limits, health) on real sockets, in this process, in front of the simulator.
- * Only the e2e tests of issues 3 and 4 use it.
+ * The e2e tests (subgraph.test.ts, budget.test.ts) use it.
  *
  * Every subgraph talks to API300 with the demo token pair. Tests that look at the simulator's
  * data directly use `AUDITOR_TOKENS`, a second pair, so their reads never count against the
@@ -90,7 +90,7 @@ export function demoPairCalls(stats: SimulatorStats): number {
   return stats.tokens.find((t) => t.cusToken === DEMO_TOKENS.cusToken)?.calls ?? 0;
 }
 
-/** The promise of issue 4: API300 never saw more than `budget` calls in any 60 s, nothing blocked. */
+/** The budget's promise: API300 never saw more than `budget` calls in any 60 s, nothing blocked. */
 export async function expectBudgetKept(
   sim: RunningSimulator,
   budget: number,
@@ -123,7 +123,7 @@ export interface CustomerLoadReport extends LoadReport {
 }
 
 /**
- * Issue 4's load: `queries` single-customer queries over `customers` distinct customers from
+ * The budget load: `queries` single-customer queries over `customers` distinct customers from
  * `clients` concurrent clients. Query i asks for customer `i mod customers` in a scrambled
  * order, so concurrent clients ask for different customers and later rounds repeat earlier ones.
  */

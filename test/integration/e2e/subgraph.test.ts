@@ -13,7 +13,7 @@ import {
 } from './stack';
 
 /**
- * Issue 3, "Done when": the subgraph as `npm start` runs it (embedded simulator, real
+ * The subgraph as `npm start` runs it (embedded simulator, real
  * sockets) spends exactly the upstream calls batching allows, and its writes lose nothing.
  * Upstream calls are counted by the simulator (`/__simulator/stats`); what the simulator
  * stored is read with a second token pair, outside the subgraph's budget.

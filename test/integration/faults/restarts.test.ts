@@ -5,7 +5,6 @@ import type { SimulatorStats } from '../../../src/simulator';
 import { simulatorStats } from '../../helpers/simulator';
 import {
   BUDGET,
-  CUSTOMER_QUERY,
   brokenPromises,
   expectCachedCustomersServed,
   expectNoUpstreamLock,
@@ -14,6 +13,7 @@ import {
   warmCustomersUntilStale,
   type FaultRig,
 } from './rig';
+import { CUSTOMER_QUERY } from '../../helpers/operations';
 
 /**
  * A dependency goes away in the middle of the load and comes back: the simulator (API300)

@@ -1,15 +1,17 @@
 import { setTimeout as pause } from 'node:timers/promises';
 import { postGraphQL, type GraphQLAnswer } from '../../../bench/lib/graphql';
 import { runLoad, type AnswerRecord, type LoadReport } from '../../../bench/lib/load';
-import { startSubgraph, type RunningSubgraph } from '../../../src/bootstrap';
+import { startSubgraph, type RunningSubgraph } from '../../../src/app/subgraph';
 import { loadConfig } from '../../../src/config';
-import { createLogger } from '../../../src/logger';
+import { createLogger } from '../../../src/platform/logger';
 import { DEMO_TOKENS, type RunningSimulator, type SimulatorOptions } from '../../../src/simulator';
+import { CUSTOMER_QUERY, CUSTOMERS_QUERY } from '../../helpers/operations';
 import { simulatorStats, startTestSimulator } from '../../helpers/simulator';
 
 /**
  * A subgraph (in this process, real sockets) in front of a small test simulator, with short
- * request deadlines so fault tests stay fast. Shared by the fault tests only.
+ * request deadlines so fault tests stay fast. The fault tests' own rig; the operations they
+ * send are shared (test/helpers/operations.ts).
  */
 
 export const DEADLINE_MS = 1500;
@@ -84,28 +86,6 @@ export async function startFaultRig(options: FaultRigOptions = {}): Promise<Faul
   };
   return rig;
 }
-
-export const CUSTOMER_QUERY = /* GraphQL */ `
-  query Customer($number: Int!) {
-    customer(number: $number) {
-      number
-      lastName
-    }
-  }
-`;
-
-export const CUSTOMERS_QUERY = /* GraphQL */ `
-  query Customers($numbers: [Int!]!) {
-    customers(filter: { numbers: $numbers }, first: 500) {
-      edges {
-        node {
-          number
-          lastName
-        }
-      }
-    }
-  }
-`;
 
 /**
  * Loads the `WARM` customers into the cache with one request (failing the test unless all

@@ -1,8 +1,8 @@
 import type { LoadReport } from '../../../bench/lib/load';
 import type { FaultKnobs } from '../../../src/simulator';
 import { clearFaults, setFaults } from '../../helpers/simulator';
+import { CUSTOMER_QUERY } from '../../helpers/operations';
 import {
-  CUSTOMER_QUERY,
   DEADLINE_MS,
   brokenPromises,
   expectCachedCustomersServed,

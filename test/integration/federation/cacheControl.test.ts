@@ -1,11 +1,11 @@
 import { loadConfig } from '../../../src/config';
-import { createApp, type App } from '../../../src/server';
+import { createApp, type App } from '../../../src/graphql/server';
 import {
-  FakeHypersoft,
+  FakeRepository,
   makeCustomer,
   makeReservation,
   makeStation,
-} from '../../helpers/fakeHypersoft';
+} from '../../helpers/fakeRepository';
 import { fetchServiceSdl, postGraphQL } from '../../helpers/gateway';
 import { startFederation, type Federation } from './harness';
 
@@ -19,10 +19,10 @@ const STATIONS_MAX_AGE = loadConfig({}).cache.stationsTtlMs / 1000;
 
 let app: App | undefined;
 let federation: Federation | undefined;
-let fake: FakeHypersoft;
+let fake: FakeRepository;
 
 beforeEach(() => {
-  fake = new FakeHypersoft()
+  fake = new FakeRepository()
     .addCustomers(makeCustomer(42))
     .addReservations(makeReservation(7, { customerNumber: 42, stationNumber: 1 }));
   fake.stationList = [makeStation(1)];
@@ -36,7 +36,7 @@ afterEach(async () => {
 });
 
 async function startSubgraph(): Promise<string> {
-  app = await createApp({ config: loadConfig({}), hypersoft: fake, stopGracePeriodMs: 1000 });
+  app = await createApp({ config: loadConfig({}), repository: fake, stopGracePeriodMs: 1000 });
   return (await app.listen(0, '127.0.0.1')).url;
 }
 
@@ -121,7 +121,7 @@ describe('Cache-Control of subgraph responses', () => {
 
 describe('Cache-Control of gateway responses', () => {
   it('passes the subgraph hint on to clients of the gateway', async () => {
-    federation = await startFederation({ hypersoft: fake, orders: [] });
+    federation = await startFederation({ repository: fake, orders: [] });
 
     expect(
       await cacheControlOf(federation.gateway.url, '{ customer(number: 42) { lastName } }'),

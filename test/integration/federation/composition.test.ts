@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildSchema, isObjectType, type GraphQLSchema } from 'graphql';
 import { loadConfig } from '../../../src/config';
-import { createApp, type App } from '../../../src/server';
-import { FakeHypersoft } from '../../helpers/fakeHypersoft';
+import { createApp, type App } from '../../../src/graphql/server';
+import { FakeRepository } from '../../helpers/fakeRepository';
 import {
   composeSupergraph,
   fetchServiceSdl,
@@ -83,7 +83,7 @@ describe('composing this subgraph into a supergraph', () => {
   beforeAll(async () => {
     app = await createApp({
       config: loadConfig({}),
-      hypersoft: new FakeHypersoft(),
+      repository: new FakeRepository(),
       stopGracePeriodMs: 1000,
     });
     subgraphUrl = (await app.listen(0, '127.0.0.1')).url;

@@ -1,12 +1,12 @@
 import { loadConfig } from '../../../src/config';
-import { createApp, type App } from '../../../src/server';
+import { createApp, type App } from '../../../src/graphql/server';
 import {
-  FakeHypersoft,
+  FakeRepository,
   makeCustomer,
   makeReservation,
   makeStation,
   makeTicket,
-} from '../../helpers/fakeHypersoft';
+} from '../../helpers/fakeRepository';
 import { postGraphQL } from '../../helpers/gateway';
 
 /**
@@ -31,15 +31,15 @@ type Entity = Record<string, unknown> | null;
 
 let app: App;
 let url: string;
-let fake: FakeHypersoft;
+let fake: FakeRepository;
 
 beforeEach(async () => {
-  fake = new FakeHypersoft()
+  fake = new FakeRepository()
     .addCustomers(makeCustomer(42), makeCustomer(43))
     .addReservations(makeReservation(7, { persons: 4 }))
     .addTickets(makeTicket('T-1', { price: 9 }));
   fake.stationList = [makeStation(1)];
-  app = await createApp({ config: loadConfig({}), hypersoft: fake, stopGracePeriodMs: 1000 });
+  app = await createApp({ config: loadConfig({}), repository: fake, stopGracePeriodMs: 1000 });
   url = (await app.listen(0, '127.0.0.1')).url;
 });
 

@@ -1,9 +1,9 @@
 import {
-  FakeHypersoft,
+  FakeRepository,
   makeCustomer,
   makeReservation,
   makeTicket,
-} from '../../helpers/fakeHypersoft';
+} from '../../helpers/fakeRepository';
 import { postGraphQL } from '../../helpers/gateway';
 import { loyaltyPointsOf, loyaltyTierOf } from '../../fixtures/subgraphs/loyalty';
 import type { OrderRecord } from '../../fixtures/subgraphs/orders';
@@ -18,8 +18,8 @@ const range = (from: number, count: number) => Array.from({ length: count }, (_,
 const reservationIdOf = (customerNumber: number) => 10_000 + customerNumber;
 
 /** Customers 1..count, each with one reservation, which has one ticket. */
-function hypersoftWithCustomers(count: number): FakeHypersoft {
-  const fake = new FakeHypersoft();
+function hypersoftWithCustomers(count: number): FakeRepository {
+  const fake = new FakeRepository();
   for (const n of range(1, count)) {
     fake.addCustomers(makeCustomer(n));
     fake.addReservations(
@@ -79,7 +79,7 @@ interface OrdersData {
   orders: { nodes: OrderResult[] };
 }
 
-const keysOf = (fake: FakeHypersoft, method: Parameters<FakeHypersoft['callsOf']>[0]) =>
+const keysOf = (fake: FakeRepository, method: Parameters<FakeRepository['callsOf']>[0]) =>
   fake.callsOf(method).map((c) => c.keys?.length);
 
 describe('a gateway in front of this subgraph and the orders and loyalty subgraphs', () => {
@@ -91,7 +91,7 @@ describe('a gateway in front of this subgraph and the orders and loyalty subgrap
 
   it('follows orders to customers, their loyalty points, reservations and tickets', async () => {
     const fake = hypersoftWithCustomers(3);
-    federation = await startFederation({ hypersoft: fake, orders: ordersOf(3) });
+    federation = await startFederation({ repository: fake, orders: ordersOf(3) });
 
     const { status, body } = await postGraphQL<OrdersData>(
       federation.gateway.url,
@@ -119,7 +119,7 @@ describe('a gateway in front of this subgraph and the orders and loyalty subgrap
   it('answers an order whose customer Hypersoft does not know with the key and null fields, not an error', async () => {
     const fake = hypersoftWithCustomers(1);
     federation = await startFederation({
-      hypersoft: fake,
+      repository: fake,
       orders: [{ id: 'O1', total: 1, customerNumber: 4242, reservationId: null }],
     });
 
@@ -139,7 +139,7 @@ describe('a gateway in front of this subgraph and the orders and loyalty subgrap
 
   it('resolves 300 customers of 600 orders with one customer read, one reservation read per kind and one ticket read', async () => {
     const fake = hypersoftWithCustomers(300);
-    federation = await startFederation({ hypersoft: fake, orders: ordersOf(300) });
+    federation = await startFederation({ repository: fake, orders: ordersOf(300) });
 
     const { body } = await postGraphQL<OrdersData>(federation.gateway.url, ORDERS_WITH_CUSTOMERS);
 
@@ -162,7 +162,7 @@ describe('a gateway in front of this subgraph and the orders and loyalty subgrap
 
   it('splits 1,200 customer keys into reads of at most 500 keys (three reads)', async () => {
     const fake = hypersoftWithCustomers(1200);
-    federation = await startFederation({ hypersoft: fake, orders: ordersOf(1200) });
+    federation = await startFederation({ repository: fake, orders: ordersOf(1200) });
 
     const { body } = await postGraphQL<OrdersData>(
       federation.gateway.url,

@@ -1,6 +1,6 @@
 import { loadConfig, type Config } from '../../../src/config';
-import { createApp, type App } from '../../../src/server';
-import type { Hypersoft } from '../../../src/upstream/types';
+import { createApp, type App } from '../../../src/graphql/server';
+import type { Repository } from '../../../src/data/repository/types';
 import { startLoyaltySubgraph } from '../../fixtures/subgraphs/loyalty';
 import { startOrdersSubgraph, type OrderRecord } from '../../fixtures/subgraphs/orders';
 import type { FixtureSubgraph } from '../../fixtures/subgraphs/start';
@@ -27,7 +27,7 @@ export interface Federation {
 }
 
 export interface FederationOptions {
-  hypersoft: Hypersoft;
+  repository: Repository;
   orders: readonly OrderRecord[];
   /** Environment for `loadConfig` (e.g. `{ ROUTER_SECRET: '…' }`). */
   env?: Record<string, string>;
@@ -42,7 +42,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
   const config: Config = loadConfig(options.env ?? {});
   const app = await createApp({
     config,
-    hypersoft: options.hypersoft,
+    repository: options.repository,
     stopGracePeriodMs: 1000,
     now: options.now,
   });

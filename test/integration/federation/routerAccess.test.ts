@@ -1,6 +1,6 @@
 import { loadConfig } from '../../../src/config';
-import { createApp, type App } from '../../../src/server';
-import { FakeHypersoft, makeCustomer } from '../../helpers/fakeHypersoft';
+import { createApp, type App } from '../../../src/graphql/server';
+import { FakeRepository, makeCustomer } from '../../helpers/fakeRepository';
 import { postGraphQL } from '../../helpers/gateway';
 import { loyaltyPointsOf } from '../../fixtures/subgraphs/loyalty';
 import { startFederation, type Federation } from './harness';
@@ -15,10 +15,10 @@ const ENTITY_42 = `{ _entities(representations: [{ __typename: "Customer", numbe
 
 let app: App | undefined;
 let federation: Federation | undefined;
-let fake: FakeHypersoft;
+let fake: FakeRepository;
 
 beforeEach(() => {
-  fake = new FakeHypersoft().addCustomers(makeCustomer(42));
+  fake = new FakeRepository().addCustomers(makeCustomer(42));
 });
 
 afterEach(async () => {
@@ -29,7 +29,7 @@ afterEach(async () => {
 });
 
 async function startSubgraph(env: Record<string, string>): Promise<string> {
-  app = await createApp({ config: loadConfig(env), hypersoft: fake, stopGracePeriodMs: 1000 });
+  app = await createApp({ config: loadConfig(env), repository: fake, stopGracePeriodMs: 1000 });
   return (await app.listen(0, '127.0.0.1')).url;
 }
 
@@ -93,7 +93,7 @@ describe('with a router secret configured', () => {
 
   it('serves clients of a gateway that sends the secret to this subgraph', async () => {
     federation = await startFederation({
-      hypersoft: fake,
+      repository: fake,
       orders: [{ id: 'O1', total: 3, customerNumber: 42, reservationId: null }],
       env: { ROUTER_SECRET: SECRET },
       subgraphHeaders: { 'x-router-secret': SECRET },

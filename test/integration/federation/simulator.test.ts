@@ -1,9 +1,9 @@
 import { loadConfig } from '../../../src/config';
-import { createDataPath, type DataPath } from '../../../src/dataPath';
+import { createDataPath, type DataPath } from '../../../src/app/dataPath';
 import { DEMO_TOKENS, type RunningSimulator } from '../../../src/simulator';
 import { FIRST_CUSTOMER_NUMBER } from '../../../src/simulator/store';
-import { createApi300Client } from '../../../src/upstream/client';
-import { tokenPairId } from '../../../src/upstream/quota';
+import { createApi300Client } from '../../../src/data/api300/client';
+import { tokenPairId } from '../../../src/data/gate/quota';
 import { postGraphQL } from '../../helpers/gateway';
 import {
   createTestClock,
@@ -63,7 +63,7 @@ const customerNumbers = (count: number) =>
   Array.from({ length: count }, (_, i) => FIRST_CUSTOMER_NUMBER + i);
 
 function start(orders: OrderRecord[]): Promise<Federation> {
-  return startFederation({ hypersoft: dataPath.hypersoft, orders, now: clock.now });
+  return startFederation({ repository: dataPath.repository, orders, now: clock.now });
 }
 
 async function entities(url: string, representations: object[]) {

@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
-import { createRedisClient } from '../../../src/cache/redisClient';
+import { createRedisClient } from '../../../src/data/redisClient';
 import { loadConfig } from '../../../src/config';
-import { createDataPath, type DataPath } from '../../../src/dataPath';
-import { systemClock } from '../../../src/upstream/clock';
-import { RedisQuota, tokenPairId } from '../../../src/upstream/quota';
-import { RedisRecordLock } from '../../../src/upstream/recordLock';
+import { createDataPath, type DataPath } from '../../../src/app/dataPath';
+import { systemClock } from '../../../src/platform/clock';
+import { RedisQuota, tokenPairId } from '../../../src/data/gate/quota';
+import { RedisRecordLock } from '../../../src/data/gate/recordLock';
 import { describeWithRedis, startRedis, type RunningRedis } from '../../helpers/redis';
-import { FakeApi300 } from '../../unit/gate/fakes';
+import { FakeApi300 } from '../../helpers/gateFakes';
 
 /**
  * The Redis-backed pieces of the data path against a real `redis-server` on a free port:
@@ -151,9 +151,9 @@ describeWithRedis('the data path on a shared Redis', () => {
     await Promise.all(replicas.map((r) => connected(r.redis!)));
     const opts = { deadline: Date.now() + 5000 };
 
-    const first = await replicas[0].hypersoft.customersByNumber([1, 2, 3], opts);
+    const first = await replicas[0].repository.customersByNumber([1, 2, 3], opts);
     await new Promise((resolve) => setTimeout(resolve, 50)); // the L2 write is fire-and-forget
-    const second = await replicas[1].hypersoft.customersByNumber([1, 2, 3], opts);
+    const second = await replicas[1].repository.customersByNumber([1, 2, 3], opts);
 
     expect([...second.entries()]).toEqual([...first.entries()]);
     expect(second.get(1)?.created).toBeInstanceOf(Date);
@@ -168,12 +168,12 @@ describeWithRedis('the data path on a shared Redis', () => {
     paths.push(dataPath);
     await connected(dataPath.redis!);
     const opts = () => ({ deadline: Date.now() + 1500 });
-    await dataPath.hypersoft.customersByNumber([1], opts());
+    await dataPath.repository.customersByNumber([1], opts());
 
     await server.stop();
-    const cached = await dataPath.hypersoft.customersByNumber([1], opts());
+    const cached = await dataPath.repository.customersByNumber([1], opts());
     const started = Date.now();
-    const refused = await dataPath.hypersoft
+    const refused = await dataPath.repository
       .customersByNumber([2], opts())
       .catch((e: unknown) => e);
 
@@ -191,7 +191,7 @@ describeWithRedis('the data path on a shared Redis', () => {
 
     await server.restart();
     await connected(dataPath.redis!);
-    const recovered = await dataPath.hypersoft.customersByNumber([2], opts());
+    const recovered = await dataPath.repository.customersByNumber([2], opts());
     expect(recovered.get(2)?.number).toBe(2);
     expect(api.count()).toBe(2);
     expect(await dataPath.ready()).toEqual({ ok: true, reasons: [] });

@@ -1,9 +1,9 @@
 import { loadConfig } from '../../../src/config';
-import { createDataPath, type DataPath } from '../../../src/dataPath';
+import { createDataPath, type DataPath } from '../../../src/app/dataPath';
 import { DEMO_TOKENS, type RunningSimulator } from '../../../src/simulator';
 import { FIRST_CUSTOMER_NUMBER } from '../../../src/simulator/store';
-import { createApi300Client } from '../../../src/upstream/client';
-import { tokenPairId } from '../../../src/upstream/quota';
+import { createApi300Client } from '../../../src/data/api300/client';
+import { tokenPairId } from '../../../src/data/gate/quota';
 import { setFaults, simulatorStats, startTestSimulator } from '../../helpers/simulator';
 
 /**
@@ -44,7 +44,7 @@ const numbers = (from: number, count: number) =>
 describe('the cached Hypersoft against the API300 simulator', () => {
   it('answers 40 concurrent requests over 1,200 customers with ⌈1200/500⌉ upstream calls, then from cache', async () => {
     const requests = Array.from({ length: 40 }, (_, i) =>
-      dataPath.hypersoft.customersByNumber(numbers(i * 30, 30), opts()),
+      dataPath.repository.customersByNumber(numbers(i * 30, 30), opts()),
     );
     const answers = await Promise.all(requests);
 
@@ -55,7 +55,7 @@ describe('the cached Hypersoft against the API300 simulator', () => {
     const stats = await simulatorStats(sim);
     expect(stats.callsByOperation).toEqual({ GetCustomers: 3 });
 
-    await dataPath.hypersoft.customersByNumber(numbers(0, 1200), opts());
+    await dataPath.repository.customersByNumber(numbers(0, 1200), opts());
     expect((await simulatorStats(sim)).calls).toBe(3);
     expect(dataPath.stats().upstream.calls).toEqual([
       { operation: 'GetCustomers', outcome: 'ok', count: 3 },
@@ -65,14 +65,14 @@ describe('the cached Hypersoft against the API300 simulator', () => {
   it('reads lists by parent and updates a customer under its lock, caching what was stored', async () => {
     const customer = FIRST_CUSTOMER_NUMBER + 3;
     const [lists, tickets] = await Promise.all([
-      dataPath.hypersoft.reservationsByCustomer(numbers(0, 10), opts()),
-      dataPath.hypersoft.ticketsByCustomer(numbers(0, 10), opts()),
+      dataPath.repository.reservationsByCustomer(numbers(0, 10), opts()),
+      dataPath.repository.ticketsByCustomer(numbers(0, 10), opts()),
     ]);
     expect(lists.size).toBe(10);
     expect(tickets.size).toBe(10);
     for (const [number, list] of lists) for (const r of list) expect(r.customerNumber).toBe(number);
 
-    const stored = await dataPath.hypersoft.updateCustomer(
+    const stored = await dataPath.repository.updateCustomer(
       customer,
       ({ created: _created, changed: _changed, ...current }) => ({
         ...current,
@@ -81,7 +81,7 @@ describe('the cached Hypersoft against the API300 simulator', () => {
       opts(),
     );
     expect(stored.memo).toBe('Prefers the window table');
-    expect((await dataPath.hypersoft.customersByNumber([customer], opts())).get(customer)).toEqual(
+    expect((await dataPath.repository.customersByNumber([customer], opts())).get(customer)).toEqual(
       stored,
     );
 
@@ -97,12 +97,12 @@ describe('the cached Hypersoft against the API300 simulator', () => {
 
   it('opens the breaker after the one call answered "blocked", and makes no further call', async () => {
     await setFaults(sim, { forceStatusCode: 11 });
-    await expect(dataPath.hypersoft.customersByNumber(numbers(0, 5), opts())).rejects.toMatchObject(
-      {
-        code: 'UPSTREAM_BLOCKED',
-      },
-    );
-    await expect(dataPath.hypersoft.stations(opts())).rejects.toMatchObject({
+    await expect(
+      dataPath.repository.customersByNumber(numbers(0, 5), opts()),
+    ).rejects.toMatchObject({
+      code: 'UPSTREAM_BLOCKED',
+    });
+    await expect(dataPath.repository.stations(opts())).rejects.toMatchObject({
       code: 'UPSTREAM_BLOCKED',
     });
 

@@ -1,9 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { loadConfig } from '../../../src/config';
 import { createGraphiqlRoutes } from '../../../src/graphiql';
-import { createApp, type App } from '../../../src/server';
+import { createApp, type App } from '../../../src/graphql/server';
 import { describeInChromium, launchChromium } from '../../helpers/chromium';
-import { FakeHypersoft, makeCustomer, makeReservation } from '../../helpers/fakeHypersoft';
+import { FakeRepository, makeCustomer, makeReservation } from '../../helpers/fakeRepository';
 
 /**
  * A developer opens /graphql in a browser: GraphiQL loads from the subgraph alone, runs the
@@ -26,12 +26,12 @@ describeInChromium('GraphiQL in headless Chromium', (executablePath) => {
   afterAll(() => browser?.close());
 
   beforeEach(async () => {
-    const hypersoft = new FakeHypersoft()
+    const repository = new FakeRepository()
       .addCustomers(makeCustomer(42, { firstName: 'Ada', lastName: 'Lovelace' }))
       .addReservations(makeReservation(7, { customerNumber: 42, persons: 4 }));
     app = await createApp({
       config: loadConfig({}),
-      hypersoft,
+      repository,
       extraRoutes: createGraphiqlRoutes(),
       stopGracePeriodMs: 1000,
     });
@@ -85,7 +85,9 @@ describeInChromium('GraphiQL in headless Chromium', (executablePath) => {
     const explorer = page.locator('.graphiql-doc-explorer');
     await explorer.getByRole('link', { name: 'Query' }).click();
     await explorer.getByRole('link', { name: 'customers' }).first().click();
-    await expect(explorer.innerText()).resolves.toContain('Costs one upstream call per');
+    await expect(explorer.innerText()).resolves.toContain(
+      'Served from the mirror (no upstream call)',
+    );
     expect(consoleErrors).toEqual([]);
   });
 

@@ -8,9 +8,9 @@ import {
   createGraphiqlRoutes,
   prefersHtml,
 } from '../../../src/graphiql';
-import { buildSchema } from '../../../src/schema';
-import { createApp, type App } from '../../../src/server';
-import { FakeHypersoft } from '../../helpers/fakeHypersoft';
+import { buildSchema } from '../../../src/graphql/schema';
+import { createApp, type App } from '../../../src/graphql/server';
+import { FakeRepository } from '../../helpers/fakeRepository';
 import { postGraphQL } from '../../helpers/gateway';
 
 /**
@@ -27,7 +27,7 @@ let origin: string;
 beforeAll(async () => {
   app = await createApp({
     config: loadConfig({}),
-    hypersoft: new FakeHypersoft(),
+    repository: new FakeRepository(),
     extraRoutes: createGraphiqlRoutes(),
     stopGracePeriodMs: 1000,
   });

@@ -21,10 +21,9 @@ describe('seeded data', () => {
     expect([...c.customers.values()]).not.toEqual([...a.customers.values()]);
   });
 
-  it('builds the default sizes in well under a second', () => {
-    const started = performance.now();
+  // How fast it builds them is a wall-clock goal: bench/coldStart.ts measures it.
+  it('builds the default sizes', () => {
     const fresh = generateData(301, DEFAULT_SIZES, NOW);
-    expect(performance.now() - started).toBeLessThan(1000);
     expect([
       fresh.customers.size,
       fresh.reservations.size,

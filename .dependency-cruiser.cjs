@@ -1,0 +1,136 @@
+/**
+ * The layering of src/ (docs/architecture.md), checked by `npm run depcheck` in `npm test`.
+ * Arrows point down; type-only imports count like any other (a type cycle is a design cycle).
+ *
+ *   main.ts → app/ → ops/, graphiql/ → graphql/ → data/loaders → data/repository
+ *     → data/mirror, data/cache → data/gate → data/api300 → domain/ → platform/
+ *
+ * config.ts is a leaf every layer may read. The simulator stands beside the product: the
+ * composition root loads it with a dynamic import (types only otherwise), and it imports
+ * nothing of the product but the domain models it mirrors, platform helpers and config.
+ */
+
+/** Each layer and the folders it may import (besides itself, config.ts and platform/). */
+const LAYERS = [
+  { name: 'main', path: '^src/main\\.ts$', may: ['^src/app/'] },
+  {
+    name: 'app',
+    path: '^src/app/',
+    may: ['^src/(ops|graphiql|graphql|data|domain)/'],
+  },
+  { name: 'ops', path: '^src/ops/', may: ['^src/(graphql|data|domain)/'] },
+  { name: 'graphiql', path: '^src/graphiql/', may: [] },
+  {
+    name: 'graphql',
+    path: '^src/graphql/',
+    may: [
+      '^src/data/(loaders|repository)/',
+      '^src/data/(errors|accounting|options)\\.ts$',
+      '^src/domain/',
+    ],
+  },
+  {
+    name: 'loaders',
+    path: '^src/data/loaders/',
+    may: ['^src/data/repository/', '^src/data/(errors|accounting|options)\\.ts$', '^src/domain/'],
+  },
+  {
+    name: 'repository',
+    path: '^src/data/repository/',
+    may: [
+      '^src/data/(mirror|cache|gate|api300)/',
+      '^src/data/(errors|accounting|options)\\.ts$',
+      '^src/domain/',
+    ],
+  },
+  {
+    name: 'mirror',
+    path: '^src/data/mirror/',
+    may: [
+      '^src/data/(gate|api300)/',
+      '^src/data/(errors|accounting|options)\\.ts$',
+      '^src/domain/',
+    ],
+  },
+  {
+    name: 'cache',
+    path: '^src/data/cache/',
+    may: ['^src/data/gate/', '^src/data/(errors|accounting|options)\\.ts$', '^src/domain/'],
+  },
+  {
+    name: 'gate',
+    path: '^src/data/gate/',
+    may: ['^src/data/api300/', '^src/data/(errors|accounting|options)\\.ts$', '^src/domain/'],
+  },
+  {
+    name: 'api300',
+    path: '^src/data/api300/',
+    may: ['^src/data/errors\\.ts$', '^src/domain/'],
+  },
+  {
+    name: 'data-leaves',
+    path: '^src/data/(errors|accounting|options)\\.ts$',
+    may: ['^src/domain/'],
+  },
+  { name: 'data-stats', path: '^src/data/stats\\.ts$', may: ['^src/data/gate/'] },
+  { name: 'domain', path: '^src/domain/', may: [] },
+  { name: 'platform', path: '^src/platform/', may: [] },
+  { name: 'config', path: '^src/config\\.ts$', may: [] },
+  { name: 'simulator', path: '^src/simulator/', may: ['^src/domain/'] },
+];
+
+const ALWAYS = ['^src/config\\.ts$', '^src/platform/', '^src/graphql/__generated__/'];
+
+const layerRules = LAYERS.map(({ name, path, may }) => ({
+  name: `layer-${name}`,
+  comment: `${name} (${path}) may import only: ${[...may, ...ALWAYS].join(', ') || 'nothing in src/'}`,
+  severity: 'error',
+  from: { path },
+  to: {
+    path: '^src/',
+    pathNot: [path, ...may, ...ALWAYS],
+    // The composition root may name the simulator's types and import it at run time only.
+    ...(name === 'app' ? { dependencyTypesNot: ['type-only', 'dynamic-import'] } : {}),
+  },
+}));
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-cycles',
+      comment: 'A cycle, type-only imports included, means two modules are one design.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'simulator-outside-the-product',
+      comment:
+        'The product never imports the simulator statically; the composition root loads it dynamically.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(simulator|app)/' },
+      to: { path: '^src/simulator/' },
+    },
+    {
+      name: 'only-the-client-speaks-soap',
+      comment: 'src/data/api300/ is the only importer of soap.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/data/api300/' },
+      to: { path: 'node_modules/soap/' },
+    },
+    ...layerRules,
+    {
+      name: 'simulator-settings-through-config-only',
+      comment: 'The simulator reads its settings through src/config.ts (main.ts only).',
+      severity: 'error',
+      from: { path: '^src/simulator/', pathNot: '^src/simulator/main\\.ts$' },
+      to: { path: '^src/config\\.ts$' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^(test|bench|dist)/' },
+  },
+};

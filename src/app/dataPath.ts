@@ -1,0 +1,121 @@
+import type { Redis } from 'ioredis';
+import { createReadThroughRepository, type RepositoryCaches } from '../data/repository/readThrough';
+import { createRedisClient } from '../data/redisClient';
+import { RedisSharedCache } from '../data/cache/sharedCache';
+import type { Config } from '../config';
+import type { DataPathStats, ObservableDataPath } from '../data/stats';
+import { Breaker } from '../data/gate/breaker';
+import { systemClock, type Clock } from '../platform/clock';
+import { UpstreamGate, type Priority, type UpstreamCallEvent } from '../data/gate/gate';
+import { MemoryQuota, RedisQuota, type Quota } from '../data/gate/quota';
+import { MemoryRecordLock, RedisRecordLock, type RecordLock } from '../data/gate/recordLock';
+import type { Api300 } from '../data/api300/types';
+import type { Repository } from '../data/repository/types';
+
+/**
+ * The data path of DESIGN.md §2 for the composition root: entity caches (src/data/cache/) over the
+ * upstream gate (src/data/gate/gate.ts) over the one `Api300` client, which nothing else gets.
+ *
+ *   const dataPath = createDataPath({ api, config, tokenPairId: tokenPairId(cus, auth) });
+ *   createApp({ repository: dataPath.repository, … });
+ *   createMetrics({ dataPath }); createHealth({ dataPath, redis: dataPath.redis });
+ *   …; await dataPath.close();
+ *
+ * Without Redis (`config.redisUrl` null and no `redis` given) the quota, cache and record
+ * locks live in this process. With Redis, every replica of the token pair shares one budget
+ * window, a second cache level and the record locks; if Redis cannot be reached the gate
+ * fails closed (no upstream call without a Redis-granted slot: reads are answered from the
+ * in-memory cache or with UPSTREAM_RATE_LIMITED) and recovers by itself when Redis is back.
+ */
+export interface DataPath extends ObservableDataPath {
+  repository: Repository;
+  gate: UpstreamGate;
+  caches: RepositoryCaches;
+  /** The Redis connection when configured (readiness checks `status === 'ready'`), else null. */
+  redis: Redis | null;
+  /** Operator action: close the circuit breaker after Hypersoft reactivated the token pair. */
+  resetBreaker(): void;
+  /** Whether this replica should get traffic, and why not (never calls API300 or Redis). */
+  ready(): Promise<{ ok: boolean; reasons: string[] }>;
+  /** Stops the gate (waiters get UPSTREAM_UNAVAILABLE) and closes the Redis connection it opened. */
+  close(): Promise<void>;
+}
+
+export interface DataPathOptions {
+  api: Api300;
+  config: Config;
+  /** `tokenPairId(cusToken, authToken)` (src/data/gate/quota.ts): names the pair in Redis, never the tokens. */
+  tokenPairId: string;
+  /** Time and timers (tests). Default: the system clock. */
+  clock?: Clock;
+  /** A clock in epoch ms for time only (timers stay real); ignored when `clock` is given. */
+  now?: () => number;
+  /** A Redis connection to use (not closed by `close()`); default: one to `config.redisUrl` if set. */
+  redis?: Redis;
+  /** Budget window (default 60 000 ms). Only tests change it. */
+  windowMs?: number;
+  /** Told of every finished upstream call. */
+  onCall?: (event: UpstreamCallEvent) => void;
+  /** Told of every queue wait (metrics' `recordQueueWait`). */
+  onQueueWait?: (waitMs: number, priority: Priority) => void;
+}
+
+export function createDataPath(options: DataPathOptions): DataPath {
+  const { config, tokenPairId } = options;
+  const clock: Clock =
+    options.clock ?? (options.now ? { ...systemClock, now: options.now } : systemClock);
+  const ownsRedis = !options.redis && config.redisUrl !== null;
+  const redis = options.redis ?? (config.redisUrl ? createRedisClient(config.redisUrl) : null);
+
+  const limits = {
+    limit: config.upstream.callsPerMinute,
+    writeReserve: config.upstream.writeReserve,
+    windowMs: options.windowMs,
+  };
+  const quota: Quota = redis
+    ? new RedisQuota({ ...limits, redis, tokenPairId, clock })
+    : new MemoryQuota(limits, clock);
+  const lock: RecordLock = redis
+    ? new RedisRecordLock({ redis, tokenPairId, clock })
+    : new MemoryRecordLock(clock);
+  const gate = new UpstreamGate({
+    api: options.api,
+    quota,
+    clock,
+    breaker: new Breaker(),
+    onCall: options.onCall,
+    onQueueWait: options.onQueueWait,
+    readPacing: {
+      readCalls: config.upstream.callsPerMinute - config.upstream.writeReserve,
+      windowMs: options.windowMs ?? 60_000,
+    },
+  });
+  const shared = redis ? new RedisSharedCache(redis, tokenPairId, clock) : null;
+  const cached = createReadThroughRepository({ gate, lock, clock, cache: config.cache, shared });
+
+  const stats = (): DataPathStats => ({ upstream: gate.stats(), cache: cached.counters() });
+
+  return {
+    repository: cached.repository,
+    gate,
+    caches: cached.caches,
+    redis,
+    stats,
+    resetBreaker: () => gate.breaker.reset(),
+    async ready() {
+      const reasons: string[] = [];
+      const opened = gate.breaker.openedBy;
+      if (opened)
+        reasons.push(
+          `circuit breaker open (${opened.code}) since ${new Date(opened.at).toISOString()}`,
+        );
+      if (redis && redis.status !== 'ready') reasons.push(`redis connection ${redis.status}`);
+      else if (!gate.quotaAvailable()) reasons.push('the shared quota in Redis did not answer');
+      return { ok: reasons.length === 0, reasons };
+    },
+    async close() {
+      gate.close();
+      if (ownsRedis && redis) await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import type { Config } from '../config';
+import { createDataPath, type DataPath } from './dataPath';
+import { createGraphiqlRoutes } from '../graphiql';
+import { createHealth, type Health } from '../ops/health';
+import { createRequestLimits } from '../graphql/requestLimits';
+import { createLogger, type Logger } from '../platform/logger';
+import { createMetrics } from '../ops/metrics';
+import { createRequestLogPlugin } from '../ops/requestLog';
+import { combineRoutes } from '../ops/routes';
+import { createApp, GRAPHQL_PATH, type App } from '../graphql/server';
+// Types only: the simulator is loaded with a dynamic import, and only without API300_URL.
+import type { RunningSimulator, SimulatorOptions } from '../simulator';
+import { createApi300Client } from '../data/api300/client';
+import { tokenPairId } from '../data/gate/quota';
+
+/**
+ * The composition root: config → (embedded simulator) → API300 client → data path → app.
+ * `src/main.ts` calls it with the environment's config; tests and benchmarks call it with
+ * their own.
+ */
+export interface RunningSubgraph {
+  /** `http://host:port/graphql` */
+  url: string;
+  port: number;
+  /** The embedded simulator when `API300_URL` is not set, else `null`. */
+  simulator: RunningSimulator | null;
+  app: App;
+  dataPath: DataPath;
+  health: Health;
+  /** Graceful stop: unready, finish in-flight requests, close upstream/Redis, stop the simulator. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Default: a pino logger at `config.logLevel` on stdout. */
+  logger?: Logger;
+  /** Options of the embedded simulator (sizes, seed, clock); ignored with `API300_URL`. */
+  simulator?: SimulatorOptions;
+  /** Host to listen on (default all interfaces). */
+  host?: string;
+}
+
+export async function startSubgraph(
+  config: Config,
+  options: StartOptions = {},
+): Promise<RunningSubgraph> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  let simulator: RunningSimulator | null = null;
+  let endpoint = config.api300.url;
+  let tokens = { cusToken: config.api300.cusToken ?? '', authToken: config.api300.authToken ?? '' };
+  if (!endpoint) {
+    const { DEMO_TOKENS, startSimulator } = await import('../simulator/index.js');
+    simulator = await startSimulator({ port: config.simulatorPort ?? 0, ...options.simulator });
+    endpoint = simulator.endpoint;
+    tokens = { cusToken: DEMO_TOKENS.cusToken, authToken: DEMO_TOKENS.authToken };
+    logger.info(
+      { simulator: simulator.baseUrl },
+      'API300_URL is not set: running against the embedded API300 simulator (demo data, demo tokens)',
+    );
+  }
+
+  try {
+    const api = await createApi300Client({
+      endpoint,
+      ...tokens,
+      timeoutMs: config.api300.timeoutMs,
+      soapVersion: config.api300.soapVersion,
+    });
+    // Metrics read the data path lazily (on scrape); the gate pushes queue waits to them.
+    const metrics = createMetrics({ dataPath: { stats: () => dataPath.stats() } });
+    const dataPath = createDataPath({
+      api,
+      config,
+      tokenPairId: tokenPairId(tokens.cusToken, tokens.authToken),
+      onQueueWait: (waitMs, priority) => metrics.recordQueueWait(waitMs, priority),
+    });
+    const health = createHealth({ dataPath, redis: dataPath.redis });
+    const limits = createRequestLimits({ config });
+    const app = await createApp({
+      config,
+      repository: dataPath.repository,
+      logger,
+      extraRoutes: combineRoutes(
+        createGraphiqlRoutes({ endpointPath: GRAPHQL_PATH }),
+        metrics.route,
+        health.route,
+      ),
+      plugins: [createRequestLogPlugin({ logger }), metrics.plugin, ...limits.plugins],
+      validationRules: limits.validationRules,
+      parseOptions: limits.parseOptions,
+    });
+    health.schemaLoaded();
+    const { url, port } = await app.listen(config.port, options.host);
+    return {
+      url,
+      port,
+      simulator,
+      app,
+      dataPath,
+      health,
+      async stop() {
+        health.shuttingDown();
+        await app.stop();
+        await dataPath.close();
+        await simulator?.close();
+      },
+    };
+  } catch (error) {
+    await simulator?.close();
+    throw error;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Typed upstream failures. The client turns every API300 failure into an `Api300Error`; the
+ * gate adds `UPSTREAM_RATE_LIMITED`. Resolvers turn both into `GraphQLError`s with
+ * `extensions.code` equal to `code`. Messages never contain tokens or raw SOAP.
+ */
+
+export type UpstreamErrorCode =
+  /** Status.Code 10: the token pair is unknown. Opens the breaker. */
+  | 'UPSTREAM_AUTH'
+  /** Status.Code 11: the token is blocked; only Hypersoft can reactivate it. Opens the breaker. */
+  | 'UPSTREAM_BLOCKED'
+  /** Status.Code 20: a licence (Interface 55/56, ticketing) is missing. */
+  | 'UPSTREAM_LICENCE_MISSING'
+  /** Status.Code 30: API300 refused a value. */
+  | 'UPSTREAM_VALIDATION'
+  /** Status.Code 31: more than 500 records in one upload. */
+  | 'UPSTREAM_TOO_MANY_RECORDS'
+  /** Status.Code 40. */
+  | 'NOT_FOUND'
+  /** Status.Code 41: the record's state does not allow the change. */
+  | 'CONFLICT'
+  /** Status.Code 99 or an unknown code. */
+  | 'UPSTREAM_INTERNAL'
+  /** Network error, timeout, HTTP 5xx, malformed reply: the call may not have happened. */
+  | 'UPSTREAM_UNAVAILABLE'
+  /** The gate had no budget before the request's deadline. Carries `retryAfter`. */
+  | 'UPSTREAM_RATE_LIMITED';
+
+export class Api300Error extends Error {
+  override readonly name = 'Api300Error';
+
+  constructor(
+    readonly code: UpstreamErrorCode,
+    message: string,
+    readonly details: {
+      /** API300 `Status.Code`, when the service answered. */
+      statusCode?: number;
+      /** The operation that failed. */
+      operation?: string;
+      /** Seconds until a retry may succeed (rate limiting). */
+      retryAfter?: number;
+      /** True when a retry of the same read may succeed (timeouts, 5xx). */
+      retryable?: boolean;
+    } = {},
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * `details.retryAfter` of an `UPSTREAM_RATE_LIMITED` error: whole seconds from `now` until
+ * `retryAt` (both epoch ms), at least 1 — a client told 0 would retry at once and be refused.
+ */
+export function retryAfterSeconds(retryAt: number, now: number): number {
+  return Math.max(1, Math.ceil((retryAt - now) / 1000));
+}
+
+/** API300 `Status.Code` → error code (CONTRACT.md §5). 0 is not an error. */
+export function codeForStatus(statusCode: number): UpstreamErrorCode {
+  switch (statusCode) {
+    case 10:
+      return 'UPSTREAM_AUTH';
+    case 11:
+      return 'UPSTREAM_BLOCKED';
+    case 20:
+      return 'UPSTREAM_LICENCE_MISSING';
+    case 30:
+      return 'UPSTREAM_VALIDATION';
+    case 31:
+      return 'UPSTREAM_TOO_MANY_RECORDS';
+    case 40:
+      return 'NOT_FOUND';
+    case 41:
+      return 'CONFLICT';
+    default:
+      return 'UPSTREAM_INTERNAL';
+  }
+}
+
+/** An `after` cursor that does not belong to the list it was given to (or no longer can). */
+export class CursorError extends Error {
+  override readonly name = 'CursorError';
+}

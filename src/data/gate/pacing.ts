@@ -1,0 +1,41 @@
+export interface ReadPacingOptions {
+  /** Read calls the window allows this process (the quota's limit less its write reserve). */
+  readCalls: number;
+  /** The quota's window, ms. */
+  windowMs: number;
+}
+
+/**
+ * Pacing of reads: how the gate spends the read budget over the window instead of at once.
+ *
+ * Without it a burst of concurrent misses spends the whole read budget within a second on
+ * calls of a few keys each, and every later miss of the window is refused. With it, the first
+ * half of `readCalls` (per window, this process) go at once; after that reads start at most
+ * every `windowMs / readCalls`, and the misses that pile up meanwhile ride along in the next
+ * call (up to `API300_MAX_RECORDS` keys): under pressure each call carries more keys, and read
+ * throughput approaches `readCalls × API300_MAX_RECORDS` records a window.
+ *
+ * Writes are never paced. The quota still decides; pacing only spends it more wisely. No
+ * options (or `readCalls` ≤ 0): no pacing, every read may start at once.
+ */
+export class ReadPacing {
+  /** Start times (epoch ms) of this process's reads within the last window. */
+  private starts: number[] = [];
+
+  constructor(private readonly options?: ReadPacingOptions) {}
+
+  /** When the next read may start (≤ `now`: at once). */
+  nextReadAt(now: number): number {
+    const pacing = this.options;
+    if (!pacing || pacing.readCalls <= 0) return now;
+    this.starts = this.starts.filter((t) => now - t < pacing.windowMs);
+    if (this.starts.length < Math.ceil(pacing.readCalls / 2)) return now;
+    return this.starts[this.starts.length - 1] + pacing.windowMs / pacing.readCalls;
+  }
+
+  /** A read was granted its slot at `now`. */
+  started(now: number): void {
+    if (!this.options || this.options.readCalls <= 0) return;
+    this.starts.push(now);
+  }
+}

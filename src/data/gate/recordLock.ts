@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Clock } from '../../platform/clock';
+import { Api300Error, retryAfterSeconds } from '../errors';
+
+/**
+ * Per-record write serialization for read-modify-write updates (`updateCustomer`,
+ * `updateReservation`): API300 overwrites whole records (CONTRACT.md §7), so two concurrent
+ * updates of one record must not both read the old version — the second would erase the
+ * first's change.
+ *
+ * - `MemoryRecordLock`: a per-key async mutex (one process).
+ * - `RedisRecordLock`: `SET key token NX PX lease`, released only by its holder (compare
+ *   token and delete, atomically in Lua), so it holds across replicas. The lease outlives the
+ *   deadline by `leaseMarginMs`, so a crashed holder frees the record by itself.
+ *
+ * A lock that cannot be had before the deadline (contention, Redis unreachable) rejects with
+ * `UPSTREAM_RATE_LIMITED` and `retryAfter`: the write did not start and may be retried.
+ */
+export interface RecordLock {
+  withLock<T>(key: string, deadline: number, critical: () => Promise<T>): Promise<T>;
+}
+
+function notInTime(clock: Clock, deadline: number): Api300Error {
+  const retryAfter = retryAfterSeconds(deadline, clock.now());
+  return new Api300Error(
+    'UPSTREAM_RATE_LIMITED',
+    `Another change of this record is in progress; retry after ${retryAfter} s.`,
+    { retryAfter },
+  );
+}
+
+export class MemoryRecordLock implements RecordLock {
+  /** Tail of each key's chain of holders; removed when the last holder leaves. */
+  private readonly tails = new Map<string, Promise<void>>();
+
+  constructor(private readonly clock: Clock) {}
+
+  async withLock<T>(key: string, deadline: number, critical: () => Promise<T>): Promise<T> {
+    const before = this.tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = before.then(() => mine);
+    this.tails.set(key, tail);
+    try {
+      await this.waitFor(before, deadline);
+      return await critical();
+    } finally {
+      release();
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+
+  private waitFor(turn: Promise<void>, deadline: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const cancel = this.clock.schedule(deadline - this.clock.now(), () =>
+        reject(notInTime(this.clock, deadline)),
+      );
+      void turn.then(() => {
+        cancel();
+        resolve();
+      });
+    });
+  }
+}
+
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+type RedisWithRelease = Redis & {
+  hypersoftLockRelease(key: string, token: string): Promise<number>;
+};
+
+export interface RedisRecordLockOptions {
+  redis: Redis;
+  /** Lock keys live under `hypersoft:<tokenPairId>:lock:`. */
+  tokenPairId: string;
+  clock: Clock;
+  /** Lease beyond the deadline (default 30 000 ms: two upstream calls' timeouts and then some). */
+  leaseMarginMs?: number;
+  /** Pause between tries while another holder has the record (default 25 ms). */
+  retryMs?: number;
+}
+
+export class RedisRecordLock implements RecordLock {
+  private readonly redis: RedisWithRelease;
+
+  constructor(private readonly options: RedisRecordLockOptions) {
+    const redis = options.redis as RedisWithRelease;
+    if (typeof redis.hypersoftLockRelease !== 'function') {
+      redis.defineCommand('hypersoftLockRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    }
+    this.redis = redis;
+  }
+
+  async withLock<T>(key: string, deadline: number, critical: () => Promise<T>): Promise<T> {
+    const { clock } = this.options;
+    const redisKey = `hypersoft:${this.options.tokenPairId}:lock:${key}`;
+    const token = randomUUID();
+    for (;;) {
+      const leaseMs = Math.max(0, deadline - clock.now()) + (this.options.leaseMarginMs ?? 30_000);
+      const taken = await this.redis.set(redisKey, token, 'PX', leaseMs, 'NX').catch(() => null);
+      if (taken === 'OK') break;
+      if (clock.now() + (this.options.retryMs ?? 25) > deadline) throw notInTime(clock, deadline);
+      await new Promise<void>((resolve) => clock.schedule(this.options.retryMs ?? 25, resolve));
+    }
+    try {
+      return await critical();
+    } finally {
+      // If Redis is gone now, the lease ends by itself.
+      await this.redis.hypersoftLockRelease(redisKey, token).catch(() => 0);
+    }
+  }
+}

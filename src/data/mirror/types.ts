@@ -1,0 +1,184 @@
+import type { Customer, Reservation, Station, Ticket } from '../../domain/models';
+import type { CustomerFind, FoundPage, ReservationFind, TicketFind } from '../../domain/queries';
+
+export type {
+  CustomerFind,
+  CustomerOrder,
+  FindPage,
+  FoundPage,
+  ReservationFind,
+  ReservationOrder,
+  TicketFind,
+  TicketOrder,
+} from '../../domain/queries';
+
+/**
+ * The mirror: a local copy of the POS data, kept current through API300's changed-since reads
+ * (CONTRACT.md §11), so that reads cost no upstream calls.
+ *
+ *   MirrorIndex   in memory, in every replica: holds the records and answers every query.
+ *                 The query semantics (filters, order, search, counts, cursors) exist here
+ *                 only, whatever the store.
+ *   MirrorStore   persistence and, when shared, the change feed between replicas: memory
+ *                 (nothing kept), a file (embedded, survives a restart), PostgreSQL (shared by
+ *                 several replicas). Stores never answer queries; one contract test suite runs
+ *                 against each.
+ *   MirrorSync    initial load, changed-since deltas and reconciliation, through the gate.
+ */
+
+/** The kinds of record the mirror holds. */
+export const MIRROR_KINDS = ['customers', 'reservations', 'tickets', 'stations'] as const;
+export type MirrorKind = (typeof MIRROR_KINDS)[number];
+
+export interface RecordOf {
+  customers: Customer;
+  reservations: Reservation;
+  tickets: Ticket;
+  stations: Station;
+}
+
+export interface KeyOf {
+  customers: number;
+  reservations: number;
+  tickets: string;
+  stations: number;
+}
+
+/**
+ * A set of changes applied as one: records to put (a record replaces the held one only when
+ * its `changed` is newer or equal — applying a record twice is harmless) and keys to delete
+ * (reconciliation: the record vanished in the POS). Stations carry no `changed`: the list
+ * replaces the held one whole when `stations` is given.
+ */
+export interface MirrorBatch {
+  customers?: { put?: readonly Customer[]; delete?: readonly number[] };
+  reservations?: { put?: readonly Reservation[]; delete?: readonly number[] };
+  tickets?: { put?: readonly Ticket[]; delete?: readonly string[] };
+  /** The whole station list (replaces what is held). */
+  stations?: readonly Station[];
+}
+
+/** What a kind's sync has reached; stored with the records so a restart resumes from it. */
+export interface KindState {
+  /**
+   * API300's own clock (`Status.ServerDateTime`) when the read that the held records are
+   * complete up to began; the next delta asks `ChangedSince` from here (minus the overlap,
+   * widened by the DST rule). `null` before the initial load completed.
+   */
+  watermark: Date | null;
+  /** The initial load finished: the held records are the whole kind (within the window). */
+  loaded: boolean;
+  /** When the last complete reconciliation finished (local clock), or `null`. */
+  reconciledAt: Date | null;
+  /** Set when the token pair lacks the kind's licence (Status 20): not mirrored, not retried in a loop. */
+  licenceMissing: string | null;
+}
+
+/** In-memory records and queries. Synchronous: no I/O. */
+export interface MirrorIndex {
+  /** Applies a batch (newer-or-equal `changed` wins); returns how many records changed. */
+  apply(batch: MirrorBatch): number;
+  /** Drops everything (wipe, or a replica re-reading the shared store). */
+  clear(): void;
+
+  get<K extends Exclude<MirrorKind, 'stations'>>(kind: K, key: KeyOf[K]): RecordOf[K] | undefined;
+  /** Every held key of a kind (reconciliation compares them with a full read). */
+  keys<K extends Exclude<MirrorKind, 'stations'>>(kind: K): Iterable<KeyOf[K]>;
+  count(kind: MirrorKind): number;
+
+  stations(): Station[];
+  /** Every held reservation of the customer, by start time. */
+  reservationsOfCustomer(customerNumber: number): Reservation[];
+  /** Every held ticket of the customer, by number. */
+  ticketsOfCustomer(customerNumber: number): Ticket[];
+  /** Every held ticket of the reservation, by number. */
+  ticketsOfReservation(reservationId: number): Ticket[];
+
+  /** Throws `MirrorCursorError` for a cursor that is not one of this filter and order. */
+  findCustomers(find: CustomerFind): FoundPage<Customer>;
+  findReservations(find: ReservationFind): FoundPage<Reservation>;
+  findTickets(find: TicketFind): FoundPage<Ticket>;
+}
+
+/** The index rejects a foreign `after` cursor with the data layer's `CursorError`. */
+export { CursorError as MirrorCursorError } from '../errors';
+
+/** What a store holds, to fill the index at start. */
+export interface MirrorSnapshot {
+  customers: Customer[];
+  reservations: Reservation[];
+  tickets: Ticket[];
+  stations: Station[];
+  states: Partial<Record<MirrorKind, KindState>>;
+  /** Position in the store's change feed this snapshot is complete up to (0 for local stores). */
+  position: number;
+}
+
+/** Changes other writers made to a shared store after a position. */
+export interface MirrorChanges {
+  batch: MirrorBatch;
+  states: Partial<Record<MirrorKind, KindState>>;
+  position: number;
+  /**
+   * Set when the store can no longer tell what changed after the position asked for (the
+   * deletes it would have to report were purged after their retention, the store was wiped,
+   * or the position belongs to another database): `batch` is empty and the reader must
+   * `clear()` its index and `load()` again. Never set by local stores.
+   */
+  reset?: true;
+}
+
+/** How one `apply` is made. */
+export interface MirrorApplyOptions {
+  /**
+   * The epoch of the leader lease the caller holds (shared stores). The apply commits only if
+   * that lease is still held and unexpired when it runs, else it rolls back whole and rejects
+   * with `LeaseLostError`: a replica that lost the lead (it paused past the lease's expiry and
+   * another took over) cannot write its stale sync into the shared copy. The sync passes it;
+   * a write's read-your-writes does not (newer-or-equal `changed` keeps those safe).
+   * Local stores ignore it.
+   */
+  fence?: number;
+}
+
+/** A fenced `apply` whose lease epoch is no longer the held one: nothing was written. */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+  constructor(
+    /** The epoch the apply was fenced with. */
+    readonly epoch: number,
+  ) {
+    super(`mirror leader lease epoch ${epoch} is no longer held: the apply was rolled back`);
+  }
+}
+
+/**
+ * Where the mirror survives a restart and, when shared, how replicas see each other's
+ * changes. A store never answers queries (the index does).
+ *
+ * Contract (test/helpers/mirrorStoreContract.ts runs it against every store):
+ * - `apply` is atomic: after a crash either the whole batch and its states are stored or none.
+ * - `apply` keeps the newer-or-equal `changed` of a record, like the index, so two writers
+ *   (a sync and a write's read-your-writes) cannot move a record back in time.
+ * - `load` after `apply` returns what was applied; after `wipe`, nothing.
+ */
+export interface MirrorStore {
+  /** `memory`, `file` or `postgres` (for /readyz and logs). */
+  readonly kind: string;
+  load(): Promise<MirrorSnapshot>;
+  apply(
+    batch: MirrorBatch,
+    states?: Partial<Record<MirrorKind, KindState>>,
+    options?: MirrorApplyOptions,
+  ): Promise<void>;
+  /**
+   * Shared stores: changes after `position` by any writer (`reset` when the reader must load
+   * again). Local stores: none.
+   */
+  changesSince(position: number): Promise<MirrorChanges>;
+  /** Shared stores: called when another writer applied something (LISTEN/NOTIFY). */
+  onChange(listener: () => void): () => void;
+  /** Deletes every record and state (GDPR: personal data at rest). */
+  wipe(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,180 @@
+import type { Customer, Reservation, Station, Ticket } from '../../domain/models';
+import type { FindPage, FoundPage } from '../../domain/queries';
+import type { MirrorBatch, MirrorIndex, MirrorKind } from '../mirror/types';
+import { decodeOffsetCursor } from './paging';
+import type { ListPage, ReadOptions, Repository } from './types';
+
+/**
+ * What the repository needs of the mirror: its index, which kinds it can answer for, and a
+ * way to put what API300 stored into it at once (read-your-writes).
+ */
+export interface MirrorView {
+  readonly index: MirrorIndex;
+  /**
+   * Whether the mirror answers reads of `kind`: its initial load is done and the token pair
+   * holds the kind's licence. Until then reads go read-through.
+   */
+  holds(kind: MirrorKind): boolean;
+  /** Earliest reservation start the mirror holds (its window), or `null` when it holds all. */
+  reservationsFrom(): Date | null;
+  /** What API300 stored, into the index (at once) and the store (in the background). */
+  recordWrite(batch: MirrorBatch): void;
+  /**
+   * Customers stored by a bulk upload, whose records API300's reply does not carry: the
+   * mirror reads them (sync priority) so they are served before the next delta.
+   */
+  refreshCustomers(numbers: readonly number[]): void;
+}
+
+/**
+ * The repository over the mirror, with the read-through repository for what the mirror does
+ * not hold: kinds still loading or without licence, reservations before its window. Reads
+ * the mirror answers cost no upstream call. Writes go through `upstream` (API300, under the
+ * gate and the record locks) and what API300 stored is applied to the mirror before the
+ * write returns, so the next read anywhere in this process serves it.
+ */
+export function createMirroredRepository(mirror: MirrorView, upstream: Repository): Repository {
+  const { index } = mirror;
+
+  function keyed<K extends string | number, V>(
+    kind: 'customers' | 'reservations' | 'tickets',
+    keys: readonly K[],
+    get: (key: K) => V | undefined,
+    fallback: (keys: readonly K[]) => Promise<Map<K, V>>,
+    missingMayBeOutside = false,
+  ): Promise<Map<K, V>> {
+    if (!mirror.holds(kind)) return fallback(keys);
+    const found = new Map<K, V>();
+    const missing: K[] = [];
+    for (const key of keys) {
+      const value = get(key);
+      if (value !== undefined) found.set(key, value);
+      else missing.push(key);
+    }
+    // A reservation older than the window may exist though the mirror does not hold it.
+    if (!missingMayBeOutside || missing.length === 0) return Promise.resolve(found);
+    return fallback(missing).then((more) => new Map([...found, ...more]));
+  }
+
+  function byParent<V>(
+    keys: readonly number[],
+    list: (key: number) => V[],
+  ): Promise<Map<number, V[]>> {
+    return Promise.resolve(new Map(keys.map((key) => [key, list(key)])));
+  }
+
+  const reservationWindowOpen = () => mirror.reservationsFrom() === null;
+
+  /** Whether the mirror holds every reservation a list query can match. */
+  function holdsReservationsOf(find: { from?: Date; ids?: readonly number[] }): boolean {
+    if (!mirror.holds('reservations')) return false;
+    const from = mirror.reservationsFrom();
+    return from === null || (find.from !== undefined && find.from >= from);
+  }
+
+  const stored = {
+    customer: (c: Customer) => (mirror.recordWrite({ customers: { put: [c] } }), c),
+    reservation: (r: Reservation) => (mirror.recordWrite({ reservations: { put: [r] } }), r),
+    ticket: (t: Ticket) => (mirror.recordWrite({ tickets: { put: [t] } }), t),
+  };
+
+  return {
+    customersByNumber: (numbers, opts) =>
+      keyed(
+        'customers',
+        numbers,
+        (n) => index.get('customers', n),
+        (k) => upstream.customersByNumber(k, opts),
+      ),
+    reservationsById: (ids, opts) =>
+      keyed(
+        'reservations',
+        ids,
+        (id) => index.get('reservations', id),
+        (k) => upstream.reservationsById(k, opts),
+        !reservationWindowOpen(),
+      ),
+    ticketsByNumber: (numbers, opts) =>
+      keyed(
+        'tickets',
+        numbers,
+        (n) => index.get('tickets', n),
+        (k) => upstream.ticketsByNumber(k, opts),
+      ),
+
+    reservationsByCustomer: (numbers, opts) =>
+      mirror.holds('reservations') && reservationWindowOpen()
+        ? byParent(numbers, (n) => index.reservationsOfCustomer(n))
+        : upstream.reservationsByCustomer(numbers, opts),
+    ticketsByCustomer: (numbers, opts) =>
+      mirror.holds('tickets')
+        ? byParent(numbers, (n) => index.ticketsOfCustomer(n))
+        : upstream.ticketsByCustomer(numbers, opts),
+    ticketsByReservation: (ids, opts) =>
+      mirror.holds('tickets')
+        ? byParent(ids, (id) => index.ticketsOfReservation(id))
+        : upstream.ticketsByReservation(ids, opts),
+
+    findCustomers: (find, opts) =>
+      mirror.holds('customers')
+        ? Promise.resolve(fromMirror(find, (f) => index.findCustomers(f)))
+        : upstream.findCustomers(find, opts),
+    findReservations: (find, opts) =>
+      holdsReservationsOf(find)
+        ? Promise.resolve(fromMirror(find, (f) => index.findReservations(f)))
+        : upstream.findReservations(find, opts),
+    findTickets: (find, opts) =>
+      mirror.holds('tickets')
+        ? Promise.resolve(fromMirror(find, (f) => index.findTickets(f)))
+        : upstream.findTickets(find, opts),
+    stations: (opts: ReadOptions): Promise<Station[]> =>
+      mirror.holds('stations') ? Promise.resolve(index.stations()) : upstream.stations(opts),
+
+    createCustomer: async (customer, opts) =>
+      stored.customer(await upstream.createCustomer(customer, opts)),
+    updateCustomer: async (number, change, opts) =>
+      stored.customer(await upstream.updateCustomer(number, change, opts)),
+    importCustomers: async (customers, opts) => {
+      const results = await upstream.importCustomers(customers, opts);
+      mirror.refreshCustomers(
+        results.filter((r) => r.code === 0 && r.number > 0).map((r) => r.number),
+      );
+      return results;
+    },
+    createReservation: async (reservation, opts) =>
+      stored.reservation(await upstream.createReservation(reservation, opts)),
+    updateReservation: async (id, change, opts) =>
+      stored.reservation(await upstream.updateReservation(id, change, opts)),
+    issueTicket: async (ticket, opts) => stored.ticket(await upstream.issueTicket(ticket, opts)),
+    redeemTicket: async (ticketNumber, stationNumber, opts) =>
+      stored.ticket(await upstream.redeemTicket(ticketNumber, stationNumber, opts)),
+  };
+}
+
+/**
+ * A mirror page as a list page. An offset cursor (a page read read-through before the mirror
+ * was ready) continues at the same position, so paging does not break when the mirror takes
+ * over mid-list.
+ */
+function fromMirror<F extends FindPage, T>(find: F, run: (find: F) => FoundPage<T>): ListPage<T> {
+  const offset = find.after === undefined ? null : decodeOffsetCursor(find.after);
+  if (offset === null) return listPage(run(find));
+  const skip = offset + 1;
+  const page = run({ ...find, after: undefined, first: skip + find.first });
+  return listPage({
+    ...page,
+    items: page.items.slice(skip),
+    cursors: page.cursors.slice(skip),
+  });
+}
+
+function listPage<T>(page: FoundPage<T>): ListPage<T> {
+  return {
+    items: page.items,
+    cursors: page.cursors,
+    endCursor: page.cursors[page.cursors.length - 1] ?? null,
+    totalCount: page.totalCount,
+    hasNextPage: page.hasNextPage,
+    source: 'mirror',
+  };
+}

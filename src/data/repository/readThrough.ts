@@ -1,0 +1,429 @@
+import type { Config } from '../../config';
+import type { Clock } from '../../platform/clock';
+import type { GatedCall } from '../gate/coalescer';
+import { Api300Error } from '../errors';
+import type { UpstreamGate } from '../gate/gate';
+import type { RecordLock } from '../gate/recordLock';
+import {
+  API300_MAX_RECORDS,
+  type Customer,
+  type Page,
+  type Reservation,
+  type Station,
+  type Ticket,
+} from '../../domain/models';
+import { type Api300, type Api300Operation } from '../api300/types';
+import { type CustomerQuery, type ReservationQuery, type TicketQuery } from '../../domain/queries';
+import { type Repository, type ReadOptions, type WriteOptions } from './types';
+import { decode, queryKey } from '../cache/recordCodec';
+import { matchesApi300Search } from '../../domain/search';
+import { fetchSlice, offsetListPage, sliceOf } from './paging';
+import { EntityCache, type CacheCounters } from '../cache/entityCache';
+import type { SharedCache } from '../cache/sharedCache';
+
+/**
+ * `Hypersoft` (src/domain/models.ts) implemented as entity caches over the upstream gate.
+ *
+ * Reads (each kind its own `EntityCache`, so cached, single-flight, coalesced, SWR):
+ * - `customersByNumber` → GetCustomers(numbers), `reservationsById` → GetReservations(ids),
+ *   `ticketsByNumber` → GetTickets(numbers): up to 500 keys per call.
+ * - `reservationsByCustomer` → GetReservations(customerNumbers), `ticketsByCustomer` /
+ *   `ticketsByReservation` → GetTickets(customerNumbers / reservationIds): up to 500 parents
+ *   per batch, paging through every page of 500 (each page one call); parents without
+ *   children map to `[]`.
+ * - `findCustomers/Reservations/Tickets` (API300's order by key, its search, offset cursors)
+ *   and `stations`: cached by normalized query, one call per distinct page (same TTLs;
+ *   stations `stationsTtlMs`). A status filter applies locally to each page read.
+ *
+ * Writes go at `write` priority, are tried once, and put what API300 stored into the cache.
+ * They drop the cached lists that may now be wrong (the record's parents' lists) and this
+ * process's search pages of that kind; other replicas' search pages may lag up to `ttlMs`.
+ * `updateCustomer`/`updateReservation` read fresh from API300 and write under the per-record
+ * lock, so concurrent updates of one record both survive.
+ */
+
+export const PAGE_SIZE = API300_MAX_RECORDS;
+
+export interface RepositoryCaches {
+  customers: EntityCache<number, Customer>;
+  reservations: EntityCache<number, Reservation>;
+  tickets: EntityCache<string, Ticket>;
+  reservationsByCustomer: EntityCache<number, Reservation[]>;
+  ticketsByCustomer: EntityCache<number, Ticket[]>;
+  ticketsByReservation: EntityCache<number, Ticket[]>;
+  customerSearches: EntityCache<string, Page<Customer>>;
+  reservationSearches: EntityCache<string, Page<Reservation>>;
+  ticketSearches: EntityCache<string, Page<Ticket>>;
+  stations: EntityCache<string, Station[]>;
+}
+
+export interface ReadThroughRepositoryDeps {
+  gate: UpstreamGate;
+  lock: RecordLock;
+  clock: Clock;
+  cache: Config['cache'];
+  shared?: SharedCache | null;
+}
+
+export interface ReadThroughRepository {
+  repository: Repository;
+  caches: RepositoryCaches;
+  /** Summed over every kind. */
+  counters(): CacheCounters;
+}
+
+/** Every page of a list read, one gated call each. */
+async function allPages<T>(
+  call: GatedCall,
+  operation: Api300Operation,
+  read: (api: Api300, pageIndex: number) => Promise<Page<T>>,
+): Promise<T[]> {
+  const items: T[] = [];
+  for (let pageIndex = 0; ; pageIndex++) {
+    const page = await call(operation, (api) => read(api, pageIndex));
+    items.push(...page.items);
+    if (page.items.length < PAGE_SIZE || items.length >= page.totalCount) return items;
+  }
+}
+
+function byKey<K, V>(items: readonly V[], keyOf: (item: V) => K): Map<K, V> {
+  return new Map(items.map((item) => [keyOf(item), item]));
+}
+
+function groupBy<K, V>(
+  parents: readonly K[],
+  items: readonly V[],
+  parentOf: (item: V) => K | null,
+): Map<K, V[]> {
+  const groups = new Map<K, V[]>(parents.map((p) => [p, []]));
+  for (const item of items) {
+    const parent = parentOf(item);
+    if (parent !== null) groups.get(parent)?.push(item);
+  }
+  return groups;
+}
+
+export function createReadThroughRepository(
+  deps: ReadThroughRepositoryDeps,
+): ReadThroughRepository {
+  const { gate, lock, clock } = deps;
+  const limits = {
+    gate,
+    clock,
+    shared: deps.shared ?? null,
+    max: deps.cache.maxEntries,
+    ttlMs: deps.cache.ttlMs,
+    staleMs: deps.cache.staleMs,
+    notFoundTtlMs: deps.cache.notFoundTtlMs,
+  };
+  const page0 = { pageIndex: 0, pageSize: PAGE_SIZE };
+
+  const caches: RepositoryCaches = {
+    customers: new EntityCache<number, Customer>({
+      ...limits,
+      kind: 'customer',
+      fetch: async (numbers, call) =>
+        byKey(
+          (await call('GetCustomers', (api) => api.getCustomers({ ...page0, numbers }))).items,
+          (c) => c.number,
+        ),
+    }),
+    reservations: new EntityCache<number, Reservation>({
+      ...limits,
+      kind: 'reservation',
+      fetch: async (ids, call) =>
+        byKey(
+          (await call('GetReservations', (api) => api.getReservations({ ...page0, ids }))).items,
+          (r) => r.id,
+        ),
+    }),
+    tickets: new EntityCache<string, Ticket>({
+      ...limits,
+      kind: 'ticket',
+      fetch: async (numbers, call) =>
+        byKey(
+          (await call('GetTickets', (api) => api.getTickets({ ...page0, numbers }))).items,
+          (t) => t.number,
+        ),
+    }),
+    reservationsByCustomer: listsByParent(
+      limits,
+      'reservationsByCustomer',
+      'GetReservations',
+      (api, customerNumbers, pageIndex) =>
+        api.getReservations({ customerNumbers, pageIndex, pageSize: PAGE_SIZE }),
+      (r) => r.customerNumber,
+    ),
+    ticketsByCustomer: listsByParent(
+      limits,
+      'ticketsByCustomer',
+      'GetTickets',
+      (api, customerNumbers, pageIndex) =>
+        api.getTickets({ customerNumbers, pageIndex, pageSize: PAGE_SIZE }),
+      (t) => t.customerNumber,
+    ),
+    ticketsByReservation: listsByParent(
+      limits,
+      'ticketsByReservation',
+      'GetTickets',
+      (api, reservationIds, pageIndex) =>
+        api.getTickets({ reservationIds, pageIndex, pageSize: PAGE_SIZE }),
+      (t) => t.reservationId,
+    ),
+    customerSearches: searchCache(
+      limits,
+      'customerSearch',
+      'GetCustomers',
+      (api, q: CustomerQuery) => api.getCustomers(q),
+    ),
+    reservationSearches: searchCache(
+      limits,
+      'reservationSearch',
+      'GetReservations',
+      (api, q: ReservationQuery) => api.getReservations(q),
+    ),
+    ticketSearches: searchCache(limits, 'ticketSearch', 'GetTickets', (api, q: TicketQuery) =>
+      api.getTickets(q),
+    ),
+    stations: new EntityCache<string, Station[]>({
+      ...limits,
+      kind: 'stations',
+      ttlMs: deps.cache.stationsTtlMs,
+      maxKeys: 1,
+      fetch: async (keys, call) =>
+        new Map([[keys[0], await call('GetStations', (api) => api.getStations())]]),
+    }),
+  };
+
+  const writeOptions = (opts: WriteOptions) => ({
+    priority: 'write' as const,
+    deadline: opts.deadline,
+    accounting: opts.accounting,
+  });
+
+  function customerStored(customer: Customer): Customer {
+    caches.customers.set(customer.number, customer);
+    caches.customerSearches.clearLocal();
+    return customer;
+  }
+
+  function reservationStored(
+    reservation: Reservation,
+    previousCustomer: number | null = null,
+  ): Reservation {
+    caches.reservations.set(reservation.id, reservation);
+    const parents = [reservation.customerNumber, previousCustomer].filter(
+      (n): n is number => n !== null,
+    );
+    caches.reservationsByCustomer.delete([...new Set(parents)]);
+    caches.reservationSearches.clearLocal();
+    return reservation;
+  }
+
+  function ticketStored(ticket: Ticket): Ticket {
+    caches.tickets.set(ticket.number, ticket);
+    if (ticket.customerNumber !== null) caches.ticketsByCustomer.delete([ticket.customerNumber]);
+    if (ticket.reservationId !== null) caches.ticketsByReservation.delete([ticket.reservationId]);
+    caches.ticketSearches.clearLocal();
+    return ticket;
+  }
+
+  const repository: Repository = {
+    customersByNumber: (numbers, opts) => caches.customers.getMany(numbers, opts),
+    reservationsById: (ids, opts) => caches.reservations.getMany(ids, opts),
+    ticketsByNumber: (numbers, opts) => caches.tickets.getMany(numbers, opts),
+    reservationsByCustomer: (numbers, opts) => caches.reservationsByCustomer.getMany(numbers, opts),
+    ticketsByCustomer: (numbers, opts) => caches.ticketsByCustomer.getMany(numbers, opts),
+    ticketsByReservation: (ids, opts) => caches.ticketsByReservation.getMany(ids, opts),
+    findCustomers: async (find, opts) => {
+      const slice = sliceOf(find.first, find.after);
+      if (find.numbers) {
+        const unique = [...new Set(find.numbers)].sort((a, b) => a - b);
+        const found = await caches.customers.getMany(unique, opts);
+        const since = find.changedSince?.getTime();
+        const matching = unique
+          .map((n) => found.get(n))
+          .filter(
+            (c): c is Customer =>
+              c !== undefined &&
+              (since === undefined || c.changed.getTime() >= since) &&
+              (!find.search || matchesApi300Search(c, find.search)),
+          );
+        return offsetListPage(slice, {
+          items: matching.slice(slice.offset, slice.offset + slice.count),
+          totalCount: matching.length,
+        });
+      }
+      const query = { searchText: find.search, changedSince: find.changedSince ?? null };
+      const page = await fetchSlice(slice, (p) =>
+        search(caches.customerSearches, { ...query, ...p }, opts),
+      );
+      return offsetListPage(slice, page);
+    },
+    findReservations: async (find, opts) => {
+      const slice = sliceOf(find.first, find.after);
+      const query = {
+        ids: find.ids,
+        stationNumber: find.stationNumber,
+        customerNumbers: find.customerNumbers,
+        from: find.from ?? null,
+        to: find.to ?? null,
+        changedSince: find.changedSince ?? null,
+      };
+      const page = await fetchSlice(slice, (p) =>
+        search(caches.reservationSearches, { ...query, ...p }, opts),
+      );
+      return offsetListPage(slice, page, withStatus(find.statuses));
+    },
+    findTickets: async (find, opts) => {
+      const slice = sliceOf(find.first, find.after);
+      const query = {
+        numbers: find.numbers,
+        customerNumbers: find.customerNumbers,
+        reservationIds: find.reservationIds,
+        changedSince: find.changedSince ?? null,
+      };
+      const page = await fetchSlice(slice, (p) =>
+        search(caches.ticketSearches, { ...query, ...p }, opts),
+      );
+      return offsetListPage(slice, page, withStatus(find.statuses));
+    },
+    stations: async (opts) => (await caches.stations.getMany(['all'], opts)).get('all') ?? [],
+
+    createCustomer: async (customer, opts) =>
+      customerStored(
+        await gate.call('SetCustomer', writeOptions(opts), (api) => api.setCustomer(customer)),
+      ),
+
+    updateCustomer: (number, change, opts) =>
+      lock.withLock(`customer:${number}`, opts.deadline, async () => {
+        const current = await gate
+          .call('GetCustomer', writeOptions(opts), (api) => api.getCustomer(number))
+          .catch((error: unknown) => {
+            if (error instanceof Api300Error && error.code === 'NOT_FOUND')
+              caches.customers.delete([number]);
+            throw error;
+          });
+        const record = { ...change(current), number };
+        return customerStored(
+          await gate.call('SetCustomer', writeOptions(opts), (api) => api.setCustomer(record)),
+        );
+      }),
+
+    importCustomers: async (customers, opts) => {
+      const results = await gate.call('SetCustomers', writeOptions(opts), (api) =>
+        api.setCustomers(customers),
+      );
+      // The reply names the stored numbers but not the stored records: forget them.
+      caches.customers.delete(
+        results.filter((r) => r.code === 0 && r.number > 0).map((r) => r.number),
+      );
+      caches.customerSearches.clearLocal();
+      return results;
+    },
+
+    createReservation: async (reservation, opts) =>
+      reservationStored(
+        await gate.call('SetReservation', writeOptions(opts), (api) =>
+          api.setReservation(reservation),
+        ),
+      ),
+
+    updateReservation: (id, change, opts) =>
+      lock.withLock(`reservation:${id}`, opts.deadline, async () => {
+        const { items } = await gate.call('GetReservations', writeOptions(opts), (api) =>
+          api.getReservations({ ids: [id], pageIndex: 0, pageSize: 1 }),
+        );
+        const current = items.find((r) => r.id === id);
+        if (!current) {
+          caches.reservations.delete([id]);
+          throw new Api300Error('NOT_FOUND', `Reservation ${id} does not exist.`, {
+            operation: 'GetReservations',
+          });
+        }
+        const record = { ...change(current), id };
+        const stored = await gate.call('SetReservation', writeOptions(opts), (api) =>
+          api.setReservation(record),
+        );
+        return reservationStored(stored, current.customerNumber);
+      }),
+
+    issueTicket: async (ticket, opts) =>
+      ticketStored(
+        await gate.call('SetTicket', writeOptions(opts), (api) => api.setTicket(ticket)),
+      ),
+
+    redeemTicket: async (ticketNumber, stationNumber, opts) =>
+      ticketStored(
+        await gate.call('RedeemTicket', writeOptions(opts), (api) =>
+          api.redeemTicket(ticketNumber, stationNumber),
+        ),
+      ),
+  };
+
+  return {
+    repository,
+    caches,
+    counters() {
+      const total: CacheCounters = { hits: 0, misses: 0, staleServes: 0 };
+      for (const cache of Object.values(caches) as EntityCache<string | number, object>[]) {
+        total.hits += cache.counters.hits;
+        total.misses += cache.counters.misses;
+        total.staleServes += cache.counters.staleServes;
+      }
+      return total;
+    },
+  };
+}
+
+type CacheLimits = Omit<ConstructorParameters<typeof EntityCache>[0], 'kind' | 'fetch'>;
+
+/** A cache of each parent's children: every page of one list read over up to 500 parents. */
+function listsByParent<T>(
+  limits: CacheLimits,
+  kind: string,
+  operation: Api300Operation,
+  read: (api: Api300, parents: number[], pageIndex: number) => Promise<Page<T>>,
+  parentOf: (item: T) => number | null,
+): EntityCache<number, T[]> {
+  return new EntityCache<number, T[]>({
+    ...limits,
+    kind,
+    fetch: async (parents, call) =>
+      groupBy(
+        parents,
+        await allPages(call, operation, (api, pageIndex) => read(api, parents, pageIndex)),
+        parentOf,
+      ),
+  });
+}
+
+/** A cache of search pages keyed by the normalized query; the key decodes back to the query. */
+function searchCache<Q extends object, T>(
+  limits: CacheLimits,
+  kind: string,
+  operation: Api300Operation,
+  read: (api: Api300, query: Q) => Promise<Page<T>>,
+): EntityCache<string, Page<T>> {
+  return new EntityCache<string, Page<T>>({
+    ...limits,
+    kind,
+    maxKeys: 1,
+    fetch: async ([key], call) =>
+      new Map([[key, await call(operation, (api) => read(api, decode<Q>(key)))]]),
+  });
+}
+
+async function search<Q extends object, T>(
+  cache: EntityCache<string, Page<T>>,
+  query: Q,
+  opts: ReadOptions,
+): Promise<Page<T>> {
+  const key = queryKey(query);
+  return (await cache.getMany([key], opts)).get(key) ?? { items: [], totalCount: 0 };
+}
+
+/** The local status filter of a list, if the query asked for one (API300 has none). */
+function withStatus<S extends string>(statuses: readonly S[] | undefined) {
+  return statuses ? (item: { status: S }) => statuses.includes(item.status) : undefined;
+}

@@ -1,0 +1,17 @@
+/**
+ * Names of the API300 operations (CONTRACT.md §8), as counted by the gate and the metrics and
+ * served by the simulator.
+ */
+export type Api300Operation =
+  | 'ServerDateTime'
+  | 'GetStations'
+  | 'GetCustomer'
+  | 'GetCustomers'
+  | 'SetCustomer'
+  | 'SetCustomers'
+  | 'GetReservations'
+  | 'SetReservation'
+  | 'SetReservations'
+  | 'GetTickets'
+  | 'SetTicket'
+  | 'RedeemTicket';

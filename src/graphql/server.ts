@@ -1,0 +1,260 @@
+import {
+  ApolloServer,
+  HeaderMap,
+  type ApolloServerPlugin,
+  type HTTPGraphQLRequest,
+} from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ParseOptions, ValidationRule } from 'graphql';
+import type { Config } from '../config';
+import { createRequestContext, type Context } from './context';
+import type { Logger } from '../platform/logger';
+import { createRouterSecretGuard, ROUTER_SECRET_HEADER } from './federation/routerSecret';
+import { createServiceSdlPlugin } from './federation/serviceSdl';
+import { createFormatError } from './errors';
+import { buildSchema } from './schema';
+import type { Repository } from '../data/repository/types';
+
+/**
+ * The subgraph over node:http: Apollo Server at `/graphql` (POST, and GET for queries), no
+ * framework. Builds everything from its arguments: no environment reads, nothing listens
+ * until `listen`.
+ */
+
+export interface AppDeps {
+  config: Config;
+  /** The data layer (entity cache over the upstream gate, or a fake in tests). */
+  repository: Repository;
+  logger?: Logger;
+  /**
+   * Routes served before GraphQL (GraphiQL page, /metrics, /healthz, /readyz …). Return true
+   * (or a promise of true) when the request was handled; the app then leaves it alone.
+   */
+  extraRoutes?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>;
+  plugins?: ApolloServerPlugin<Context>[];
+  /** Extra GraphQL validation rules (request limits, src/graphql/requestLimits.ts), run after the standard ones. */
+  validationRules?: ValidationRule[];
+  /** Options of graphql-js `parse`, e.g. `maxTokens` (request limits, src/graphql/requestLimits.ts). */
+  parseOptions?: ParseOptions;
+  /** Largest accepted request body (default 10 MiB, enough for thousands of imported customers). */
+  maxBodyBytes?: number;
+  /** How long `stop` waits for in-flight requests before closing their sockets (default 10 s). */
+  stopGracePeriodMs?: number;
+  /** Clock for request deadlines (default `Date.now`). */
+  now?: () => number;
+}
+
+export interface App {
+  server: http.Server;
+  apollo: ApolloServer<Context>;
+  /** Listens on `port` (0 = a free one); resolves with the GraphQL URL and the actual port. */
+  listen(port: number, host?: string): Promise<{ url: string; port: number }>;
+  /** Stops taking requests, lets in-flight ones finish (up to the grace period), stops Apollo. */
+  stop(): Promise<void>;
+}
+
+export const GRAPHQL_PATH = '/graphql';
+const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+/** Apollo logs plain strings; route them to the app logger (debug is dropped). */
+function apolloLogger(logger: Logger) {
+  return {
+    debug() {},
+    info: (message: unknown) => logger.info({}, String(message)),
+    warn: (message: unknown) => logger.warn({}, String(message)),
+    error: (message: unknown) => logger.error({}, String(message)),
+  };
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (declared > limit) {
+      reject(new HttpError(413, `Request body larger than ${limit} bytes`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new HttpError(413, `Request body larger than ${limit} bytes`));
+        req.removeAllListeners('data');
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+    // A client that goes away mid-body never sends 'end'; settle instead of waiting forever.
+    req.on('close', () => {
+      if (!req.complete) reject(new HttpError(400, 'Request body incomplete'));
+    });
+  });
+}
+
+function toHeaderMap(req: http.IncomingMessage): HeaderMap {
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
+}
+
+/** JSON bodies are parsed here (Apollo expects an object); anything else goes on as text. */
+function parseBody(text: string, headers: HeaderMap): unknown {
+  const type = headers.get('content-type') ?? '';
+  if (!/^application\/(.+\+)?json\b/i.test(type) || text === '') return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'Request body is not valid JSON');
+  }
+}
+
+function sendPlain(
+  res: http.ServerResponse,
+  status: number,
+  message: string,
+  extraHeaders: Record<string, string> = {},
+) {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...extraHeaders });
+  res.end(message);
+}
+
+export async function createApp(deps: AppDeps): Promise<App> {
+  const logger = deps.logger ?? silentLogger;
+  const now = deps.now ?? Date.now;
+  const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const server = http.createServer();
+
+  const apollo = new ApolloServer<Context>({
+    schema: buildSchema(),
+    csrfPrevention: true,
+    // The entry point owns SIGTERM (graceful stop of app, data path and Redis); Apollo's own
+    // handler would stop the server first and re-raise the signal, so the process hung.
+    stopOnTerminationSignals: false,
+    logger: apolloLogger(logger),
+    introspection: deps.config.introspection,
+    includeStacktraceInErrorResponses: false,
+    formatError: createFormatError(logger),
+    validationRules: deps.validationRules,
+    parseOptions: deps.parseOptions,
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginDrainHttpServer({
+        httpServer: server,
+        stopGracePeriodMillis: deps.stopGracePeriodMs,
+      }),
+      createServiceSdlPlugin(deps.config),
+      ...(deps.plugins ?? []),
+    ],
+  });
+  await apollo.start();
+  // docs/federation.md: with ROUTER_SECRET set, only the router may reach GraphQL.
+  const routerOnly = createRouterSecretGuard(
+    deps.config.routerSecret,
+    ROUTER_SECRET_HEADER,
+    GRAPHQL_PATH,
+  );
+
+  const contextFor = (requestId: string) => async (): Promise<Context> =>
+    createRequestContext({
+      repository: deps.repository,
+      deadline: now() + deps.config.upstream.requestDeadlineMs,
+      requestId,
+      logger,
+    });
+
+  async function handleGraphQL(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+  ): Promise<void> {
+    const method = req.method ?? 'GET';
+    if (method !== 'GET' && method !== 'POST') {
+      sendPlain(res, 405, `${method} is not allowed on ${GRAPHQL_PATH}; use GET or POST`, {
+        allow: 'GET, POST',
+      });
+      return;
+    }
+    const headers = toHeaderMap(req);
+    const offered = headers.get('x-request-id');
+    const requestId = offered && REQUEST_ID.test(offered) ? offered : randomUUID();
+    const body =
+      method === 'POST' ? parseBody(await readBody(req, maxBodyBytes), headers) : undefined;
+    const httpGraphQLRequest: HTTPGraphQLRequest = { method, headers, search: url.search, body };
+
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest,
+      context: contextFor(requestId),
+    });
+
+    res.statusCode = response.status ?? 200;
+    for (const [name, value] of response.headers) res.setHeader(name, value);
+    res.setHeader('x-request-id', requestId);
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    void (async () => {
+      try {
+        if (deps.extraRoutes && (await deps.extraRoutes(req, res))) return;
+        if (routerOnly(req, res)) return;
+        const url = new URL(req.url ?? '/', 'http://subgraph.local');
+        if (url.pathname === GRAPHQL_PATH) await handleGraphQL(req, res, url);
+        else sendPlain(res, 404, `Not found; GraphQL is served at ${GRAPHQL_PATH}`);
+      } catch (e) {
+        if (e instanceof HttpError) {
+          sendPlain(res, e.status, e.message, e.status === 413 ? { connection: 'close' } : {});
+          return;
+        }
+        logger.error({ errorName: e instanceof Error ? e.name : typeof e }, 'HTTP request failed');
+        sendPlain(res, 500, 'Internal server error');
+      }
+    })();
+  });
+
+  return {
+    server,
+    apollo,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const actual = (server.address() as AddressInfo).port;
+          resolve({ url: `http://${host ?? 'localhost'}:${actual}${GRAPHQL_PATH}`, port: actual });
+        });
+      });
+    },
+    stop: () => apollo.stop(),
+  };
+}

@@ -1,0 +1,120 @@
+import type http from 'node:http';
+import type { ObservableDataPath } from '../data/stats';
+import { readOnlyRoute, type Route } from './routes';
+
+/**
+ * `/healthz` and `/readyz` for the orchestrator (docs/operations.md, "Health").
+ *
+ * - `/healthz` — liveness: 200 whenever the event loop answers. Checks nothing else, so a
+ *   dependency outage never gets the process killed.
+ * - `/readyz` — readiness: 200 only when the schema is loaded, the app is not shutting down,
+ *   the breaker is closed, the last upstream call did not find API300 unreachable (within
+ *   `unreachableForMs`), and Redis is connected when configured; else 503. The JSON body
+ *   names every check and why it failed.
+ *
+ * Readiness never calls API300 or Redis: it reads `dataPath.stats()` and the Redis client's
+ * connection status, so probes cost no upstream budget however often they come.
+ */
+
+export interface HealthDeps {
+  /** The data path's state (breaker, last upstream call); without it those checks are skipped. */
+  dataPath?: ObservableDataPath;
+  /** The Redis client when `REDIS_URL` is set (ioredis: `status === 'ready'` when connected). */
+  redis?: { readonly status: string } | null;
+  /**
+   * How long a failed ("unavailable") last upstream call keeps the replica unready (default
+   * 30 s). It must end on its own: readiness makes no calls, and an unready replica gets no
+   * traffic that could make one, so without this it would never become ready again.
+   */
+  unreachableForMs?: number;
+  /** Clock in epoch ms (default `Date.now`). */
+  now?: () => number;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  /** Why it failed, or extra facts; never secrets. */
+  detail?: string;
+}
+
+export interface Health {
+  route: Route;
+  /** Call once `createApp` resolved (Apollo started with the schema). Until then: unready. */
+  schemaLoaded(): void;
+  /** Call first thing on SIGTERM: readiness fails so the load balancer stops sending traffic. */
+  shuttingDown(): void;
+  /** The readiness verdict, as `/readyz` reports it. */
+  readiness(): { ready: boolean; checks: Record<string, CheckResult> };
+}
+
+export const LIVENESS_PATH = '/healthz';
+export const READINESS_PATH = '/readyz';
+
+export function createHealth(deps: HealthDeps = {}): Health {
+  const now = deps.now ?? Date.now;
+  const unreachableForMs = deps.unreachableForMs ?? 30_000;
+  let loaded = false;
+  let stopping = false;
+
+  function readiness() {
+    const checks: Record<string, CheckResult> = {
+      schema: loaded ? { ok: true } : { ok: false, detail: 'schema not loaded yet' },
+      lifecycle: stopping ? { ok: false, detail: 'shutting down' } : { ok: true },
+    };
+    if (deps.dataPath) {
+      const { upstream } = deps.dataPath.stats();
+      checks.breaker =
+        upstream.breaker === 'closed'
+          ? { ok: true }
+          : { ok: false, detail: `circuit breaker ${upstream.breaker}` };
+      const last = upstream.lastCall;
+      const unreachableAgoMs = last && !last.reachable ? now() - last.at : null;
+      checks.upstream =
+        unreachableAgoMs !== null && unreachableAgoMs < unreachableForMs
+          ? {
+              ok: false,
+              detail: `last API300 call ${Math.round(unreachableAgoMs / 1000)} s ago found it unreachable`,
+            }
+          : { ok: true, detail: `budget left in window: ${upstream.budgetLeft} calls` };
+    }
+    if (deps.redis) {
+      checks.redis =
+        deps.redis.status === 'ready'
+          ? { ok: true }
+          : { ok: false, detail: `redis connection ${deps.redis.status}` };
+    }
+    return { ready: Object.values(checks).every((c) => c.ok), checks };
+  }
+
+  function send(res: http.ServerResponse, status: number, body: object, head: boolean) {
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+    });
+    res.end(head ? undefined : JSON.stringify(body));
+  }
+
+  const route = readOnlyRoute([LIVENESS_PATH, READINESS_PATH], (path, req, res) => {
+    const head = req.method === 'HEAD';
+    if (path === LIVENESS_PATH) {
+      send(res, 200, { status: 'alive' }, head);
+      return;
+    }
+    const { ready, checks } = readiness();
+    const reasons = Object.entries(checks)
+      .filter(([, c]) => !c.ok)
+      .map(([name, c]) => `${name}: ${c.detail ?? 'failed'}`);
+    send(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', reasons, checks }, head);
+  });
+
+  return {
+    route,
+    schemaLoaded() {
+      loaded = true;
+    },
+    shuttingDown() {
+      stopping = true;
+    },
+    readiness,
+  };
+}

@@ -1,0 +1,167 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { BREAKER_STATES } from '../data/gate/breaker';
+import type { Priority } from '../data/options';
+import type { ObservableDataPath } from '../data/stats';
+import { operationNameOf } from './operationName';
+import { readOnlyRoute, type Route } from './routes';
+
+/**
+ * Prometheus metrics of one app, on a registry of its own (never prom-client's global one, so
+ * several apps — and tests — can live in one process). Data-path metrics are read from
+ * `dataPath.stats()` at scrape time; GraphQL durations are observed by `plugin`; queue wait
+ * times are pushed by the gate through `recordQueueWait`. docs/operations.md lists them all.
+ */
+
+export interface MetricsDeps {
+  /** State of the cache and gate; without it the upstream and cache metrics are left out. */
+  dataPath?: ObservableDataPath;
+  /** Node process metrics (CPU, memory, event loop lag, GC) — default true. */
+  processMetrics?: boolean;
+  /**
+   * Most distinct operation names labelled in the duration histogram (default 100). Names
+   * are client-chosen: later ones share the label `__other`, so a client cannot blow up the
+   * number of series.
+   */
+  maxOperationLabels?: number;
+  /** Monotonic clock in ms for request durations (default `performance.now`). */
+  now?: () => number;
+}
+
+export interface Metrics {
+  registry: Registry;
+  /** `GET /metrics` in Prometheus text format; returns false for any other path. */
+  route: Route;
+  /** Observes every GraphQL request's duration by operation, type and outcome. */
+  plugin: ApolloServerPlugin;
+  /** For the gate: how long one call waited in the queue before it got budget. */
+  recordQueueWait(waitMs: number, priority: Priority): void;
+}
+
+export const METRICS_PATH = '/metrics';
+const PREFIX = 'hypersoft_';
+export const OTHER_OPERATION = '__other';
+export const ANONYMOUS_OPERATION = '__anonymous';
+
+export function createMetrics(deps: MetricsDeps = {}): Metrics {
+  const registry = new Registry();
+  const now = deps.now ?? (() => performance.now());
+  if (deps.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (deps.dataPath) registerDataPathMetrics(registry, deps.dataPath);
+
+  const queueWait = new Histogram({
+    name: `${PREFIX}upstream_queue_wait_seconds`,
+    help: 'Time an upstream call waited in the gate queue for budget, by priority',
+    labelNames: ['priority'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const requestDuration = new Histogram({
+    name: `${PREFIX}graphql_request_duration_seconds`,
+    help: 'GraphQL request duration by operation name (bounded), operation type and outcome',
+    labelNames: ['operation', 'type', 'outcome'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+
+  const labelled = new Set<string>();
+  const maxLabels = deps.maxOperationLabels ?? 100;
+  const operationLabel = (name: string | null): string => {
+    if (name === null) return ANONYMOUS_OPERATION;
+    if (labelled.has(name)) return name;
+    if (labelled.size >= maxLabels) return OTHER_OPERATION;
+    labelled.add(name);
+    return name;
+  };
+
+  const plugin: ApolloServerPlugin = {
+    async requestDidStart() {
+      const started = now();
+      return {
+        async willSendResponse(requestContext) {
+          const body = requestContext.response.body;
+          const failed =
+            (requestContext.errors?.length ?? 0) > 0 ||
+            (body.kind === 'single' && (body.singleResult.errors?.length ?? 0) > 0);
+          requestDuration.observe(
+            {
+              operation: operationLabel(operationNameOf(requestContext)),
+              type: requestContext.operation?.operation ?? 'unknown',
+              outcome: failed ? 'error' : 'ok',
+            },
+            (now() - started) / 1000,
+          );
+        },
+      };
+    },
+  };
+
+  return {
+    registry,
+    route: readOnlyRoute([METRICS_PATH], async (_path, req, res) => {
+      const text = await registry.metrics();
+      res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : text);
+    }),
+    plugin,
+    recordQueueWait(waitMs, priority) {
+      queueWait.observe({ priority }, Math.max(0, waitMs) / 1000);
+    },
+  };
+}
+
+/** Gauges and counters whose values are taken from `stats()` when Prometheus scrapes. */
+function registerDataPathMetrics(registry: Registry, dataPath: ObservableDataPath): void {
+  const registers = [registry];
+  new Counter({
+    name: `${PREFIX}upstream_calls_total`,
+    help: 'API300 calls started, by operation and outcome (ok, refused, unavailable, auth)',
+    labelNames: ['operation', 'outcome'],
+    registers,
+    collect() {
+      this.reset();
+      for (const { operation, outcome, count } of dataPath.stats().upstream.calls) {
+        this.inc({ operation, outcome }, count);
+      }
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}upstream_budget_remaining`,
+    help: 'Upstream calls the quota still allows in the current rolling 60 s window',
+    registers,
+    collect() {
+      this.set(dataPath.stats().upstream.budgetLeft);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}upstream_queue_length`,
+    help: 'Upstream reads and writes waiting in the gate queue for budget',
+    registers,
+    collect() {
+      this.set(dataPath.stats().upstream.queueLength);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}upstream_breaker_state`,
+    help: 'Circuit breaker in front of API300: 1 for the current state, 0 for the others',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      const current = dataPath.stats().upstream.breaker;
+      for (const state of BREAKER_STATES) this.set({ state }, state === current ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: `${PREFIX}cache_lookups_total`,
+    help: 'Entity cache lookups by result: hit (fresh), miss (read upstream), stale (served past TTL)',
+    labelNames: ['result'],
+    registers,
+    collect() {
+      const { hits, misses, staleServes } = dataPath.stats().cache;
+      this.reset();
+      this.inc({ result: 'hit' }, hits);
+      this.inc({ result: 'miss' }, misses);
+      this.inc({ result: 'stale' }, staleServes);
+    },
+  });
+}

@@ -1,0 +1,222 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createApi300Client } from '../../../src/data/api300/client';
+import { Api300Error } from '../../../src/data/errors';
+import { Api300 } from '../../../src/data/api300/types';
+import { DEMO_TOKENS, RunningSimulator } from '../../../src/simulator';
+import { createTestClock, startTestSimulator } from '../../helpers/simulator';
+import { newCustomer, newReservation, newTicket } from '../../helpers/records';
+import { RecordedRequest, ScriptedServer, startScriptedServer } from '../../helpers/scriptedServer';
+
+/**
+ * Golden request/response pairs of the API300 client (test/fixtures/golden/):
+ * - `<case>.request.http`: the exact request the client sends (SOAP headers and envelope);
+ * - `<case>.response.xml`: a reply of the simulator to exactly that request;
+ * - `<case>.result.json`: what the client makes of the reply (value or error).
+ *
+ * A change in any of them is a change of the wire contract and shows up in review.
+ * `UPDATE_GOLDEN=1 npx jest test/integration/api300/golden` rewrites all three, each case
+ * against a simulator of its own (fixed clock and seed) that holds the seed data plus what the
+ * case's `given` put there — so every case stands alone, in any order, alone or with others.
+ */
+
+const GOLDEN = join(__dirname, '../../fixtures/golden');
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+
+const customer = newCustomer();
+
+interface GoldenCase {
+  name: string;
+  version: '1.1' | '1.2';
+  /** What the simulator must hold besides its seed data, written directly (recording only). */
+  given?: (simulator: Api300) => Promise<unknown>;
+  run: (client: Api300) => Promise<unknown>;
+}
+
+const issuedTicket = (c: Api300) => c.setTicket(newTicket());
+const redeemedTicket = async (c: Api300) => {
+  await issuedTicket(c);
+  await c.redeemTicket('GOLDEN-1', 2);
+};
+
+const CASES: GoldenCase[] = [
+  { name: 'ServerDateTime.soap11', version: '1.1', run: (c) => c.serverDateTime() },
+  { name: 'ServerDateTime.soap12', version: '1.2', run: (c) => c.serverDateTime() },
+  { name: 'GetStations.soap11', version: '1.1', run: (c) => c.getStations() },
+  { name: 'GetCustomer.soap11', version: '1.1', run: (c) => c.getCustomer(10001) },
+  { name: 'GetCustomer.soap12', version: '1.2', run: (c) => c.getCustomer(10002) },
+  { name: 'GetCustomer.notFound.soap11', version: '1.1', run: (c) => c.getCustomer(4711) },
+  {
+    name: 'GetCustomers.soap11',
+    version: '1.1',
+    run: (c) =>
+      c.getCustomers({
+        numbers: [10003, 10005],
+        changedSince: new Date('2020-01-01T00:00:00Z'),
+        pageIndex: 0,
+        pageSize: 10,
+      }),
+  },
+  { name: 'SetCustomer.soap11', version: '1.1', run: (c) => c.setCustomer(customer) },
+  {
+    name: 'SetCustomer.noBirthday.soap12',
+    version: '1.2',
+    run: (c) => c.setCustomer({ ...customer, birthday: null, reachableTo: null }),
+  },
+  {
+    name: 'SetCustomers.soap11',
+    version: '1.1',
+    run: (c) =>
+      c.setCustomers([customer, { ...customer, lastName: 'Zu viel Rabatt', discount: 101 }]),
+  },
+  {
+    name: 'GetReservations.soap11',
+    version: '1.1',
+    run: (c) =>
+      c.getReservations({
+        stationNumber: 2,
+        from: new Date('2026-11-29T23:00:00Z'),
+        to: new Date('2026-12-01T23:00:00Z'),
+        pageIndex: 0,
+        pageSize: 3,
+      }),
+  },
+  {
+    name: 'SetReservation.soap11',
+    version: '1.1',
+    run: (c) => c.setReservation(newReservation()),
+  },
+  {
+    name: 'SetReservations.soap11',
+    version: '1.1',
+    run: (c) =>
+      c.setReservations([
+        newReservation({
+          stationNumber: 3,
+          customerNumber: null,
+          guestName: 'Gruppe',
+          start: new Date('2026-07-01T10:00:00Z'),
+          durationMinutes: 90,
+          persons: 8,
+          tables: null,
+          status: 'REQUESTED',
+        }),
+      ]),
+  },
+  {
+    name: 'SetTicket.soap11',
+    version: '1.1',
+    run: (c) => c.setTicket(newTicket()),
+  },
+  {
+    name: 'RedeemTicket.soap11',
+    version: '1.1',
+    given: issuedTicket,
+    run: (c) => c.redeemTicket('GOLDEN-1', 2),
+  },
+  {
+    name: 'RedeemTicket.conflict.soap11',
+    version: '1.1',
+    given: redeemedTicket,
+    run: (c) => c.redeemTicket('GOLDEN-1', 2),
+  },
+  {
+    name: 'GetTickets.soap11',
+    version: '1.1',
+    given: redeemedTicket,
+    run: (c) => c.getTickets({ numbers: ['GOLDEN-1', 'GS10000002'], pageIndex: 0, pageSize: 10 }),
+  },
+];
+
+/** The request as a reviewable text: request line, the headers SOAP routes by, the body. */
+function requestText(request: RecordedRequest): string {
+  const routing =
+    request.headers.soapaction === undefined ? '' : `SOAPAction: ${request.headers.soapaction}\n`;
+  return `${request.method} ${request.url}\nContent-Type: ${request.headers['content-type']}\n${routing}\n${request.body}\n`;
+}
+
+async function outcome(run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return JSON.parse(JSON.stringify({ value: await run() }));
+  } catch (error) {
+    if (!(error instanceof Api300Error)) throw error;
+    return { error: { code: error.code, message: error.message, details: error.details } };
+  }
+}
+
+async function replyOfSimulator(
+  simulator: RunningSimulator,
+  request: RecordedRequest,
+): Promise<string> {
+  const headers: Record<string, string> = {
+    'content-type': String(request.headers['content-type']),
+  };
+  if (request.headers.soapaction !== undefined)
+    headers.soapaction = String(request.headers.soapaction);
+  const response = await fetch(simulator.endpoint, { method: 'POST', headers, body: request.body });
+  return response.text();
+}
+
+const goldenFile = (name: string, kind: 'request.http' | 'response.xml' | 'result.json'): string =>
+  join(GOLDEN, `${name}.${kind}`);
+
+const clientOf = (endpoint: string, soapVersion: '1.1' | '1.2'): Promise<Api300> =>
+  createApi300Client({
+    endpoint,
+    cusToken: DEMO_TOKENS.cusToken,
+    authToken: DEMO_TOKENS.authToken,
+    timeoutMs: 5000,
+    soapVersion,
+  });
+
+/** Records the simulator's reply to `request` on a fresh simulator that holds `given`. */
+async function recordReply(golden: GoldenCase, request: RecordedRequest): Promise<string> {
+  const simulator = await startTestSimulator({
+    now: createTestClock('2026-11-29T18:30:00+01:00').now,
+  });
+  try {
+    if (golden.given) await golden.given(await clientOf(simulator.endpoint, '1.1'));
+    return await replyOfSimulator(simulator, request);
+  } finally {
+    await simulator.close();
+  }
+}
+
+describe('the API300 client’s golden requests and replies', () => {
+  let server: ScriptedServer;
+  const clients: Partial<Record<'1.1' | '1.2', Api300>> = {};
+
+  beforeAll(async () => {
+    server = await startScriptedServer();
+    for (const version of ['1.1', '1.2'] as const) {
+      clients[version] = await clientOf(server.endpoint, version);
+    }
+    if (UPDATE) mkdirSync(GOLDEN, { recursive: true });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it.each(CASES.map((c) => [c.name, c] as const))('%s', async (name, golden) => {
+    const client = clients[golden.version] as Api300;
+    const before = server.requests.length;
+    if (UPDATE) {
+      server.answer({ status: 500, body: '' });
+      await outcome(() => golden.run(client));
+      const request = server.requests[before];
+      writeFileSync(goldenFile(name, 'request.http'), requestText(request));
+      writeFileSync(goldenFile(name, 'response.xml'), await recordReply(golden, request));
+    }
+    expect(existsSync(goldenFile(name, 'response.xml'))).toBe(true);
+    const replyBody = readFileSync(goldenFile(name, 'response.xml'), 'utf8');
+    server.answer({ status: replyBody.includes(':Fault>') ? 500 : 200, body: replyBody });
+    const result = await outcome(() => golden.run(client));
+    const request = server.requests[server.requests.length - 1];
+    if (UPDATE)
+      writeFileSync(goldenFile(name, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+
+    expect(server.requests.length - before).toBe(UPDATE ? 2 : 1);
+    expect(requestText(request)).toBe(readFileSync(goldenFile(name, 'request.http'), 'utf8'));
+    expect(result).toEqual(JSON.parse(readFileSync(goldenFile(name, 'result.json'), 'utf8')));
+  });
+});
