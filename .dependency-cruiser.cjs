@@ -112,10 +112,10 @@ module.exports = {
       to: { path: '^src/simulator/' },
     },
     {
-      name: 'only-the-client-speaks-soap',
-      comment: 'src/data/api300/ is the only importer of soap.',
+      name: 'only-the-soap-transport-speaks-soap',
+      comment: 'src/data/api300/soapTransport.ts is the only importer of soap.',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/data/api300/' },
+      from: { path: '^src/', pathNot: '^src/data/api300/soapTransport\\.ts$' },
       to: { path: 'node_modules/soap/' },
     },
     ...layerRules,

@@ -7,15 +7,19 @@ module.exports = tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
-      // The client is the only importer of `soap` (see DESIGN.md).
+      // The SOAP transport is the only importer of `soap` (see DESIGN.md).
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'soap', message: 'Only src/data/api300/client.ts may import soap.' }] },
+        {
+          paths: [
+            { name: 'soap', message: 'Only src/data/api300/soapTransport.ts may import soap.' },
+          ],
+        },
       ],
     },
   },
   {
-    files: ['src/data/api300/client.ts', 'src/data/api300/soapClient.ts'],
+    files: ['src/data/api300/soapTransport.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
   { files: ['**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },

@@ -17,6 +17,7 @@ export const SCENARIOS = [
   'hotReads',
   'naiveBaseline',
   'replicas',
+  'transports',
 ] as const;
 
 function runScenario(name: string): Promise<{ name: string; code: number | null }> {

@@ -18,8 +18,13 @@ export interface Config {
     authToken: string | null;
     /** Per-call timeout (`API300_TIMEOUT_MS`, default 10000). */
     timeoutMs: number;
-    /** SOAP version the client speaks (`API300_SOAP_VERSION`, `1.1` or `1.2`, default 1.1). */
-    soapVersion: '1.1' | '1.2';
+    /**
+     * How the client reaches API300 (`API300_TRANSPORT`, default `soap11`): `soap11`, `soap12`
+     * or `json` (ASMX's JSON mode). The deprecated `API300_SOAP_VERSION` (`1.1`/`1.2`) still
+     * selects `soap11`/`soap12` when `API300_TRANSPORT` is unset; both set and disagreeing is
+     * an error.
+     */
+    transport: Api300TransportName;
   };
   /** Port of the embedded simulator (`SIMULATOR_PORT`; `null` = a free port). */
   simulatorPort: number | null;
@@ -102,6 +107,10 @@ export interface SimulatorTokenPair {
   licences: (typeof SIMULATOR_LICENCES)[number][];
 }
 
+/** The client's transports (`API300_TRANSPORT`); trade-offs in docs/api300-client.md. */
+export const API300_TRANSPORTS = ['soap11', 'soap12', 'json'] as const;
+export type Api300TransportName = (typeof API300_TRANSPORTS)[number];
+
 /** A setting that failed validation; the message names the variable, the value and what is allowed. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -123,7 +132,7 @@ export function loadConfig(env: Env = process.env): Config {
       cusToken: read.secret('API300_CUS_TOKEN'),
       authToken: read.secret('API300_AUTH_TOKEN'),
       timeoutMs: read.int('API300_TIMEOUT_MS', 10000, 100, 120000),
-      soapVersion: read.oneOf('API300_SOAP_VERSION', ['1.1', '1.2'] as const, '1.1'),
+      transport: readTransport(read, problems),
     },
     simulatorPort: read.optionalInt('SIMULATOR_PORT', 0, 65535),
     upstream: {
@@ -176,6 +185,20 @@ function readMirrorDatabase(read: Reader): Config['mirrorDatabase'] {
     leaseRenewMs: read.int('MIRROR_LEASE_RENEW_MS', Math.floor(leaseTtlMs / 3), 100, 300_000),
     tombstoneRetentionMs: read.int('MIRROR_TOMBSTONE_RETENTION_MS', 3_600_000, 60_000, 604_800_000),
   };
+}
+
+/** `API300_TRANSPORT`, or the transport the deprecated `API300_SOAP_VERSION` names. */
+function readTransport(read: Reader, problems: string[]): Api300TransportName {
+  const chosen = read.optionalOneOf('API300_TRANSPORT', API300_TRANSPORTS);
+  const legacy = read.optionalOneOf('API300_SOAP_VERSION', ['1.1', '1.2'] as const);
+  const fromLegacy = legacy === null ? null : legacy === '1.2' ? 'soap12' : 'soap11';
+  if (chosen !== null && fromLegacy !== null && chosen !== fromLegacy) {
+    problems.push(
+      `API300_TRANSPORT=${JSON.stringify(chosen)} and API300_SOAP_VERSION=${JSON.stringify(legacy)} disagree: ` +
+        'set only API300_TRANSPORT (API300_SOAP_VERSION is deprecated)',
+    );
+  }
+  return chosen ?? fromLegacy ?? 'soap11';
 }
 
 /** Validates the simulator's settings; throws one ConfigError listing every bad value. */
@@ -281,13 +304,17 @@ class Reader {
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    return this.optionalOneOf(name, allowed) ?? fallback;
+  }
+
+  optionalOneOf<T extends string>(name: string, allowed: readonly T[]): T | null {
     const v = this.raw(name);
-    if (v === undefined) return fallback;
+    if (v === undefined) return null;
     if ((allowed as readonly string[]).includes(v)) return v as T;
     this.problems.push(
       `${name}=${JSON.stringify(v)} is not allowed: expected one of ${allowed.join(', ')}`,
     );
-    return fallback;
+    return null;
   }
 
   url(name: string, protocols: string[] = ['http:', 'https:']): string | null {

@@ -113,7 +113,7 @@ export async function startNaiveServer(options: {
       cusToken: options.cusToken,
       authToken: options.authToken,
       timeoutMs: 10_000,
-      soapVersion: '1.1',
+      transport: 'soap11',
     }),
     options.capPerMinute,
     counts,

@@ -64,7 +64,7 @@ export async function startSubgraph(
       endpoint,
       ...tokens,
       timeoutMs: config.api300.timeoutMs,
-      soapVersion: config.api300.soapVersion,
+      transport: config.api300.transport,
     });
     // Metrics read the data path lazily (on scrape); the gate pushes queue waits to them.
     const metrics = createMetrics({ dataPath: { stats: () => dataPath.stats() } });

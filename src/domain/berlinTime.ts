@@ -66,26 +66,58 @@ export function berlinWallClockAt(instantMs: number): WallClock {
 }
 
 /**
- * Since 1900 Berlin's offset has only ever changed on a whole UTC hour, so offsets from then
- * on are memoised per UTC hour: a page of 500 records converts thousands of values, and each
- * `Intl` lookup costs microseconds. Bounded: cleared when full.
+ * Since 1900 Berlin's offset has only ever changed on a whole UTC hour, and at most once in
+ * a calendar month (1945, the busiest year, changed in April, May, September and November).
+ * So offsets from 1900 on come from a table per UTC year, built once from `Intl`: the offset
+ * at the start of each month, and a binary search over the hours of a month whose end has
+ * another offset (~35 `Intl` lookups a year). A bulk read converts thousands of values spread
+ * over years; each `Intl` lookup costs ~10 µs, a table lookup nothing.
  */
-const OFFSET_MEMO_FROM = Date.UTC(1900, 0, 1);
-const OFFSET_MEMO_MAX_ENTRIES = 100_000;
-const offsetByUtcHour = new Map<number, number>();
+const TABLE_FROM_YEAR = 1900;
+
+interface YearOffsets {
+  /** UTC instants from which `offsets[i]` holds, ascending; `starts[0]` is 1 January 00:00Z. */
+  starts: number[];
+  offsets: number[];
+}
+const offsetsByYear = new Map<number, YearOffsets>();
+
+const intlOffsetAt = (wholeSecond: number): number =>
+  naiveUtc(berlinWallClockAt(wholeSecond)) - wholeSecond;
+
+function offsetsOfYear(year: number): YearOffsets {
+  const known = offsetsByYear.get(year);
+  if (known) return known;
+  const monthStart = (month: number): number => Date.UTC(year, month, 1);
+  const table: YearOffsets = { starts: [monthStart(0)], offsets: [intlOffsetAt(monthStart(0))] };
+  for (let month = 0; month < 12; month++) {
+    const current = table.offsets[table.offsets.length - 1];
+    const next = intlOffsetAt(monthStart(month + 1));
+    if (next === current) continue;
+    // The first whole hour of the month with the new offset.
+    let low = monthStart(month) / HOUR_MS;
+    let high = monthStart(month + 1) / HOUR_MS;
+    while (high - low > 1) {
+      const middle = Math.floor((low + high) / 2);
+      if (intlOffsetAt(middle * HOUR_MS) === current) low = middle;
+      else high = middle;
+    }
+    table.starts.push(high * HOUR_MS);
+    table.offsets.push(next);
+  }
+  offsetsByYear.set(year, table);
+  return table;
+}
 
 /** Berlin's offset from UTC at `instantMs`, in ms (whole seconds, e.g. LMT before 1893). */
 function berlinOffsetAt(instantMs: number): number {
   const wholeSecond = Math.floor(instantMs / 1000) * 1000;
-  if (wholeSecond < OFFSET_MEMO_FROM) return naiveUtc(berlinWallClockAt(wholeSecond)) - wholeSecond;
-  const hour = Math.floor(wholeSecond / HOUR_MS);
-  let offset = offsetByUtcHour.get(hour);
-  if (offset === undefined) {
-    if (offsetByUtcHour.size >= OFFSET_MEMO_MAX_ENTRIES) offsetByUtcHour.clear();
-    offset = naiveUtc(berlinWallClockAt(hour * HOUR_MS)) - hour * HOUR_MS;
-    offsetByUtcHour.set(hour, offset);
-  }
-  return offset;
+  const year = new Date(wholeSecond).getUTCFullYear();
+  if (year < TABLE_FROM_YEAR) return intlOffsetAt(wholeSecond);
+  const { starts, offsets } = offsetsOfYear(year);
+  let i = starts.length - 1;
+  while (i > 0 && starts[i] > wholeSecond) i--;
+  return offsets[i];
 }
 
 /**
@@ -173,6 +205,33 @@ export function toBerlinDateTime(instant: Date): string {
     minute: local.getUTCMinutes(),
     second: local.getUTCSeconds(),
   });
+}
+
+/**
+ * `Date` → `2026-10-25T02:30:00+01:00`: the Berlin wall clock with the offset in force, so
+ * that one text names both the wall clock (what Date and Time fields read) and the exact
+ * instant (what `fromBerlinDateTime` reads, autumn's repeated hour included). Milliseconds
+ * are kept when there are any. For values that arrive as instants (API300's JSON mode).
+ */
+export function toBerlinOffsetDateTime(instant: Date): string {
+  const ms = instant.getTime();
+  if (Number.isNaN(ms)) throw new WireTimeError('Invalid Date is no API300 dateTime');
+  const offset = berlinOffsetAt(ms);
+  const local = new Date(ms + offset);
+  const fraction = local.getUTCMilliseconds();
+  const minutes = Math.round(Math.abs(offset) / 60_000);
+  return (
+    formatWallClock({
+      year: local.getUTCFullYear(),
+      month: local.getUTCMonth() + 1,
+      day: local.getUTCDate(),
+      hour: local.getUTCHours(),
+      minute: local.getUTCMinutes(),
+      second: local.getUTCSeconds(),
+    }) +
+    (fraction === 0 ? '' : `.${pad(fraction, 3)}`) +
+    `${offset < 0 ? '-' : '+'}${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`
+  );
 }
 
 /**

@@ -2,16 +2,19 @@
  * Names of the API300 operations (CONTRACT.md §8), as counted by the gate and the metrics and
  * served by the simulator.
  */
-export type Api300Operation =
-  | 'ServerDateTime'
-  | 'GetStations'
-  | 'GetCustomer'
-  | 'GetCustomers'
-  | 'SetCustomer'
-  | 'SetCustomers'
-  | 'GetReservations'
-  | 'SetReservation'
-  | 'SetReservations'
-  | 'GetTickets'
-  | 'SetTicket'
-  | 'RedeemTicket';
+export const API300_OPERATIONS = [
+  'ServerDateTime',
+  'GetStations',
+  'GetCustomer',
+  'GetCustomers',
+  'SetCustomer',
+  'SetCustomers',
+  'GetReservations',
+  'SetReservation',
+  'SetReservations',
+  'GetTickets',
+  'SetTicket',
+  'RedeemTicket',
+] as const;
+
+export type Api300Operation = (typeof API300_OPERATIONS)[number];

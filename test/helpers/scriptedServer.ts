@@ -10,7 +10,9 @@ export interface RecordedRequest {
 }
 
 /** How the server answers the next request: a reply, or `hang` (never answer). */
-export type ScriptedReply = { status?: number; contentType?: string; body: string } | 'hang';
+export type ScriptedReply =
+  | { status?: number; contentType?: string; headers?: Record<string, string>; body: string }
+  | 'hang';
 
 export interface ScriptedServer {
   /** `http://127.0.0.1:PORT/Service/API300.asmx` */
@@ -45,6 +47,7 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
       }
       res.writeHead(reply.status ?? 200, {
         'content-type': reply.contentType ?? 'text/xml; charset=utf-8',
+        ...reply.headers,
       });
       res.end(reply.body);
     });

@@ -93,4 +93,42 @@ describe('loadConfig', () => {
       );
     });
   });
+
+  describe('API300_TRANSPORT', () => {
+    it('defaults to SOAP 1.1', () => {
+      expect(loadConfig({}).api300.transport).toBe('soap11');
+    });
+
+    it.each(['soap11', 'soap12', 'json'] as const)('takes %s', (transport) => {
+      expect(loadConfig({ API300_TRANSPORT: transport }).api300.transport).toBe(transport);
+    });
+
+    it('refuses anything else, naming the variable, the value and what is allowed', () => {
+      expect(() => loadConfig({ API300_TRANSPORT: 'soap' })).toThrow(
+        /API300_TRANSPORT="soap" is not allowed: expected one of soap11, soap12, json/,
+      );
+    });
+
+    it.each([
+      ['1.1', 'soap11'],
+      ['1.2', 'soap12'],
+    ])('still reads the deprecated API300_SOAP_VERSION=%s as %s', (version, transport) => {
+      expect(loadConfig({ API300_SOAP_VERSION: version }).api300.transport).toBe(transport);
+    });
+
+    it('lets the deprecated setting agree with API300_TRANSPORT, and refuses a disagreement', () => {
+      expect(
+        loadConfig({ API300_TRANSPORT: 'soap12', API300_SOAP_VERSION: '1.2' }).api300.transport,
+      ).toBe('soap12');
+      expect(() => loadConfig({ API300_TRANSPORT: 'json', API300_SOAP_VERSION: '1.1' })).toThrow(
+        /API300_TRANSPORT="json" and API300_SOAP_VERSION="1.1" disagree: set only API300_TRANSPORT/,
+      );
+    });
+
+    it('refuses an API300_SOAP_VERSION other than 1.1 or 1.2', () => {
+      expect(() => loadConfig({ API300_SOAP_VERSION: '2' })).toThrow(
+        /API300_SOAP_VERSION="2" is not allowed: expected one of 1.1, 1.2/,
+      );
+    });
+  });
 });

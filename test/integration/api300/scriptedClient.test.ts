@@ -1,9 +1,7 @@
 import { join } from 'node:path';
-import {
-  Api300ClientOptions,
-  createApi300Client,
-  defaultWsdlPath,
-} from '../../../src/data/api300/client';
+import { Api300ClientOptions, createApi300Client } from '../../../src/data/api300/client';
+import { stopApi300Thread } from '../../../src/data/api300/clientThread';
+import { defaultWsdlPath } from '../../../src/data/api300/soapTransport';
 import { Api300Error } from '../../../src/data/errors';
 import { Api300 } from '../../../src/data/api300/types';
 import { failureOf as sharedFailureOf, newCustomer } from '../../helpers/records';
@@ -57,6 +55,10 @@ function fault12(code: string, text: string): string {
   );
 }
 
+async function waitFor(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Every failure here is also checked to carry neither token nor XML. */
 const failureOf = (promise: Promise<unknown>): Promise<Api300Error> =>
   sharedFailureOf(promise, [CUS_TOKEN, AUTH_TOKEN]);
@@ -69,7 +71,8 @@ describe('the API300 client against a scripted server', () => {
     cusToken: CUS_TOKEN,
     authToken: AUTH_TOKEN,
     timeoutMs: 2000,
-    soapVersion: '1.1',
+    transport: 'soap11',
+    thread: 'main',
     ...overrides,
   });
 
@@ -187,7 +190,7 @@ describe('the API300 client against a scripted server', () => {
     });
 
     it('a SOAP 1.2 soap:Sender fault, not retryable', async () => {
-      const soap12 = await createApi300Client(options({ soapVersion: '1.2' }));
+      const soap12 = await createApi300Client(options({ transport: 'soap12' }));
       server.answer({
         status: 500,
         contentType: 'application/soap+xml; charset=utf-8',
@@ -294,6 +297,42 @@ describe('the API300 client against a scripted server', () => {
       expect((await failureOf(client.getStations())).message).toContain(
         'declares a DTD or entities',
       );
+    });
+  });
+
+  describe('runs in a worker thread by default', () => {
+    it('fails a call in flight when the worker stops, retryable, and starts a new one for the next', async () => {
+      const threaded = await createApi300Client(options({ thread: 'worker' }));
+      server.answer('hang');
+      const inFlight = failureOf(threaded.getStations());
+      await waitFor(() => server.requests.length === 1);
+      await stopApi300Thread();
+      const failure = await inFlight;
+      expect(failure).toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        details: { operation: 'GetStations', retryable: true },
+      });
+      expect(failure.message).toBe('API300 GetStations failed: the API300 worker thread stopped.');
+
+      server.answer({ body: reply('ServerDateTime', 0, 'OK') });
+      expect((await threaded.serverDateTime()).toISOString()).toBe('2026-11-29T17:30:00.000Z');
+    });
+
+    it('rebuilds the typed error the worker raised, code, message and details', async () => {
+      const threaded = await createApi300Client(options({ thread: 'worker' }));
+      server.answer({ body: reply('GetStations', 11, 'blocked') });
+      const failure = await failureOf(threaded.getStations());
+      expect(failure).toBeInstanceOf(Api300Error);
+      expect(failure).toMatchObject({
+        code: 'UPSTREAM_BLOCKED',
+        details: { statusCode: 11, operation: 'GetStations' },
+      });
+      server.answer({ status: 503, body: 'busy' });
+      expect(await failureOf(threaded.getStations())).toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        message: 'API300 GetStations failed: HTTP 503.',
+        details: { operation: 'GetStations', retryable: true },
+      });
     });
   });
 

@@ -42,7 +42,7 @@ beforeEach(async () => {
     cusToken: DEMO_TOKENS.cusToken,
     authToken: DEMO_TOKENS.authToken,
     timeoutMs: 5000,
-    soapVersion: config.api300.soapVersion,
+    transport: config.api300.transport,
   });
   dataPath = createDataPath({
     api,

@@ -23,7 +23,7 @@ beforeEach(async () => {
     cusToken: DEMO_TOKENS.cusToken,
     authToken: DEMO_TOKENS.authToken,
     timeoutMs: 5000,
-    soapVersion: '1.1',
+    transport: 'soap11',
   });
   dataPath = createDataPath({
     api,

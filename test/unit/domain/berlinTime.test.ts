@@ -1,4 +1,5 @@
 import {
+  toBerlinOffsetDateTime,
   WireTimeError,
   fromBerlinDateTime,
   fromWireDate,
@@ -79,6 +80,53 @@ describe('Berlin wall clock ⇄ instants', () => {
     expect(() => fromBerlinDateTime('29.11.2026 18:30')).toThrow(WireTimeError);
     expect(() => fromBerlinDateTime('2026-02-30T00:00:00')).toThrow(WireTimeError);
     expect(() => toBerlinDateTime(new Date(NaN))).toThrow(WireTimeError);
+  });
+});
+
+describe('Berlin wall clock with its offset (instants from JSON mode)', () => {
+  it('writes the offset in force, telling autumn’s two 02:30 apart, and keeps milliseconds', () => {
+    expect(toBerlinOffsetDateTime(new Date('2026-10-25T00:30:00Z'))).toBe(
+      '2026-10-25T02:30:00+02:00',
+    );
+    expect(toBerlinOffsetDateTime(new Date('2026-10-25T01:30:00.250Z'))).toBe(
+      '2026-10-25T02:30:00.250+01:00',
+    );
+    expect(fromBerlinDateTime('2026-10-25T02:30:00+01:00').toISOString()).toBe(
+      '2026-10-25T01:30:00.000Z',
+    );
+  });
+
+  it('agrees with the time-zone database from 1900 on, 1945’s four changes included', () => {
+    const zone = new Intl.DateTimeFormat('en-US', {
+      timeZone: 'Europe/Berlin',
+      timeZoneName: 'longOffset',
+    });
+    const offsetOf = (ms: number): string => {
+      const name = zone.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')!.value;
+      return name === 'GMT' ? '+00:00' : name.slice(3);
+    };
+    const HOUR = 3_600_000;
+    const mismatches: string[] = [];
+    // Every 23 hours walks through every hour of the day; each check also tries a second earlier.
+    for (let t = Date.UTC(1900, 0, 1); t < Date.UTC(2040, 0, 1); t += 23 * HOUR) {
+      for (const ms of [t, t - 1000]) {
+        const text = toBerlinOffsetDateTime(new Date(ms));
+        if (text.slice(-6) !== offsetOf(ms))
+          mismatches.push(`${new Date(ms).toISOString()} ${text}`);
+      }
+    }
+    for (const [utc, offset] of [
+      ['1945-05-23T23:59:59Z', '+02:00'],
+      ['1945-05-24T00:00:00Z', '+03:00'],
+      ['1945-09-23T23:59:59Z', '+03:00'],
+      ['1945-09-24T00:00:00Z', '+02:00'],
+      ['1945-11-18T00:59:59Z', '+02:00'],
+      ['1945-11-18T01:00:00Z', '+01:00'],
+    ]) {
+      const text = toBerlinOffsetDateTime(new Date(utc));
+      if (text.slice(-6) !== offset) mismatches.push(`${utc} ${text}, expected ${offset}`);
+    }
+    expect(mismatches).toEqual([]);
   });
 });
 

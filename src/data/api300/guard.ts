@@ -1,0 +1,152 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { Api300Error } from '../errors';
+import type { Api300Operation } from './types';
+
+/**
+ * The transport guard: the one HTTP POST every API300 transport sends through (SOAP and JSON
+ * alike). What it guarantees:
+ * - exactly one POST per call on a keep-alive agent: no retries, no redirects;
+ * - a whole-call deadline (connect, send, wait, read): a hung service costs `timeoutMs`;
+ * - a size cap: a reply beyond `MAX_REPLY_BYTES` is cut off, never buffered whole;
+ * - for XML transports, replies that declare a DTD or entities are refused before any parser
+ *   sees them (no external entities, no entity bombs);
+ * - only HTTP 200 and 500 reach the caller (ASMX answers faults and JSON errors with 500);
+ *   any other status is a `TransportFailure` (`retryable` for 5xx).
+ * Failures carry a reason that is safe to show: never a token, a body or a server text.
+ */
+
+/** A failure below the API300 protocol: `reason` is safe to show; `retryable` as in `Api300Error`. */
+export class TransportFailure extends Error {
+  override readonly name = 'TransportFailure';
+  constructor(
+    readonly reason: string,
+    readonly retryable: boolean,
+  ) {
+    super(reason);
+  }
+}
+
+/** A reply that passed the guard: HTTP 200 or 500, at most `MAX_REPLY_BYTES`. */
+export interface GuardedReply {
+  status: 200 | 500;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+}
+
+/**
+ * The largest reply read. A full page of 500 customers is about 1.5 MB over SOAP and 1 MB in
+ * JSON; anything far beyond is refused instead of buffered.
+ */
+export const MAX_REPLY_BYTES = 32 * 1024 * 1024;
+
+/** A DOCTYPE or ENTITY declaration anywhere in a reply (ASMX never sends one). */
+const DECLARES_DTD = /<!\s*(?:DOCTYPE|ENTITY)/i;
+
+export interface HttpGuardOptions {
+  /** Whole-call deadline per POST, in ms. */
+  timeoutMs: number;
+  /** Refuse replies declaring a DTD or entities (XML transports). */
+  refuseDtd: boolean;
+}
+
+export class HttpGuard {
+  private readonly httpAgent = new http.Agent({ keepAlive: true });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true });
+
+  constructor(private readonly options: HttpGuardOptions) {
+    if (!(options.timeoutMs > 0))
+      throw new Error(`API300 timeoutMs must be positive, not ${options.timeoutMs}`);
+  }
+
+  /** One POST of `body`; resolves with a 200/500 reply or rejects with a `TransportFailure`. */
+  post(
+    url: string | URL,
+    body: string,
+    headers: Record<string, string | number>,
+  ): Promise<GuardedReply> {
+    const target = typeof url === 'string' ? new URL(url) : url;
+    const secure = target.protocol === 'https:';
+    const bytes = Buffer.from(body, 'utf8');
+    const { timeoutMs, refuseDtd } = this.options;
+    return new Promise<GuardedReply>((resolve, reject) => {
+      let settled = false;
+      const settle = (failure: TransportFailure | null, reply?: GuardedReply): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (failure) reject(failure);
+        else resolve(reply as GuardedReply);
+      };
+      const request = (secure ? https : http).request(
+        target,
+        {
+          method: 'POST',
+          agent: secure ? this.httpsAgent : this.httpAgent,
+          headers: { ...headers, 'Content-Length': bytes.length },
+        },
+        (reply) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          reply.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_REPLY_BYTES) {
+              request.destroy();
+              settle(new TransportFailure(`reply larger than ${MAX_REPLY_BYTES} bytes`, false));
+            } else chunks.push(chunk);
+          });
+          reply.on('error', () =>
+            settle(new TransportFailure('connection lost while reading the reply', true)),
+          );
+          reply.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const status = reply.statusCode ?? 0;
+            if (refuseDtd && DECLARES_DTD.test(text)) {
+              settle(new TransportFailure('reply refused: it declares a DTD or entities', false));
+            } else if (status !== 200 && status !== 500) {
+              settle(new TransportFailure(`HTTP ${status}`, status >= 500));
+            } else {
+              settle(null, { status, headers: reply.headers, text });
+            }
+          });
+        },
+      );
+      const timer = setTimeout(() => {
+        request.destroy();
+        settle(new TransportFailure(`no reply within ${timeoutMs} ms`, true));
+      }, timeoutMs);
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        settle(new TransportFailure(`network error${error.code ? ` ${error.code}` : ''}`, true)),
+      );
+      request.end(bytes);
+    });
+  }
+}
+
+/** `UPSTREAM_UNAVAILABLE` for `operation`, with a reason safe to show. */
+export function unavailable(
+  operation: Api300Operation,
+  reason: string,
+  retryable: boolean,
+): Api300Error {
+  return new Api300Error('UPSTREAM_UNAVAILABLE', `API300 ${operation} failed: ${reason}.`, {
+    operation,
+    retryable,
+  });
+}
+
+/** A `TransportFailure` as the typed error; anything else is passed through unchanged. */
+export function fromTransportFailure(operation: Api300Operation, error: unknown): unknown {
+  return error instanceof TransportFailure
+    ? unavailable(operation, error.reason, error.retryable)
+    : error;
+}
+
+/** Checks an endpoint URL once, at construction. */
+export function endpointUrl(endpoint: string): URL {
+  const url = new URL(endpoint);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`API300 endpoint must be an http(s) URL, not ${url.protocol}`);
+  }
+  return url;
+}
