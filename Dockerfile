@@ -6,7 +6,7 @@
 # Secrets never enter the image: pass them at run time (env or *_FILE container secrets).
 # What was and was not verified about this file: docs/graphiql.md ("Container image").
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # --- build: every dependency, codegen, tsc → dist/ ---------------------------------------
 FROM ${NODE_IMAGE} AS build

@@ -57,7 +57,7 @@ export async function startSubgraph(
   let endpoint = config.api300.url;
   let tokens = { cusToken: config.api300.cusToken ?? '', authToken: config.api300.authToken ?? '' };
   if (!endpoint) {
-    const { DEMO_TOKENS, startSimulator } = await import('../simulator');
+    const { DEMO_TOKENS, startSimulator } = await import('../simulator/index.js');
     simulator = await startSimulator({ port: config.simulatorPort ?? 0, ...options.simulator });
     endpoint = simulator.endpoint;
     tokens = { cusToken: DEMO_TOKENS.cusToken, authToken: DEMO_TOKENS.authToken };

@@ -1,10 +1,9 @@
-import { buildSubgraphSchema } from '@apollo/subgraph';
+import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { findProjectFile } from '../platform/projectFile';
 import { resolvers } from './resolvers';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Context } from './context';
 
 /**

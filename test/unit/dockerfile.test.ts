@@ -22,10 +22,10 @@ import {
  */
 
 describe('the Dockerfile', () => {
-  it('builds in several stages, every one on node:20-bookworm-slim', () => {
+  it('builds in several stages, every one on node:24-bookworm-slim', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     for (const stage of stages) {
-      expect(resolveImage(stage.from, globalArgs)).toBe('node:20-bookworm-slim');
+      expect(resolveImage(stage.from, globalArgs)).toBe('node:24-bookworm-slim');
     }
   });
 

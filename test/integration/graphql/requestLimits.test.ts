@@ -1,3 +1,4 @@
+import { getIntrospectionQuery } from 'graphql';
 import { loadConfig } from '../../../src/config';
 import { createRequestLimits, REQUEST_LIMITS } from '../../../src/graphql/requestLimits';
 import { createApp, type App } from '../../../src/graphql/server';
@@ -157,7 +158,6 @@ describe('request limits', () => {
   });
 
   it('allow the full introspection query', async () => {
-    const { getIntrospectionQuery } = await import('graphql');
     const post = await start();
     const reply = await post(getIntrospectionQuery());
     expect(reply.body.errors).toBeUndefined();
