@@ -72,7 +72,7 @@ const LAYERS = [
     path: '^src/data/(errors|accounting|options)\\.ts$',
     may: ['^src/domain/'],
   },
-  { name: 'data-stats', path: '^src/data/stats\\.ts$', may: ['^src/data/gate/'] },
+  { name: 'data-stats', path: '^src/data/stats\\.ts$', may: ['^src/data/(gate|mirror)/'] },
   { name: 'domain', path: '^src/domain/', may: [] },
   { name: 'platform', path: '^src/platform/', may: [] },
   { name: 'config', path: '^src/config\\.ts$', may: [] },

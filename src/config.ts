@@ -84,8 +84,18 @@ export interface Config {
   mirror: {
     /** Keep a local copy of the POS and answer reads from it (`MIRROR`, default true). */
     enabled: boolean;
-    /** Reservations are mirrored from this many days back on, all future ones (`MIRROR_RESERVATIONS_DAYS_BACK`, default 7, 0..3650). */
-    reservationsDaysBack: number;
+    /**
+     * Reservations are mirrored from this many days back on, and every future one
+     * (`MIRROR_RESERVATIONS_DAYS_BACK`, 0..3650). `null` (unset, the default): every
+     * reservation. Reads that reach before the window go read-through.
+     */
+    reservationsDaysBack: number | null;
+    /**
+     * Folder of the embedded store on disk (`MIRROR_STORE_PATH`): the mirror survives a
+     * restart and resumes from its watermarks. `null` (default): in memory, loaded anew at
+     * start. Ignored when `MIRROR_DATABASE_URL` is set.
+     */
+    storePath: string | null;
     sync: {
       /** Pause between two delta passes of one kind (`MIRROR_SYNC_INTERVAL_MS`, default 2000, 500..3600000). */
       intervalMs: number;
@@ -185,7 +195,8 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownDrainMs: read.int('SHUTDOWN_DRAIN_MS', 5000, 0, 120_000),
     mirror: {
       enabled: read.bool('MIRROR', true),
-      reservationsDaysBack: read.int('MIRROR_RESERVATIONS_DAYS_BACK', 7, 0, 3650),
+      reservationsDaysBack: read.optionalInt('MIRROR_RESERVATIONS_DAYS_BACK', 0, 3650),
+      storePath: read.string('MIRROR_STORE_PATH'),
       sync: {
         intervalMs: read.int('MIRROR_SYNC_INTERVAL_MS', 2000, 500, 3_600_000),
         share: read.decimal('MIRROR_SYNC_SHARE', 0.5, 0.05, 1),

@@ -11,12 +11,18 @@ import { MemoryQuota, RedisQuota, type Quota } from '../data/gate/quota';
 import { MemoryRecordLock, RedisRecordLock, type RecordLock } from '../data/gate/recordLock';
 import type { Api300 } from '../data/api300/types';
 import type { Repository } from '../data/repository/types';
+import { createMirroredRepository } from '../data/repository/mirrored';
+import type { Mirror } from '../data/mirror/mirror';
+import type { Logger } from '../platform/logger';
+import { createConfiguredMirror } from './mirror';
 
 /**
- * The data path of DESIGN.md §2 for the composition root: entity caches (src/data/cache/) over the
- * upstream gate (src/data/gate/gate.ts) over the one `Api300` client, which nothing else gets.
+ * The data path of DESIGN.md §2 for the composition root: the repository over the mirror
+ * (src/data/mirror/) and the entity caches (src/data/cache/), both over the upstream gate
+ * (src/data/gate/gate.ts) over the one `Api300` client, which nothing else gets.
  *
  *   const dataPath = createDataPath({ api, config, tokenPairId: tokenPairId(cus, auth) });
+ *   await dataPath.start(); // the mirror loads what its store holds, then syncs
  *   createApp({ repository: dataPath.repository, … });
  *   createMetrics({ dataPath }); createHealth({ dataPath, redis: dataPath.redis });
  *   …; await dataPath.close();
@@ -37,7 +43,14 @@ export interface DataPath extends ObservableDataPath {
   resetBreaker(): void;
   /** Whether this replica should get traffic, and why not (never calls API300 or Redis). */
   ready(): Promise<{ ok: boolean; reasons: string[] }>;
-  /** Stops the gate (waiters get UPSTREAM_UNAVAILABLE) and closes the Redis connection it opened. */
+  /** The local copy of the POS, or `null` with `MIRROR=off`. */
+  mirror: Mirror | null;
+  /** Loads the mirror from its store (no upstream call) and starts its sync. */
+  start(): Promise<void>;
+  /**
+   * Stops the mirror's sync, the gate (waiters get UPSTREAM_UNAVAILABLE), the mirror's store
+   * and the Redis connection it opened.
+   */
   close(): Promise<void>;
 }
 
@@ -56,6 +69,8 @@ export interface DataPathOptions {
   windowMs?: number;
   /** Told of every finished upstream call. */
   onCall?: (event: UpstreamCallEvent) => void;
+  /** The mirror's and the lease's log lines. */
+  logger?: Logger;
   /** Told of every queue wait (metrics' `recordQueueWait`). */
   onQueueWait?: (waitMs: number, priority: Priority) => void;
 }
@@ -93,10 +108,26 @@ export function createDataPath(options: DataPathOptions): DataPath {
   const shared = redis ? new RedisSharedCache(redis, tokenPairId, clock) : null;
   const cached = createReadThroughRepository({ gate, lock, clock, cache: config.cache, shared });
 
-  const stats = (): DataPathStats => ({ upstream: gate.stats(), cache: cached.counters() });
+  const mirror = createConfiguredMirror({
+    config,
+    gate,
+    upstream: cached.repository,
+    clock,
+    logger: options.logger,
+  });
+  const repository = mirror
+    ? createMirroredRepository(mirror, cached.repository)
+    : cached.repository;
+
+  const stats = (): DataPathStats => ({
+    upstream: gate.stats(),
+    cache: cached.counters(),
+    mirror: mirror?.status() ?? null,
+  });
 
   return {
-    repository: cached.repository,
+    repository,
+    mirror,
     gate,
     caches: cached.caches,
     redis,
@@ -113,8 +144,13 @@ export function createDataPath(options: DataPathOptions): DataPath {
       else if (!gate.quotaAvailable()) reasons.push('the shared quota in Redis did not answer');
       return { ok: reasons.length === 0, reasons };
     },
+    async start() {
+      await mirror?.start();
+    },
     async close() {
+      await mirror?.stop();
       gate.close();
+      await mirror?.store.close();
       if (ownsRedis && redis) await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -81,9 +81,18 @@ export async function startSubgraph(
       config,
       tokenPairId: tokenPairId(tokens.cusToken, tokens.authToken),
       onQueueWait: (waitMs, priority) => metrics.recordQueueWait(waitMs, priority),
+      logger,
     });
+    await dataPath.start();
     const health = createHealth({ dataPath, redis: dataPath.redis });
-    const limits = createRequestLimits({ config });
+    const mirror = dataPath.mirror;
+    const limits = createRequestLimits({
+      config,
+      answeredLocally: mirror
+        ? (kind) =>
+            mirror.holds(kind) && (kind !== 'reservations' || mirror.reservationsFrom() === null)
+        : undefined,
+    });
     const app = await createApp({
       config,
       repository: dataPath.repository,

@@ -1,4 +1,5 @@
 import type { GateStats } from './gate/gate';
+import type { MirrorStatus } from './mirror/mirror';
 
 /**
  * What observability needs from the data path (entity cache over the upstream gate): a cheap,
@@ -11,6 +12,8 @@ import type { GateStats } from './gate/gate';
 
 export interface DataPathStats {
   upstream: GateStats;
+  /** The local copy of the POS; `null` with `MIRROR=off`. */
+  mirror?: MirrorStatus | null;
   cache: {
     /** Entity lookups answered from a fresh cache entry (memory or Redis). */
     hits: number;

@@ -60,6 +60,11 @@ export interface RequestLimitsOptions {
   config: Pick<Config, 'introspection' | 'upstream'>;
   /** Mask "Did you mean …" in error messages (default: when introspection is off). */
   blockFieldSuggestions?: boolean;
+  /**
+   * Whether reads of a kind are answered without upstream calls right now (the mirror holds
+   * it); the budget rule then counts nothing for them. Default: every read costs.
+   */
+  answeredLocally?: (kind: RecordKind) => boolean;
 }
 
 export interface RequestLimits {
@@ -175,7 +180,10 @@ export function createRequestLimits(options: RequestLimitsOptions): RequestLimit
   }).protect();
   return {
     validationRules: armor.validationRules,
-    plugins: [...armor.plugins, createUpstreamBudgetPlugin(options.config.upstream)],
+    plugins: [
+      ...armor.plugins,
+      createUpstreamBudgetPlugin(options.config.upstream, options.answeredLocally),
+    ],
     parseOptions: { maxTokens: REQUEST_LIMITS.maxTokens },
   };
 }
@@ -183,6 +191,7 @@ export function createRequestLimits(options: RequestLimitsOptions): RequestLimit
 /** Refuses operations needing more records than one minute of their calls can fetch. */
 export function createUpstreamBudgetPlugin(
   upstream: Pick<Config['upstream'], 'callsPerMinute' | 'writeReserve'>,
+  local?: (kind: RecordKind) => boolean,
 ): ApolloServerPlugin {
   return {
     async requestDidStart() {
@@ -198,6 +207,7 @@ export function createUpstreamBudgetPlugin(
             operation,
             fragments,
             variables: request.variables ?? {},
+            local,
           });
           const writes = operation.operation === 'mutation';
           const calls = writes
@@ -233,7 +243,39 @@ export interface EstimateInput {
   fragments: ReadonlyMap<string, FragmentDefinitionNode>;
   /** Raw request variables (not coerced: lists are only counted). */
   variables: Record<string, unknown>;
+  /**
+   * Whether reads of a kind are answered locally (the mirror holds it): its fields cost no
+   * upstream record, though the records they return still count as parents of nested fields.
+   */
+  local?: (kind: RecordKind) => boolean;
 }
+
+/** The kinds of record the upstream budget is counted in. */
+export type RecordKind = 'customers' | 'reservations' | 'tickets' | 'stations';
+
+/** Which kind each costing read field reads (mutations always reach API300). */
+const FIELD_KIND: Partial<Record<string, RecordKind>> = {
+  'Query.customer': 'customers',
+  'Query.customers': 'customers',
+  'Query.reservation': 'reservations',
+  'Query.reservations': 'reservations',
+  'Query.ticket': 'tickets',
+  'Query.tickets': 'tickets',
+  'Query.stations': 'stations',
+  'Customer.reservations': 'reservations',
+  'Customer.tickets': 'tickets',
+  'Reservation.tickets': 'tickets',
+  'Reservation.customer': 'customers',
+  'Ticket.customer': 'customers',
+  'Ticket.reservation': 'reservations',
+};
+
+const ENTITY_KIND: Partial<Record<string, RecordKind>> = {
+  Customer: 'customers',
+  Reservation: 'reservations',
+  Ticket: 'tickets',
+  Station: 'stations',
+};
 
 type Args = (name: string) => unknown;
 
@@ -308,6 +350,8 @@ export function estimateUpstreamRecords(input: EstimateInput): number {
   ];
   const root = input.schema.getType(rootName);
   const visiting = new Set<string>();
+  const isLocal = (kind: RecordKind | undefined) =>
+    kind !== undefined && (input.local?.(kind) ?? false);
 
   function argsOf(field: FieldNode, parent: GraphQLNamedType): Args {
     return (name) => {
@@ -348,7 +392,9 @@ export function estimateUpstreamRecords(input: EstimateInput): number {
         const type = getNamedType(def.type);
         if (parent.name === 'Query' && name === '_entities') {
           const byType = entitiesByType(selection, parent);
-          const all = [...byType.values()].reduce((a, b) => a + b, 0);
+          const all = [...byType.entries()]
+            .filter(([typename]) => !isLocal(ENTITY_KIND[typename]))
+            .reduce((a, [, n]) => a + n, 0);
           total +=
             all + (selection.selectionSet ? visit(selection.selectionSet, type, 0, byType) : 0);
           continue;
@@ -356,7 +402,9 @@ export function estimateUpstreamRecords(input: EstimateInput): number {
         const perParent = FIELD_RECORDS[`${parent.name}.${name}`];
         const own = perParent ? parents * perParent(argsOf(selection, parent)) : 0;
         const children = perParent ? own : parents;
-        total += own + (selection.selectionSet ? visit(selection.selectionSet, type, children) : 0);
+        const cost = isLocal(FIELD_KIND[`${parent.name}.${name}`]) ? 0 : own;
+        total +=
+          cost + (selection.selectionSet ? visit(selection.selectionSet, type, children) : 0);
       } else {
         const fragment =
           selection.kind === Kind.INLINE_FRAGMENT

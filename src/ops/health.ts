@@ -77,6 +77,23 @@ export function createHealth(deps: HealthDeps = {}): Health {
             }
           : { ok: true, detail: `budget left in window: ${upstream.budgetLeft} calls` };
     }
+    const mirror = deps.dataPath?.stats().mirror;
+    if (mirror) {
+      // Informative: while the mirror loads, reads go read-through, so the replica serves.
+      const behind = Object.entries(mirror.kinds)
+        .filter(([, k]) => k && k.phase !== 'synced')
+        .map(([kind, k]) =>
+          k!.phase === 'loading' && k!.progress
+            ? `${kind} loading ${k!.progress.loaded} of ${k!.progress.total ?? '?'}`
+            : k!.phase === 'licence-missing'
+              ? `${kind} not mirrored: licence missing (${k!.licenceMissing ?? 'unknown'})`
+              : `${kind} ${k!.phase}${k!.lagSeconds !== null ? `, ${Math.round(k!.lagSeconds)} s behind` : ''}`,
+        );
+      checks.mirror = {
+        ok: true,
+        detail: `${mirror.state}${behind.length ? `: ${behind.join('; ')}` : ''}`,
+      };
+    }
     if (deps.redis) {
       checks.redis =
         deps.redis.status === 'ready'
@@ -104,7 +121,13 @@ export function createHealth(deps: HealthDeps = {}): Health {
     const reasons = Object.entries(checks)
       .filter(([, c]) => !c.ok)
       .map(([name, c]) => `${name}: ${c.detail ?? 'failed'}`);
-    send(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', reasons, checks }, head);
+    const mirror = deps.dataPath?.stats().mirror;
+    send(
+      res,
+      ready ? 200 : 503,
+      { status: ready ? 'ready' : 'not ready', reasons, checks, ...(mirror ? { mirror } : {}) },
+      head,
+    );
   });
 
   return {

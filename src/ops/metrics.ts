@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BREAKER_STATES } from '../data/gate/breaker';
 import type { Priority } from '../data/options';
+import { MIRROR_KINDS } from '../data/mirror/types';
 import type { ObservableDataPath } from '../data/stats';
 import { operationNameOf } from './operationName';
 import { readOnlyRoute, type Route } from './routes';
@@ -151,6 +152,7 @@ function registerDataPathMetrics(registry: Registry, dataPath: ObservableDataPat
       for (const state of BREAKER_STATES) this.set({ state }, state === current ? 1 : 0);
     },
   });
+  registerMirrorMetrics(registry, dataPath);
   new Counter({
     name: `${PREFIX}cache_lookups_total`,
     help: 'Entity cache lookups by result: hit (fresh), miss (read upstream), stale (served past TTL)',
@@ -162,6 +164,99 @@ function registerDataPathMetrics(registry: Registry, dataPath: ObservableDataPat
       this.inc({ result: 'hit' }, hits);
       this.inc({ result: 'miss' }, misses);
       this.inc({ result: 'stale' }, staleServes);
+    },
+  });
+}
+
+/** The mirror's records, freshness and sync work per kind, read from `stats().mirror`. */
+function registerMirrorMetrics(registry: Registry, dataPath: ObservableDataPath): void {
+  const registers = [registry];
+  const kinds = () => {
+    const mirror = dataPath.stats().mirror;
+    return mirror ? MIRROR_KINDS.map((kind) => ({ kind, mirror, sync: mirror.kinds[kind] })) : [];
+  };
+  new Gauge({
+    name: `${PREFIX}mirror_records`,
+    help: 'Records the local mirror holds, by kind',
+    labelNames: ['kind'],
+    registers,
+    collect() {
+      for (const { kind, mirror } of kinds()) this.set({ kind }, mirror.records[kind]);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}mirror_ready`,
+    help: 'Whether the mirror answers reads of a kind (1) or they go read-through (0)',
+    labelNames: ['kind'],
+    registers,
+    collect() {
+      for (const { kind, sync } of kinds())
+        this.set(
+          { kind },
+          sync && sync.phase !== 'loading' && sync.phase !== 'licence-missing' ? 1 : 0,
+        );
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}mirror_lag_seconds`,
+    help: 'How far the mirror is behind API300, by kind (API300 clock minus the watermark)',
+    labelNames: ['kind'],
+    registers,
+    collect() {
+      for (const { kind, sync } of kinds())
+        if (sync?.lagSeconds !== null && sync?.lagSeconds !== undefined)
+          this.set({ kind }, sync.lagSeconds);
+    },
+  });
+  const counter = (
+    name: string,
+    help: string,
+    value: (s: NonNullable<ReturnType<typeof kinds>[number]['sync']>) => number,
+  ) =>
+    new Counter({
+      name: `${PREFIX}mirror_${name}`,
+      help,
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { kind, sync } of kinds()) if (sync) this.inc({ kind }, value(sync));
+      },
+    });
+  counter('sync_calls_total', 'Upstream calls the mirror sync made, by kind', (s) => s.calls);
+  counter(
+    'records_applied_total',
+    'Records the sync applied to the mirror, by kind',
+    (s) => s.applied,
+  );
+  counter(
+    'records_skipped_total',
+    'Records API300 sent that did not map and were skipped, by kind',
+    (s) => s.skipped,
+  );
+  counter(
+    'records_removed_total',
+    'Records removed because they vanished in the POS (reconciliation), by kind',
+    (s) => s.removed,
+  );
+  new Gauge({
+    name: `${PREFIX}mirror_last_reconciliation_timestamp_seconds`,
+    help: 'When the last complete reconciliation of a kind finished (Unix seconds)',
+    labelNames: ['kind'],
+    registers,
+    collect() {
+      for (const { kind, sync } of kinds())
+        if (sync?.lastReconciliation)
+          this.set({ kind }, sync.lastReconciliation.at.getTime() / 1000);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}mirror_syncing`,
+    help: 'Whether this replica runs the mirror sync (1) or follows the shared store (0)',
+    registers,
+    collect() {
+      const mirror = dataPath.stats().mirror;
+      if (mirror) this.set(mirror.syncing ? 1 : 0);
     },
   });
 }

@@ -144,7 +144,8 @@ describe('loadConfig', () => {
     it('is on by default, with the documented sync settings', () => {
       expect(loadConfig({}).mirror).toEqual({
         enabled: true,
-        reservationsDaysBack: 7,
+        reservationsDaysBack: null,
+        storePath: null,
         sync: {
           intervalMs: 2000,
           share: 0.5,
@@ -160,6 +161,7 @@ describe('loadConfig', () => {
       const c = loadConfig({
         MIRROR: 'false',
         MIRROR_RESERVATIONS_DAYS_BACK: '30',
+        MIRROR_STORE_PATH: '/var/lib/hypersoft-mirror',
         MIRROR_SYNC_INTERVAL_MS: '5000',
         MIRROR_SYNC_SHARE: '0.25',
         MIRROR_SYNC_OVERLAP_MS: '0',
@@ -170,6 +172,7 @@ describe('loadConfig', () => {
       expect(c.mirror).toEqual({
         enabled: false,
         reservationsDaysBack: 30,
+        storePath: '/var/lib/hypersoft-mirror',
         sync: {
           intervalMs: 5000,
           share: 0.25,

@@ -1,30 +1,10 @@
 import type { Customer, Reservation, Station, Ticket } from '../../domain/models';
 import type { FindPage, FoundPage } from '../../domain/queries';
-import type { MirrorBatch, MirrorIndex, MirrorKind } from '../mirror/types';
+import type { MirrorView } from '../mirror/types';
 import { decodeOffsetCursor } from './paging';
 import type { ListPage, ReadOptions, Repository } from './types';
 
-/**
- * What the repository needs of the mirror: its index, which kinds it can answer for, and a
- * way to put what API300 stored into it at once (read-your-writes).
- */
-export interface MirrorView {
-  readonly index: MirrorIndex;
-  /**
-   * Whether the mirror answers reads of `kind`: its initial load is done and the token pair
-   * holds the kind's licence. Until then reads go read-through.
-   */
-  holds(kind: MirrorKind): boolean;
-  /** Earliest reservation start the mirror holds (its window), or `null` when it holds all. */
-  reservationsFrom(): Date | null;
-  /** What API300 stored, into the index (at once) and the store (in the background). */
-  recordWrite(batch: MirrorBatch): void;
-  /**
-   * Customers stored by a bulk upload, whose records API300's reply does not carry: the
-   * mirror reads them (sync priority) so they are served before the next delta.
-   */
-  refreshCustomers(numbers: readonly number[]): void;
-}
+export type { MirrorView };
 
 /**
  * The repository over the mirror, with the read-through repository for what the mirror does

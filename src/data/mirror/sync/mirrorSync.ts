@@ -278,7 +278,7 @@ class Sync implements MirrorSync {
           ? null
           : Math.max(0, (this.serverNow() - k.state.watermark.getTime()) / 1000);
       kinds[kind] = {
-        phase: this.phaseOf(k, lag),
+        phase: this.phaseOf(kind, k, lag),
         progress: k.progress && { ...k.progress },
         watermark: k.state.watermark,
         lagSeconds: lag,
@@ -302,13 +302,20 @@ class Sync implements MirrorSync {
     };
   }
 
-  private phaseOf(k: KindRuntime, lag: number | null): SyncPhase {
+  /**
+   * A replica that does not lead reports the leader's progress as the store's states tell it
+   * (adopted), so every replica of a shared mirror shows the same phases. The station list is
+   * read every `stationsIntervalMs`, so its lag counts only beyond that.
+   */
+  private phaseOf(kind: MirrorKind, k: KindRuntime, lag: number | null): SyncPhase {
     if (!this.running || this.stopping) return 'paused';
     if (k.state.licenceMissing !== null) return 'licence-missing';
-    if (this.deps.gate.breaker.state === 'open' || !this.leading()) return 'paused';
-    if (k.failures > 0) return 'failed';
+    if (this.deps.gate.breaker.state === 'open') return 'paused';
+    if (k.failures > 0 && this.leading()) return 'failed';
     if (!k.state.loaded) return 'loading';
-    if (lag !== null && lag * 1000 > this.options.laggingAfterMs) return 'lagging';
+    const allowedMs =
+      this.options.laggingAfterMs + (kind === 'stations' ? this.options.stationsIntervalMs : 0);
+    if (lag !== null && lag * 1000 > allowedMs) return 'lagging';
     return 'synced';
   }
 
@@ -470,9 +477,10 @@ class Sync implements MirrorSync {
     const k = this.runtime(kind);
     const { index } = this.deps;
     const adapter = ADAPTERS[kind] as unknown as PagedKindAdapter<PagedKind>;
+    const daysBack = this.options.reservationsDaysBack;
     const from =
-      kind === 'reservations'
-        ? new Date(this.serverNow() - this.options.reservationsDaysBack * DAY_MS)
+      kind === 'reservations' && daysBack !== null
+        ? new Date(this.serverNow() - daysBack * DAY_MS)
         : undefined;
     if (mode === 'load') {
       k.progress = { loaded: 0, total: null };

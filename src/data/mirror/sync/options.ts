@@ -23,8 +23,8 @@ export interface MirrorSyncOptions {
    * with three paged kinds and the default share each kind is read about every 8 s at idle.
    */
   intervalMs?: number;
-  /** Reservations are loaded and reconciled from this many days back on (default 7); all future ones. */
-  reservationsDaysBack?: number;
+  /** Reservations are loaded and reconciled from this many days back on, all future ones; `null` (default): every reservation. */
+  reservationsDaysBack?: number | null;
   /**
    * A delta asks changed-since from this much before its watermark (default 5000). `Changed`
    * has whole seconds and a POS transaction may commit after the second it was stamped with,
@@ -54,7 +54,7 @@ export interface MirrorSyncOptions {
 export const SYNC_DEFAULTS = {
   share: 0.5,
   intervalMs: 2_000,
-  reservationsDaysBack: 7,
+  reservationsDaysBack: null,
   overlapMs: 5_000,
   reconcileIntervalMs: 4 * 3_600_000,
   licenceRetryMs: 3_600_000,

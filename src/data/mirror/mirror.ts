@@ -1,0 +1,186 @@
+import type { Logger } from '../../platform/logger';
+import { createStoreFollower, type StoreFollowerStatus } from './follower';
+import type { LeaderLease, LeaseStatus } from './store/postgres/lease';
+import type { MirrorSync, MirrorSyncStatus, KindSyncStatus } from './sync';
+import {
+  MIRROR_KINDS,
+  type KindState,
+  type MirrorBatch,
+  type MirrorIndex,
+  type MirrorKind,
+  type MirrorStore,
+  type MirrorView,
+} from './types';
+
+/**
+ * The mirror as the rest of the product sees it: the index every read is answered from, the
+ * store it survives restarts in, and the sync that keeps it fresh — or, on a replica that
+ * does not lead (shared store), the change feed of the store.
+ *
+ * Lifecycle: `start()` loads what the store holds into the index (no upstream call), then
+ * starts following the store's change feed and, where this replica syncs, the sync. `stop()`
+ * ends both and closes nothing it was given.
+ */
+export interface Mirror extends MirrorView {
+  readonly store: MirrorStore;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  status(): MirrorStatus;
+}
+
+export type MirrorState = 'loading' | 'synced' | 'lagging' | 'degraded';
+
+export interface MirrorStatus {
+  /**
+   * `loading` while some kind's initial load runs (reads of it go read-through), `synced`
+   * when every kind is loaded and fresh, `lagging` when some kind is behind, `degraded` when
+   * some kind cannot be mirrored (licence missing, failing).
+   */
+  state: MirrorState;
+  store: string;
+  /** Whether this replica runs the sync (`false`: it follows the shared store). */
+  syncing: boolean;
+  records: Record<MirrorKind, number>;
+  kinds: Partial<Record<MirrorKind, KindSyncStatus>>;
+  sync: Pick<MirrorSyncStatus, 'running' | 'callsPerMinute' | 'callsInWindow'> | null;
+  /** Where this replica's index stands in the store's change feed. */
+  feed: StoreFollowerStatus;
+  /** Shared store only: this replica's view of the leader lease (leader, epoch, takeovers). */
+  lease: LeaseStatus | null;
+}
+
+export interface MirrorDeps {
+  index: MirrorIndex;
+  store: MirrorStore;
+  /**
+   * Builds the sync over the states the store held and the store follower's `catchUp`.
+   * `null`: this replica never syncs (tests).
+   */
+  createSync:
+    | ((resume: {
+        states: Partial<Record<MirrorKind, KindState>>;
+        catchUp: () => Promise<void>;
+      }) => MirrorSync)
+    | null;
+  /** A shared store's lease: started after the load, stopped with the mirror. */
+  lease?: Pick<LeaderLease, 'start' | 'stop' | 'isLeader' | 'status'>;
+  /** Earliest reservation start the mirror holds, or `null` for every reservation. */
+  reservationsFrom: () => Date | null;
+  /** Reads customers by number at sync priority and puts them into the mirror. */
+  refreshCustomers?: (numbers: readonly number[]) => Promise<void>;
+  logger?: Logger;
+}
+
+export function createMirror(deps: MirrorDeps): Mirror {
+  const { index, store, logger } = deps;
+  let sync: MirrorSync | null = null;
+  let states: Partial<Record<MirrorKind, KindState>> = {};
+  const follower = createStoreFollower({
+    store,
+    index,
+    logger,
+    onStates: (latest) => {
+      states = { ...states, ...latest };
+      sync?.adoptStates(latest);
+    },
+  });
+
+  function holds(kind: MirrorKind): boolean {
+    if (sync) return sync.ready(kind);
+    const state = states[kind];
+    return Boolean(state?.loaded && !state.licenceMissing);
+  }
+
+  const mirror: Mirror = {
+    index,
+    store,
+    holds,
+    reservationsFrom: deps.reservationsFrom,
+
+    recordWrite(batch: MirrorBatch) {
+      index.apply(batch);
+      store
+        .apply(batch)
+        .catch((error: unknown) =>
+          logger?.warn(
+            { err: error, store: store.kind },
+            'mirror: storing a write failed; the next delta sync stores it',
+          ),
+        );
+    },
+
+    refreshCustomers(numbers) {
+      if (numbers.length === 0 || !deps.refreshCustomers) return;
+      deps
+        .refreshCustomers(numbers)
+        .catch((error: unknown) =>
+          logger?.warn(
+            { err: error, customers: numbers.length },
+            'mirror: reading uploaded customers failed; the next delta sync reads them',
+          ),
+        );
+    },
+
+    async start() {
+      const snapshot = await follower.start();
+      states = { ...snapshot.states };
+      logger?.info(
+        {
+          store: store.kind,
+          customers: snapshot.customers.length,
+          reservations: snapshot.reservations.length,
+          tickets: snapshot.tickets.length,
+        },
+        'mirror: loaded what the store holds',
+      );
+      await deps.lease?.start();
+      sync = deps.createSync
+        ? deps.createSync({ states, catchUp: () => follower.catchUp() })
+        : null;
+      sync?.start();
+    },
+
+    async stop() {
+      follower.stop();
+      await sync?.stop();
+      await deps.lease?.stop();
+    },
+
+    status(): MirrorStatus {
+      const records = Object.fromEntries(MIRROR_KINDS.map((k) => [k, index.count(k)])) as Record<
+        MirrorKind,
+        number
+      >;
+      const syncStatus = sync?.status() ?? null;
+      const kinds = syncStatus?.kinds ?? {};
+      const phases = MIRROR_KINDS.map((k) =>
+        syncStatus ? (kinds[k]?.phase ?? 'loading') : holds(k) ? 'synced' : 'loading',
+      );
+      const state: MirrorState = phases.some((p) => p === 'loading')
+        ? 'loading'
+        : phases.some((p) => p === 'failed' || p === 'licence-missing')
+          ? 'degraded'
+          : phases.some((p) => p === 'lagging' || p === 'paused')
+            ? 'lagging'
+            : 'synced';
+      const summary = syncStatus
+        ? {
+            running: syncStatus.running,
+            callsPerMinute: syncStatus.callsPerMinute,
+            callsInWindow: syncStatus.callsInWindow,
+          }
+        : null;
+      return {
+        state,
+        store: store.kind,
+        syncing: deps.lease ? deps.lease.isLeader() : sync !== null,
+        records,
+        kinds,
+        sync: summary,
+        feed: follower.status(),
+        lease: deps.lease?.status() ?? null,
+      };
+    },
+  };
+  return mirror;
+}
