@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import type { MirrorStatus } from '../data/mirror/mirror';
 import type { ObservableDataPath } from '../data/stats';
 import { readOnlyRoute, type Route } from './routes';
 
@@ -44,7 +45,12 @@ export interface Health {
   /** Call first thing on SIGTERM: readiness fails so the load balancer stops sending traffic. */
   shuttingDown(): void;
   /** The readiness verdict, as `/readyz` reports it. */
-  readiness(): { ready: boolean; checks: Record<string, CheckResult> };
+  readiness(): {
+    ready: boolean;
+    checks: Record<string, CheckResult>;
+    /** The mirror's state when there is one (also in the `/readyz` body). */
+    mirror: MirrorStatus | null;
+  };
 }
 
 export const LIVENESS_PATH = '/healthz';
@@ -57,12 +63,13 @@ export function createHealth(deps: HealthDeps = {}): Health {
   let stopping = false;
 
   function readiness() {
+    const stats = deps.dataPath?.stats();
     const checks: Record<string, CheckResult> = {
       schema: loaded ? { ok: true } : { ok: false, detail: 'schema not loaded yet' },
       lifecycle: stopping ? { ok: false, detail: 'shutting down' } : { ok: true },
     };
-    if (deps.dataPath) {
-      const { upstream } = deps.dataPath.stats();
+    if (stats) {
+      const { upstream } = stats;
       checks.breaker =
         upstream.breaker === 'closed'
           ? { ok: true }
@@ -77,7 +84,7 @@ export function createHealth(deps: HealthDeps = {}): Health {
             }
           : { ok: true, detail: `budget left in window: ${upstream.budgetLeft} calls` };
     }
-    const mirror = deps.dataPath?.stats().mirror;
+    const mirror = stats?.mirror;
     if (mirror) {
       // Informative: while the mirror loads, reads go read-through, so the replica serves.
       const behind = Object.entries(mirror.kinds)
@@ -100,7 +107,7 @@ export function createHealth(deps: HealthDeps = {}): Health {
           ? { ok: true }
           : { ok: false, detail: `redis connection ${deps.redis.status}` };
     }
-    return { ready: Object.values(checks).every((c) => c.ok), checks };
+    return { ready: Object.values(checks).every((c) => c.ok), checks, mirror: mirror ?? null };
   }
 
   function send(res: http.ServerResponse, status: number, body: object, head: boolean) {
@@ -117,11 +124,10 @@ export function createHealth(deps: HealthDeps = {}): Health {
       send(res, 200, { status: 'alive' }, head);
       return;
     }
-    const { ready, checks } = readiness();
+    const { ready, checks, mirror } = readiness();
     const reasons = Object.entries(checks)
       .filter(([, c]) => !c.ok)
       .map(([name, c]) => `${name}: ${c.detail ?? 'failed'}`);
-    const mirror = deps.dataPath?.stats().mirror;
     send(
       res,
       ready ? 200 : 503,

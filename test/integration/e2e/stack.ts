@@ -50,7 +50,8 @@ export interface E2eSubgraphOptions {
 
 export async function startE2eSubgraph(options: E2eSubgraphOptions): Promise<E2eSubgraph> {
   // No load balancer to tell: stop at once unless a test asks for a drain period.
-  const config = loadConfig({ SHUTDOWN_DRAIN_MS: '0', ...options.env, PORT: '0' });
+  // These stacks measure the read-through path (gate, cache, batching): no mirror unless asked.
+  const config = loadConfig({ SHUTDOWN_DRAIN_MS: '0', MIRROR: 'false', ...options.env, PORT: '0' });
   const running = await startSubgraph(config, {
     logger: createLogger('silent'),
     host: '127.0.0.1',

@@ -53,6 +53,8 @@ export async function startFaultRig(options: FaultRigOptions = {}): Promise<Faul
   let sim = await startTestSimulator(options.simulator);
   const config = loadConfig({
     PORT: '0',
+    // The faults are those of the read-through path; the mirror's own are tested on their own.
+    MIRROR: 'false',
     API300_URL: sim.endpoint,
     API300_CUS_TOKEN: DEMO_TOKENS.cusToken,
     API300_AUTH_TOKEN: DEMO_TOKENS.authToken,

@@ -92,7 +92,7 @@ async function start(
     index,
     store: new FakeMirrorStore(),
     clock,
-    options: { callsPerMinute: 50, writeReserve: 5, ...options },
+    options: { callsPerMinute: 50, writeReserve: 5, reservationsDaysBack: 7, ...options },
   });
   rig = { sim, clock, index, sync, api, pending };
   return rig;

@@ -167,6 +167,7 @@ describe('readiness()', () => {
     expect(health.readiness()).toEqual({
       ready: true,
       checks: { schema: { ok: true }, lifecycle: { ok: true } },
+      mirror: null,
     });
   });
 });
