@@ -7,7 +7,9 @@ import { createLogger, type Logger } from '../platform/logger';
 import { createMetrics } from '../ops/metrics';
 import { createRequestLogPlugin } from '../ops/requestLog';
 import { combineRoutes } from '../ops/routes';
+import { createFreshnessHintPlugin } from '../graphql/freshnessHint';
 import { createApp, GRAPHQL_PATH, type App } from '../graphql/server';
+import type { MirrorStatus } from '../data/mirror/mirror';
 // Types only: the simulator is loaded with a dynamic import, and only without API300_URL.
 import type { RunningSimulator, SimulatorOptions } from '../simulator';
 import { createApi300Client } from '../data/api300/client';
@@ -102,7 +104,12 @@ export async function startSubgraph(
         metrics.route,
         health.route,
       ),
-      plugins: [createRequestLogPlugin({ logger }), metrics.plugin, ...limits.plugins],
+      plugins: [
+        createRequestLogPlugin({ logger }),
+        metrics.plugin,
+        ...limits.plugins,
+        createFreshnessHintPlugin(() => (mirror ? mirrorRefreshSeconds(mirror.status()) : null)),
+      ],
       validationRules: limits.validationRules,
       parseOptions: limits.parseOptions,
     });
@@ -130,4 +137,15 @@ export async function startSubgraph(
     await simulator?.close();
     throw error;
   }
+}
+
+/**
+ * How long a record served by the mirror may be reused: the time between two passes of one
+ * kind, when the sync spreads its calls a minute over the three paged kinds. `null` while the
+ * mirror is not answering every kind (the read-through hints stand).
+ */
+function mirrorRefreshSeconds(status: MirrorStatus): number | null {
+  if (status.state !== 'synced' && status.state !== 'lagging') return null;
+  const callsPerMinute = status.sync?.callsPerMinute ?? 0;
+  return callsPerMinute > 0 ? (60 * 3) / callsPerMinute : null;
 }

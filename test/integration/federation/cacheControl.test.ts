@@ -1,4 +1,5 @@
 import { loadConfig } from '../../../src/config';
+import { createFreshnessHintPlugin } from '../../../src/graphql/freshnessHint';
 import { createApp, type App } from '../../../src/graphql/server';
 import {
   FakeRepository,
@@ -126,5 +127,31 @@ describe('Cache-Control of gateway responses', () => {
     expect(
       await cacheControlOf(federation.gateway.url, '{ customer(number: 42) { lastName } }'),
     ).toBe(`max-age=${ENTITY_MAX_AGE}, public`);
+  });
+});
+
+describe('Cache-Control when reads come from the mirror', () => {
+  it('is lowered to the mirror’s refresh interval and never raised', async () => {
+    let mirrorMaxAge: number | null = 8;
+    app = await createApp({
+      config: loadConfig({}),
+      repository: fake,
+      stopGracePeriodMs: 1000,
+      plugins: [createFreshnessHintPlugin(() => mirrorMaxAge)],
+    });
+    const url = (await app.listen(0, '127.0.0.1')).url;
+
+    expect(await cacheControlOf(url, '{ customer(number: 42) { number } }')).toBe(
+      'max-age=8, public',
+    );
+    expect(await cacheControlOf(url, '{ stations { number } }')).toBe('max-age=8, public');
+    mirrorMaxAge = 600;
+    expect(await cacheControlOf(url, '{ customer(number: 42) { number } }')).toBe(
+      `max-age=${ENTITY_MAX_AGE}, public`,
+    );
+    mirrorMaxAge = null;
+    expect(await cacheControlOf(url, '{ stations { number } }')).toBe(
+      `max-age=${STATIONS_MAX_AGE}, public`,
+    );
   });
 });
