@@ -47,8 +47,8 @@ describe('the mirror end to end, when things go wrong', () => {
     const sim = started.track(await startMirrorSimulator({ customers: 1200 }), (s) => s.close());
     const env = { ...NO_DELTAS, MIRROR_STORE_PATH: storePath };
 
-    const first = await startMirroredSubgraph(sim, env);
     const beforeLoad = await callsByOperation(sim);
+    const first = await startMirroredSubgraph(sim, env);
     await waitForSynced(first);
     await first.stop();
     const fullLoad = callsBetween(beforeLoad, await callsByOperation(sim));
