@@ -198,6 +198,9 @@ export function createUpstreamBudgetPlugin(
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           if (!operation) return;
+          // A query over kinds that are all answered locally can need no upstream record:
+          // the walk below would only cost the hot path.
+          if (operation.operation === 'query' && local && RECORD_KINDS.every(local)) return;
           const fragments = new Map<string, FragmentDefinitionNode>();
           for (const def of document.definitions) {
             if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
@@ -251,7 +254,8 @@ export interface EstimateInput {
 }
 
 /** The kinds of record the upstream budget is counted in. */
-export type RecordKind = 'customers' | 'reservations' | 'tickets' | 'stations';
+export const RECORD_KINDS = ['customers', 'reservations', 'tickets', 'stations'] as const;
+export type RecordKind = (typeof RECORD_KINDS)[number];
 
 /** Which kind each costing read field reads (mutations always reach API300). */
 const FIELD_KIND: Partial<Record<string, RecordKind>> = {

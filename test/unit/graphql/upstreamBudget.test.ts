@@ -1,10 +1,14 @@
 import { Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
-import { estimateUpstreamRecords } from '../../../src/graphql/requestLimits';
+import { estimateUpstreamRecords, type RecordKind } from '../../../src/graphql/requestLimits';
 import { buildSchema } from '../../../src/graphql/schema';
 
 const schema = buildSchema();
 
-function estimate(query: string, variables: Record<string, unknown> = {}): number {
+function estimate(
+  query: string,
+  variables: Record<string, unknown> = {},
+  local?: (kind: RecordKind) => boolean,
+): number {
   const document = parse(query);
   const fragments = new Map<string, FragmentDefinitionNode>();
   let operation: OperationDefinitionNode | undefined;
@@ -12,13 +16,30 @@ function estimate(query: string, variables: Record<string, unknown> = {}): numbe
     if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
     if (def.kind === Kind.OPERATION_DEFINITION) operation = def;
   }
-  return estimateUpstreamRecords({ schema, operation: operation!, fragments, variables });
+  return estimateUpstreamRecords({ schema, operation: operation!, fragments, variables, local });
 }
 
 const records = (n: number, typename = 'Customer') =>
   Array.from({ length: n }, (_, i) => ({ __typename: typename, number: i + 1 }));
 
 describe('the upstream record estimate', () => {
+  it('counts nothing for kinds answered locally, yet counts their records as parents', () => {
+    const query =
+      '{ customers(first: 500) { edges { node { number reservations { id tickets { number } } } } } }';
+    const all = estimate(query);
+    expect(all).toBe(500 + 1500 + 1500);
+    expect(estimate(query, {}, (kind) => kind === 'customers')).toBe(1500 + 1500);
+    expect(estimate(query, {}, (kind) => kind !== 'tickets')).toBe(1500);
+    expect(estimate(query, {}, () => true)).toBe(0);
+    expect(
+      estimate(
+        'query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { number } } }',
+        { r: records(700) },
+        (kind) => kind === 'customers',
+      ),
+    ).toBe(0);
+  });
+
   it('counts one record for a single customer and nothing for scalars or introspection', () => {
     expect(estimate('{ customer(number: 1) { number lastName } }')).toBe(1);
     expect(estimate('{ __typename __schema { types { name } } }')).toBe(0);
