@@ -1,10 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 
-/** What Apollo's cache-control plugin adds to every resolver's info. */
-interface WithCacheControl {
-  cacheControl: { cacheHint: { restrict(hint: { maxAge: number }): void } };
-}
-
 /**
  * Response cache hints that follow the data's real freshness. The SDL's `@cacheControl` hints
  * (30 s for records, 300 s for stations) match the read-through cache's TTLs. When reads come
@@ -16,19 +11,17 @@ interface WithCacheControl {
 export function createFreshnessHintPlugin(maxAgeSeconds: () => number | null): ApolloServerPlugin {
   return {
     async requestDidStart() {
-      const maxAge = maxAgeSeconds();
-      if (maxAge === null) return {};
-      const hint = { maxAge: Math.max(0, Math.floor(maxAge)) };
       return {
-        async executionDidStart() {
-          return {
-            // Restricting is a minimum, so it holds whichever hint the cache-control plugin
-            // sets for the field before or after; the root fields bound the whole response.
-            willResolveField({ info }) {
-              if (info.path.prev === undefined)
-                (info as unknown as WithCacheControl).cacheControl.cacheHint.restrict(hint);
-            },
-          };
+        // Apollo's cache-control plugin runs after the app's plugins and lowers the policy it
+        // computed from the hints to a `Cache-Control` header it finds (never raises it, and
+        // keeps `no-store`), so a header set here is a bound, for one hook per request.
+        async willSendResponse({ response }) {
+          const maxAge = maxAgeSeconds();
+          if (maxAge === null) return;
+          response.http.headers.set(
+            'cache-control',
+            `max-age=${Math.max(0, Math.floor(maxAge))}, public`,
+          );
         },
       };
     },

@@ -131,7 +131,7 @@ describe('Cache-Control of gateway responses', () => {
 });
 
 describe('Cache-Control when reads come from the mirror', () => {
-  it('is lowered to the mirror’s refresh interval and never raised', async () => {
+  it('is lowered to the mirror’s refresh interval, never raised, and mutations stay no-store', async () => {
     let mirrorMaxAge: number | null = 8;
     app = await createApp({
       config: loadConfig({}),
@@ -145,6 +145,12 @@ describe('Cache-Control when reads come from the mirror', () => {
       'max-age=8, public',
     );
     expect(await cacheControlOf(url, '{ stations { number } }')).toBe('max-age=8, public');
+    expect(
+      await cacheControlOf(
+        url,
+        'mutation { createCustomer(input: { lastName: "Neu" }) { number } }',
+      ),
+    ).toBe('no-store');
     mirrorMaxAge = 600;
     expect(await cacheControlOf(url, '{ customer(number: 42) { number } }')).toBe(
       `max-age=${ENTITY_MAX_AGE}, public`,
