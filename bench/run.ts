@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { endWithParent } from './lib/endWithParent';
 import { machine } from './lib/scenario';
 
 /**
@@ -22,9 +23,11 @@ export const SCENARIOS = [
 
 function runScenario(name: string): Promise<{ name: string; code: number | null }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(__dirname, `${name}.js`)], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const child = endWithParent(
+      spawn(process.execPath, [join(__dirname, `${name}.js`)], {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      }),
+    );
     child.on('exit', (code) => resolve({ name, code }));
   });
 }

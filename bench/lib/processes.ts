@@ -1,6 +1,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { endWithParent } from './endWithParent';
 
 /**
  * Child processes of the benchmarks: subgraph replicas (bench/lib/subgraphProcess.ts), the
@@ -21,10 +22,12 @@ const READY_TIMEOUT_MS = 30_000;
  * listens. `env` is added to this process's environment.
  */
 export function forkServer(entry: string, env: Record<string, string>): Promise<ChildServer> {
-  const child = fork(join(__dirname, `${entry}.js`), [], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+  const child = endWithParent(
+    fork(join(__dirname, `${entry}.js`), [], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    }),
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -81,10 +84,12 @@ export function freePort(): Promise<number> {
  */
 export async function startRedisServer(): Promise<ChildServer> {
   const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+  const child = endWithParent(
+    spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    ),
   );
   await new Promise<void>((resolve, reject) => {
     let seen = '';
