@@ -16,6 +16,14 @@
  */
 export const API300_MAX_RECORDS = 500;
 
+/** The kinds of record the subgraph serves (and the mirror holds). */
+export const RECORD_KINDS = ['customers', 'reservations', 'tickets', 'stations'] as const;
+export type RecordKind = (typeof RECORD_KINDS)[number];
+
+/** The kinds kept by key with a `changed` instant and read page by page (stations are one list). */
+export const KEYED_KINDS = ['customers', 'reservations', 'tickets'] as const;
+export type KeyedKind = (typeof KEYED_KINDS)[number];
+
 /** `Gender` of CONTRACT.md §9 (0 unknown, 1 male, 2 female, 3 diverse). */
 export type Gender = 'UNKNOWN' | 'MALE' | 'FEMALE' | 'DIVERSE';
 

@@ -1,3 +1,4 @@
+import { RECORD_KINDS, type RecordKind } from '../domain/models';
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { API300_MAX_RECORDS } from '../domain/models';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
@@ -252,10 +253,6 @@ export interface EstimateInput {
    */
   local?: (kind: RecordKind) => boolean;
 }
-
-/** The kinds of record the upstream budget is counted in. */
-export const RECORD_KINDS = ['customers', 'reservations', 'tickets', 'stations'] as const;
-export type RecordKind = (typeof RECORD_KINDS)[number];
 
 /** Which kind each costing read field reads (mutations always reach API300). */
 const FIELD_KIND: Partial<Record<string, RecordKind>> = {

@@ -2,7 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BREAKER_STATES } from '../data/gate/breaker';
 import type { Priority } from '../data/options';
-import { MIRROR_KINDS } from '../data/mirror/types';
+import { RECORD_KINDS } from '../data/mirror/types';
 import type { ObservableDataPath } from '../data/stats';
 import { operationNameOf } from './operationName';
 import { readOnlyRoute, type Route } from './routes';
@@ -173,7 +173,7 @@ function registerMirrorMetrics(registry: Registry, dataPath: ObservableDataPath)
   const registers = [registry];
   const kinds = () => {
     const mirror = dataPath.stats().mirror;
-    return mirror ? MIRROR_KINDS.map((kind) => ({ kind, mirror, sync: mirror.kinds[kind] })) : [];
+    return mirror ? RECORD_KINDS.map((kind) => ({ kind, mirror, sync: mirror.kinds[kind] })) : [];
   };
   new Gauge({
     name: `${PREFIX}mirror_records`,

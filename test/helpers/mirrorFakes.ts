@@ -9,7 +9,8 @@ import {
   type MirrorChanges,
   type MirrorIndex,
   type MirrorApplyOptions,
-  type MirrorKind,
+  type KeyedKind,
+  type RecordKind,
   type MirrorSnapshot,
   type MirrorStore,
   type RecordOf,
@@ -26,8 +27,6 @@ import { FakeApi300 } from './gateFakes';
  * `changed` wins — the part of the contract the sync relies on — and nothing more: the
  * query methods throw.
  */
-
-type RecordKind = Exclude<MirrorKind, 'stations'>;
 
 interface Held {
   customers: Map<number, Customer>;
@@ -46,7 +45,7 @@ const emptyHeld = (): Held => ({
 /** Applies `batch` to `held` newer-or-equal; returns how many records changed. */
 function applyTo(held: Held, batch: MirrorBatch): number {
   let changed = 0;
-  const put = <K extends RecordKind>(kind: K, key: (r: RecordOf[K]) => KeyOf[K]): void => {
+  const put = <K extends KeyedKind>(kind: K, key: (r: RecordOf[K]) => KeyOf[K]): void => {
     const part = batch[kind] as
       { put?: readonly RecordOf[K][]; delete?: readonly KeyOf[K][] } | undefined;
     const map = held[kind] as unknown as Map<KeyOf[K], RecordOf[K]>;
@@ -82,15 +81,15 @@ export class FakeMirrorIndex implements MirrorIndex {
     Object.assign(this.held, emptyHeld());
   }
 
-  get<K extends RecordKind>(kind: K, key: KeyOf[K]): RecordOf[K] | undefined {
+  get<K extends KeyedKind>(kind: K, key: KeyOf[K]): RecordOf[K] | undefined {
     return (this.held[kind] as unknown as Map<KeyOf[K], RecordOf[K]>).get(key);
   }
 
-  keys<K extends RecordKind>(kind: K): Iterable<KeyOf[K]> {
+  keys<K extends KeyedKind>(kind: K): Iterable<KeyOf[K]> {
     return [...(this.held[kind] as unknown as Map<KeyOf[K], RecordOf[K]>).keys()];
   }
 
-  count(kind: MirrorKind): number {
+  count(kind: RecordKind): number {
     return kind === 'stations' ? this.held.stations.length : this.held[kind].size;
   }
 
@@ -121,9 +120,9 @@ export class FakeMirrorIndex implements MirrorIndex {
 export class FakeMirrorStore implements MirrorStore {
   readonly kind = 'fake';
   readonly held = emptyHeld();
-  states: Partial<Record<MirrorKind, KindState>> = {};
+  states: Partial<Record<RecordKind, KindState>> = {};
   /** States as stored by each apply that carried any, in order. */
-  readonly stateWrites: Array<Partial<Record<MirrorKind, KindState>>> = [];
+  readonly stateWrites: Array<Partial<Record<RecordKind, KindState>>> = [];
   /** The `fence` of every apply, in order (`undefined` for unfenced ones). */
   readonly fences: Array<number | undefined> = [];
   /** Like a shared store's lease row: a fenced apply with another epoch is refused whole. */
@@ -142,7 +141,7 @@ export class FakeMirrorStore implements MirrorStore {
 
   async apply(
     batch: MirrorBatch,
-    states?: Partial<Record<MirrorKind, KindState>>,
+    states?: Partial<Record<RecordKind, KindState>>,
     options?: MirrorApplyOptions,
   ): Promise<void> {
     this.fences.push(options?.fence);

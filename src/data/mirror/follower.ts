@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../../platform/clock';
 import type { Logger } from '../../platform/logger';
-import type { KindState, MirrorIndex, MirrorKind, MirrorSnapshot, MirrorStore } from './types';
+import type { KindState, MirrorIndex, RecordKind, MirrorSnapshot, MirrorStore } from './types';
 
 export interface StoreFollowerOptions {
   /** A shared store (PostgreSQL); with a local store there is never anything to follow. */
@@ -13,7 +13,7 @@ export interface StoreFollowerOptions {
    */
   pollEveryMs?: number;
   /** Told the kind states after every load and catch-up (readiness, and a new leader's resume point). */
-  onStates?: (states: Partial<Record<MirrorKind, KindState>>) => void;
+  onStates?: (states: Partial<Record<RecordKind, KindState>>) => void;
   clock?: Clock;
   logger?: Pick<Logger, 'info' | 'warn'>;
 }

@@ -3,11 +3,11 @@ import { createStoreFollower, type StoreFollowerStatus } from './follower';
 import type { LeaderLease, LeaseStatus } from './store/postgres/lease';
 import type { MirrorSync, MirrorSyncStatus, KindSyncStatus } from './sync';
 import {
-  MIRROR_KINDS,
+  RECORD_KINDS,
   type KindState,
   type MirrorBatch,
   type MirrorIndex,
-  type MirrorKind,
+  type RecordKind,
   type MirrorStore,
   type MirrorView,
 } from './types';
@@ -40,8 +40,8 @@ export interface MirrorStatus {
   store: string;
   /** Whether this replica runs the sync (`false`: it follows the shared store). */
   syncing: boolean;
-  records: Record<MirrorKind, number>;
-  kinds: Partial<Record<MirrorKind, KindSyncStatus>>;
+  records: Record<RecordKind, number>;
+  kinds: Partial<Record<RecordKind, KindSyncStatus>>;
   sync: Pick<MirrorSyncStatus, 'running' | 'callsPerMinute' | 'callsInWindow'> | null;
   /** Where this replica's index stands in the store's change feed. */
   feed: StoreFollowerStatus;
@@ -58,7 +58,7 @@ export interface MirrorDeps {
    */
   createSync:
     | ((resume: {
-        states: Partial<Record<MirrorKind, KindState>>;
+        states: Partial<Record<RecordKind, KindState>>;
         catchUp: () => Promise<void>;
       }) => MirrorSync)
     | null;
@@ -74,7 +74,7 @@ export interface MirrorDeps {
 export function createMirror(deps: MirrorDeps): Mirror {
   const { index, store, logger } = deps;
   let sync: MirrorSync | null = null;
-  let states: Partial<Record<MirrorKind, KindState>> = {};
+  let states: Partial<Record<RecordKind, KindState>> = {};
   const follower = createStoreFollower({
     store,
     index,
@@ -85,7 +85,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
     },
   });
 
-  function holds(kind: MirrorKind): boolean {
+  function holds(kind: RecordKind): boolean {
     if (sync) return sync.ready(kind);
     const state = states[kind];
     return Boolean(state?.loaded && !state.licenceMissing);
@@ -147,13 +147,13 @@ export function createMirror(deps: MirrorDeps): Mirror {
     },
 
     status(): MirrorStatus {
-      const records = Object.fromEntries(MIRROR_KINDS.map((k) => [k, index.count(k)])) as Record<
-        MirrorKind,
+      const records = Object.fromEntries(RECORD_KINDS.map((k) => [k, index.count(k)])) as Record<
+        RecordKind,
         number
       >;
       const syncStatus = sync?.status() ?? null;
       const kinds = syncStatus?.kinds ?? {};
-      const phases = MIRROR_KINDS.map((k) =>
+      const phases = RECORD_KINDS.map((k) =>
         syncStatus ? (kinds[k]?.phase ?? 'loading') : holds(k) ? 'synced' : 'loading',
       );
       const state: MirrorState = phases.some((p) => p === 'loading')

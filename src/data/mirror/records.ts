@@ -1,4 +1,5 @@
-import type { KeyOf, MirrorKind, RecordOf } from './types';
+import { type KeyedKind } from '../../domain/models';
+import type { KeyOf, RecordOf } from './types';
 
 /**
  * What the index and every store share about the mirrored records: their keys, their Date
@@ -6,10 +7,8 @@ import type { KeyOf, MirrorKind, RecordOf } from './types';
  */
 
 /** The kinds with keys and a `changed` instant (stations are a plain list). */
-export const RECORD_KINDS = ['customers', 'reservations', 'tickets'] as const;
-export type RecordKind = Exclude<MirrorKind, 'stations'>;
 
-export function keyOf<K extends RecordKind>(kind: K, record: RecordOf[K]): KeyOf[K] {
+export function keyOf<K extends KeyedKind>(kind: K, record: RecordOf[K]): KeyOf[K] {
   switch (kind) {
     case 'customers':
       return (record as RecordOf['customers']).number as KeyOf[K];
@@ -25,7 +24,7 @@ export const DATE_FIELDS = {
   customers: ['created', 'changed'],
   reservations: ['start', 'created', 'changed'],
   tickets: ['validFrom', 'validTo', 'redeemedAt', 'created', 'changed'],
-} as const satisfies { [K in RecordKind]: readonly (keyof RecordOf[K])[] };
+} as const satisfies { [K in KeyedKind]: readonly (keyof RecordOf[K])[] };
 
 /**
  * The rule of the whole mirror: a record replaces the held one only when its `changed` is
@@ -100,7 +99,7 @@ for (const setter of DATE_SETTERS) {
  * 150,000 of them reads an order of magnitude faster (and in less memory) than spread
  * copies of records of mixed origins. A field added to a model is a compile error here.
  */
-export function frozenRecord<K extends RecordKind>(kind: K, record: RecordOf[K]): RecordOf[K] {
+export function frozenRecord<K extends KeyedKind>(kind: K, record: RecordOf[K]): RecordOf[K] {
   if (Object.isFrozen(record) && record.changed instanceof FrozenDate) return record;
   const date = (field: string, value: Date | null, nullable = false): Date | null => {
     if (value === null && nullable) return null;
@@ -116,7 +115,7 @@ export function frozenRecord<K extends RecordKind>(kind: K, record: RecordOf[K])
 
 type DateCopy = (field: string, value: Date | null, nullable?: boolean) => Date | null;
 
-const COPIES: { [K in RecordKind]: (r: RecordOf[K], date: DateCopy) => RecordOf[K] } = {
+const COPIES: { [K in KeyedKind]: (r: RecordOf[K], date: DateCopy) => RecordOf[K] } = {
   customers: (c, date) => ({
     number: c.number,
     salutation: c.salutation,

@@ -27,8 +27,9 @@ export type {
  */
 
 /** The kinds of record the mirror holds. */
-export const MIRROR_KINDS = ['customers', 'reservations', 'tickets', 'stations'] as const;
-export type MirrorKind = (typeof MIRROR_KINDS)[number];
+import { KEYED_KINDS, RECORD_KINDS, type KeyedKind, type RecordKind } from '../../domain/models';
+
+export { KEYED_KINDS, RECORD_KINDS, type KeyedKind, type RecordKind };
 
 export interface RecordOf {
   customers: Customer;
@@ -93,10 +94,10 @@ export interface MirrorIndex {
   /** Drops everything (wipe, or a replica re-reading the shared store). */
   clear(): void;
 
-  get<K extends Exclude<MirrorKind, 'stations'>>(kind: K, key: KeyOf[K]): RecordOf[K] | undefined;
+  get<K extends KeyedKind>(kind: K, key: KeyOf[K]): RecordOf[K] | undefined;
   /** Every held key of a kind (reconciliation compares them with a full read). */
-  keys<K extends Exclude<MirrorKind, 'stations'>>(kind: K): Iterable<KeyOf[K]>;
-  count(kind: MirrorKind): number;
+  keys<K extends KeyedKind>(kind: K): Iterable<KeyOf[K]>;
+  count(kind: RecordKind): number;
 
   stations(): Station[];
   /** Every held reservation of the customer, by start time. */
@@ -130,7 +131,7 @@ export interface MirrorSnapshot {
   reservations: Reservation[];
   tickets: Ticket[];
   stations: Station[];
-  states: Partial<Record<MirrorKind, KindState>>;
+  states: Partial<Record<RecordKind, KindState>>;
   /** Position in the store's change feed this snapshot is complete up to (0 for local stores). */
   position: number;
 }
@@ -138,7 +139,7 @@ export interface MirrorSnapshot {
 /** Changes other writers made to a shared store after a position. */
 export interface MirrorChanges {
   batch: MirrorBatch;
-  states: Partial<Record<MirrorKind, KindState>>;
+  states: Partial<Record<RecordKind, KindState>>;
   position: number;
   /**
    * Set when the store can no longer tell what changed after the position asked for (the
@@ -189,7 +190,7 @@ export interface MirrorStore {
   load(): Promise<MirrorSnapshot>;
   apply(
     batch: MirrorBatch,
-    states?: Partial<Record<MirrorKind, KindState>>,
+    states?: Partial<Record<RecordKind, KindState>>,
     options?: MirrorApplyOptions,
   ): Promise<void>;
   /**
@@ -214,7 +215,7 @@ export interface MirrorView {
    * Whether the mirror answers reads of `kind`: its initial load is done and the token pair
    * holds the kind's licence. Until then reads go read-through.
    */
-  holds(kind: MirrorKind): boolean;
+  holds(kind: RecordKind): boolean;
   /** Earliest reservation start the mirror holds (its window), or `null` when it holds all. */
   reservationsFrom(): Date | null;
   /** What API300 stored, into the index (at once) and the store (in the background). */

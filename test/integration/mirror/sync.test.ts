@@ -8,7 +8,7 @@ import {
   type MirrorSyncOptions,
 } from '../../../src/data/mirror/sync';
 import { FIRST_PAGE, nextPage } from '../../../src/data/mirror/sync/paging';
-import type { MirrorKind } from '../../../src/data/mirror/types';
+import type { RecordKind } from '../../../src/data/mirror/types';
 import type { CustomerQuery } from '../../../src/domain/queries';
 import {
   DEMO_TOKENS,
@@ -126,7 +126,7 @@ async function runUntil(
 }
 
 const allReady =
-  (r: Rig, kinds: MirrorKind[] = ['customers', 'reservations', 'tickets', 'stations']) =>
+  (r: Rig, kinds: RecordKind[] = ['customers', 'reservations', 'tickets', 'stations']) =>
   () =>
     kinds.every((k) => r.sync.ready(k));
 
@@ -147,8 +147,8 @@ describe('the mirror sync against the simulator', () => {
   it('loads the demo data in about twenty calls, within its share of the budget', async () => {
     const r = await start({});
     r.sync.start();
-    const kinds: MirrorKind[] = ['customers', 'reservations', 'tickets', 'stations'];
-    const callsToLoad: Partial<Record<MirrorKind, number>> = {};
+    const kinds: RecordKind[] = ['customers', 'reservations', 'tickets', 'stations'];
+    const callsToLoad: Partial<Record<RecordKind, number>> = {};
     const took = await runUntil(r, () => {
       for (const k of kinds)
         if (r.sync.ready(k)) callsToLoad[k] ??= r.sync.status().kinds[k]?.calls;

@@ -1,5 +1,6 @@
 import { Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
-import { estimateUpstreamRecords, type RecordKind } from '../../../src/graphql/requestLimits';
+import type { RecordKind } from '../../../src/domain/models';
+import { estimateUpstreamRecords } from '../../../src/graphql/requestLimits';
 import { buildSchema } from '../../../src/graphql/schema';
 
 const schema = buildSchema();

@@ -1,5 +1,5 @@
 import type { Station } from '../../../domain/models';
-import type { MirrorIndex, MirrorKind } from '../types';
+import type { MirrorIndex, RecordKind } from '../types';
 import { CustomerTable } from './customerTable';
 import { ReservationTable } from './reservationTable';
 import { TicketTable } from './ticketTable';
@@ -64,7 +64,7 @@ export function createMirrorIndex(): MirrorIndex {
       return tables[kind].keys() as never;
     },
 
-    count(kind: MirrorKind) {
+    count(kind: RecordKind) {
       return kind === 'stations' ? stations.length : tables[kind].size;
     },
 

@@ -1,4 +1,5 @@
-import { frozenRecord, keyOf, replaces, sameRecord, type RecordKind } from '../records';
+import { type KeyedKind } from '../../../domain/models';
+import { frozenRecord, keyOf, replaces, sameRecord } from '../records';
 import type { KeyOf, RecordOf } from '../types';
 import { SortedBucket } from './sortedBucket';
 
@@ -52,7 +53,7 @@ export class GroupIndex<G, E> {
  * per bucket at most: first every replaced or deleted entry leaves its buckets (or is
  * swapped in place where its sort key stays), then the moved and new entries are added.
  */
-export abstract class RecordTable<K extends RecordKind, E extends Entry<RecordOf[K]>> {
+export abstract class RecordTable<K extends KeyedKind, E extends Entry<RecordOf[K]>> {
   protected readonly entries = new Map<KeyOf[K], E>();
 
   constructor(private readonly kind: K) {}
@@ -134,7 +135,7 @@ export abstract class RecordTable<K extends RecordKind, E extends Entry<RecordOf
   }
 }
 
-export interface TablePlan<K extends RecordKind> {
+export interface TablePlan<K extends KeyedKind> {
   readonly winners: ReadonlyMap<KeyOf[K], RecordOf[K]>;
   readonly remove: readonly KeyOf[K][];
 }

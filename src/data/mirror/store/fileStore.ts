@@ -1,3 +1,4 @@
+import { KEYED_KINDS } from '../../../domain/models';
 import {
   chmod,
   mkdir,
@@ -14,7 +15,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { RECORD_KINDS } from '../records';
+
 import {
   MirrorStoreError,
   type MirrorBatch,
@@ -274,7 +275,7 @@ export function createFileStore(options: FileStoreOptions): FileStore {
 }
 
 function deletes(batch: MirrorBatch): boolean {
-  return RECORD_KINDS.some((kind) => (batch[kind]?.delete?.length ?? 0) > 0);
+  return KEYED_KINDS.some((kind) => (batch[kind]?.delete?.length ?? 0) > 0);
 }
 
 function* snapshotLines(snapshot: MirrorSnapshot, generation: number): Generator<Buffer> {
@@ -284,7 +285,7 @@ function* snapshotLines(snapshot: MirrorSnapshot, generation: number): Generator
     generation,
     states: encodeStates(snapshot.states),
   });
-  for (const kind of RECORD_KINDS) {
+  for (const kind of KEYED_KINDS) {
     const records = snapshot[kind];
     for (let i = 0; i < records.length; i += RECORDS_PER_LINE) {
       yield encodeLine({
@@ -294,7 +295,7 @@ function* snapshotLines(snapshot: MirrorSnapshot, generation: number): Generator
     }
   }
   yield encodeLine({ t: 'stations', r: snapshot.stations });
-  const counts = Object.fromEntries(RECORD_KINDS.map((kind) => [kind, snapshot[kind].length]));
+  const counts = Object.fromEntries(KEYED_KINDS.map((kind) => [kind, snapshot[kind].length]));
   yield encodeLine({ t: 'end', counts });
 }
 
@@ -318,15 +319,15 @@ function readSnapshot(
     if (line.t === 'stations') {
       into.apply({ stations: line.r as never });
     } else if (line.t === 'end') {
-      for (const kind of RECORD_KINDS) {
+      for (const kind of KEYED_KINDS) {
         if (into.count(kind) !== line.counts?.[kind])
           throw damaged(
             `${kind}: ${into.count(kind)} records, the end line says ${line.counts?.[kind]}`,
           );
       }
       ended = true;
-    } else if ((RECORD_KINDS as readonly string[]).includes(line.t)) {
-      const kind = line.t as (typeof RECORD_KINDS)[number];
+    } else if ((KEYED_KINDS as readonly string[]).includes(line.t)) {
+      const kind = line.t as (typeof KEYED_KINDS)[number];
       into.fill(
         kind,
         (line.r ?? []).map((r) => decodeRecord(kind, r, where)),

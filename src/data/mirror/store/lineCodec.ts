@@ -1,11 +1,12 @@
+import { KEYED_KINDS, type KeyedKind } from '../../../domain/models';
 import { crc32 } from 'node:zlib';
-import { DATE_FIELDS, keyOf, RECORD_KINDS, type RecordKind } from '../records';
+import { DATE_FIELDS, keyOf } from '../records';
 import {
   MirrorStoreError,
   type KeyOf,
   type KindState,
   type MirrorBatch,
-  type MirrorKind,
+  type RecordKind,
   type RecordOf,
 } from '../types';
 import type { KindStates } from './storedRecords';
@@ -62,7 +63,7 @@ export function decodeLines(buffer: Buffer): DecodedLines {
 
 type Encoded = Record<string, unknown>;
 
-export function encodeRecord<K extends RecordKind>(kind: K, record: RecordOf[K]): Encoded {
+export function encodeRecord<K extends KeyedKind>(kind: K, record: RecordOf[K]): Encoded {
   const copy: Encoded = { ...(record as unknown as Encoded) };
   for (const field of DATE_FIELDS[kind]) {
     const value = copy[field];
@@ -78,7 +79,7 @@ export function encodeRecord<K extends RecordKind>(kind: K, record: RecordOf[K])
   return copy;
 }
 
-export function decodeRecord<K extends RecordKind>(
+export function decodeRecord<K extends KeyedKind>(
   kind: K,
   encoded: unknown,
   where: string,
@@ -110,7 +111,7 @@ interface EncodedState {
 
 export function encodeStates(states: KindStates | undefined): Record<string, EncodedState> {
   const encoded: Record<string, EncodedState> = {};
-  for (const [kind, s] of Object.entries(states ?? {}) as [MirrorKind, KindState][]) {
+  for (const [kind, s] of Object.entries(states ?? {}) as [RecordKind, KindState][]) {
     encoded[kind] = {
       watermark: s.watermark?.getTime() ?? null,
       loaded: s.loaded,
@@ -124,7 +125,7 @@ export function encodeStates(states: KindStates | undefined): Record<string, Enc
 export function decodeStates(encoded: unknown): KindStates {
   const states: KindStates = {};
   for (const [kind, s] of Object.entries((encoded ?? {}) as Record<string, EncodedState>)) {
-    states[kind as MirrorKind] = {
+    states[kind as RecordKind] = {
       watermark: s.watermark === null ? null : new Date(s.watermark),
       loaded: s.loaded,
       reconciledAt: s.reconciledAt === null ? null : new Date(s.reconciledAt),
@@ -134,13 +135,13 @@ export function decodeStates(encoded: unknown): KindStates {
   return states;
 }
 
-type EncodedBatch = Partial<Record<RecordKind, { put?: Encoded[]; delete?: unknown[] }>> & {
+type EncodedBatch = Partial<Record<KeyedKind, { put?: Encoded[]; delete?: unknown[] }>> & {
   stations?: unknown[];
 };
 
 export function encodeBatch(batch: MirrorBatch): EncodedBatch {
   const encoded: EncodedBatch = {};
-  for (const kind of RECORD_KINDS) {
+  for (const kind of KEYED_KINDS) {
     const changes = batch[kind] as
       { put?: readonly RecordOf[typeof kind][]; delete?: readonly unknown[] } | undefined;
     if (!changes) continue;
@@ -156,7 +157,7 @@ export function encodeBatch(batch: MirrorBatch): EncodedBatch {
 export function decodeBatch(encoded: unknown, where: string): MirrorBatch {
   const source = (encoded ?? {}) as EncodedBatch;
   const batch: Record<string, unknown> = {};
-  for (const kind of RECORD_KINDS) {
+  for (const kind of KEYED_KINDS) {
     const changes = source[kind];
     if (!changes) continue;
     batch[kind] = {

@@ -1,4 +1,5 @@
-import { DATE_FIELDS, type RecordKind } from '../records';
+import { type KeyedKind } from '../../../domain/models';
+import { DATE_FIELDS } from '../records';
 import type { RecordOf } from '../types';
 
 /**
@@ -9,7 +10,7 @@ import type { RecordOf } from '../types';
  * or a guest name may hold exactly such a string, and must stay a string. So only the fields
  * the model types as `Date` are revived (`DATE_FIELDS`).
  */
-export function recordToJson<K extends RecordKind>(_kind: K, record: RecordOf[K]): string {
+export function recordToJson<K extends KeyedKind>(_kind: K, record: RecordOf[K]): string {
   return JSON.stringify(record);
 }
 
@@ -17,7 +18,7 @@ export function recordToJson<K extends RecordKind>(_kind: K, record: RecordOf[K]
  * A record from its parsed JSON (node-postgres parses `jsonb` itself), its `Date` fields
  * revived in place; a `null` stays `null`.
  */
-export function recordFromJson<K extends RecordKind>(kind: K, parsed: unknown): RecordOf[K] {
+export function recordFromJson<K extends KeyedKind>(kind: K, parsed: unknown): RecordOf[K] {
   const record = parsed as Record<string, unknown>;
   for (const field of DATE_FIELDS[kind] as readonly string[]) {
     const value = record[field];

@@ -1,18 +1,19 @@
+import { KEYED_KINDS, type KeyedKind } from '../../../domain/models';
 import type { Station } from '../../../domain/models';
-import { keyOf, RECORD_KINDS, replaces, type RecordKind } from '../records';
-import type { KeyOf, KindState, MirrorBatch, MirrorKind, MirrorSnapshot, RecordOf } from '../types';
+import { keyOf, replaces } from '../records';
+import type { KeyOf, KindState, MirrorBatch, RecordKind, MirrorSnapshot, RecordOf } from '../types';
 
-interface Changes<K extends RecordKind> {
+interface Changes<K extends KeyedKind> {
   put?: readonly RecordOf[K][];
   delete?: readonly KeyOf[K][];
 }
 
-export type KindStates = Partial<Record<MirrorKind, KindState>>;
+export type KindStates = Partial<Record<RecordKind, KindState>>;
 
 /** A copy of a state (its Dates too), so that no caller shares one with a store. */
 export function copyStates(states: KindStates | undefined): KindStates {
   const copy: KindStates = {};
-  for (const [kind, state] of Object.entries(states ?? {}) as [MirrorKind, KindState][]) {
+  for (const [kind, state] of Object.entries(states ?? {}) as [RecordKind, KindState][]) {
     copy[kind] = {
       watermark: state.watermark && new Date(state.watermark.getTime()),
       loaded: state.loaded,
@@ -30,7 +31,7 @@ export function copyStates(states: KindStates | undefined): KindStates {
  * `prepare` turns an accepted record into what is held (the memory store freezes it).
  */
 export class StoredRecords {
-  private readonly records: { [K in RecordKind]: Map<KeyOf[K], RecordOf[K]> } = {
+  private readonly records: { [K in KeyedKind]: Map<KeyOf[K], RecordOf[K]> } = {
     customers: new Map(),
     reservations: new Map(),
     tickets: new Map(),
@@ -39,7 +40,7 @@ export class StoredRecords {
   private states: KindStates = {};
 
   constructor(
-    private readonly prepare: <K extends RecordKind>(kind: K, r: RecordOf[K]) => RecordOf[K] = (
+    private readonly prepare: <K extends KeyedKind>(kind: K, r: RecordOf[K]) => RecordOf[K] = (
       _k,
       r,
     ) => r,
@@ -47,7 +48,7 @@ export class StoredRecords {
 
   /** Every record is prepared before anything changes: a failing one leaves the set as it was. */
   apply(batch: MirrorBatch, states?: KindStates): void {
-    const prepared = RECORD_KINDS.map((kind) => {
+    const prepared = KEYED_KINDS.map((kind) => {
       const changes = batch[kind] as Changes<typeof kind> | undefined;
       return {
         kind,
@@ -69,12 +70,12 @@ export class StoredRecords {
   }
 
   /** Adds records known to be unique and current (a snapshot being read back). */
-  fill<K extends RecordKind>(kind: K, records: readonly RecordOf[K][]): void {
+  fill<K extends KeyedKind>(kind: K, records: readonly RecordOf[K][]): void {
     const held = this.records[kind] as Map<KeyOf[K], RecordOf[K]>;
     for (const record of records) held.set(keyOf(kind, record), this.prepare(kind, record));
   }
 
-  count(kind: RecordKind): number {
+  count(kind: KeyedKind): number {
     return this.records[kind].size;
   }
 

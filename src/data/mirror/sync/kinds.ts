@@ -1,9 +1,8 @@
+import type { KeyedKind } from '../../../domain/models';
 import type { Api300, Api300Operation, Api300Page } from '../../api300/types';
-import type { KeyOf, MirrorBatch, MirrorKind, RecordOf } from '../types';
+import type { KeyOf, MirrorBatch, RecordOf } from '../types';
 
 /** The kinds read page by page with changed-since (stations come as one whole list). */
-export type PagedKind = Exclude<MirrorKind, 'stations'>;
-export const PAGED_KINDS: readonly PagedKind[] = ['customers', 'reservations', 'tickets'];
 
 export interface ListRead {
   pageIndex: number;
@@ -15,7 +14,7 @@ export interface ListRead {
 }
 
 /** What the sync needs to know of one paged kind: its operation, key, order and batch shape. */
-export interface PagedKindAdapter<K extends PagedKind> {
+export interface PagedKindAdapter<K extends KeyedKind> {
   kind: K;
   operation: Api300Operation;
   read(api: Api300, read: ListRead): Promise<Api300Page<RecordOf[K]>>;
@@ -72,7 +71,7 @@ const tickets: PagedKindAdapter<'tickets'> = {
   batch: (put, remove) => ({ tickets: { put, ...(remove ? { delete: remove } : {}) } }),
 };
 
-export const ADAPTERS: { [K in PagedKind]: PagedKindAdapter<K> } = {
+export const ADAPTERS: { [K in KeyedKind]: PagedKindAdapter<K> } = {
   customers,
   reservations,
   tickets,

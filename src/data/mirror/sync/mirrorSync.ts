@@ -12,12 +12,13 @@ import {
   type MirrorApplyOptions,
   type MirrorBatch,
   type MirrorIndex,
-  type MirrorKind,
+  type RecordKind,
   type MirrorStore,
   type RecordOf,
 } from '../types';
 import { BudgetTicket, SyncBudget, SyncStoppedError } from './budget';
-import { ADAPTERS, type PagedKind, type PagedKindAdapter } from './kinds';
+import type { KeyedKind } from '../../../domain/models';
+import { ADAPTERS, type PagedKindAdapter } from './kinds';
 import { MirrorSyncOptions, ResolvedSyncOptions, resolveSyncOptions } from './options';
 import { readPass, type PageRequest } from './paging';
 
@@ -93,7 +94,7 @@ export interface MirrorSyncStatus {
   /** Calls the sync may hold in any 60 s, and how many it holds now. */
   callsPerMinute: number;
   callsInWindow: number;
-  kinds: Partial<Record<MirrorKind, KindSyncStatus>>;
+  kinds: Partial<Record<RecordKind, KindSyncStatus>>;
 }
 
 export interface MirrorSync {
@@ -108,13 +109,13 @@ export interface MirrorSync {
   /** Cheap and synchronous (metrics read it on scrape). */
   status(): MirrorSyncStatus;
   /** The kind's initial load is complete and its licence present: the mirror can answer for it. */
-  ready(kind: MirrorKind): boolean;
+  ready(kind: RecordKind): boolean;
   /**
    * The kinds' states as another writer stored them (the store follower's `onStates`). Taken
    * while this replica does not lead, so that when it becomes the leader it resumes from the
    * last leader's watermarks; ignored while it leads (its own fenced writes are the truth).
    */
-  adoptStates(states: Partial<Record<MirrorKind, KindState>>): void;
+  adoptStates(states: Partial<Record<RecordKind, KindState>>): void;
 }
 
 export interface MirrorSyncDeps {
@@ -125,7 +126,7 @@ export interface MirrorSyncDeps {
   logger?: Logger;
   options: MirrorSyncOptions;
   /** The kinds' states as the store held them (`MirrorSnapshot.states`), to resume from. */
-  states?: Partial<Record<MirrorKind, KindState>>;
+  states?: Partial<Record<RecordKind, KindState>>;
   /**
    * A shared store's leader lease: only the leader calls API300 (`isLeader()` before every
    * call) and every store write carries its epoch (`{ fence }`); a `LeaseLostError` stops the
@@ -195,7 +196,7 @@ class Sync implements MirrorSync {
   private readonly options: ResolvedSyncOptions;
   private readonly budget: SyncBudget;
   private readonly logger: Logger;
-  private readonly kinds = new Map<MirrorKind, KindRuntime>();
+  private readonly kinds = new Map<RecordKind, KindRuntime>();
   private readonly tasks = new Set<Promise<void>>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly sleepers = new Set<() => void>();
@@ -250,9 +251,9 @@ class Sync implements MirrorSync {
     this.running = false;
   }
 
-  adoptStates(states: Partial<Record<MirrorKind, KindState>>): void {
+  adoptStates(states: Partial<Record<RecordKind, KindState>>): void {
     if (this.leading()) return;
-    for (const [kind, state] of Object.entries(states) as [MirrorKind, KindState][]) {
+    for (const [kind, state] of Object.entries(states) as [RecordKind, KindState][]) {
       const k = this.kinds.get(kind);
       if (k && state) k.state = { ...state };
     }
@@ -265,13 +266,13 @@ class Sync implements MirrorSync {
     return lease.isLeader() && lease.epoch !== null && lease.epoch !== this.lostEpoch;
   }
 
-  ready(kind: MirrorKind): boolean {
+  ready(kind: RecordKind): boolean {
     const runtime = this.kinds.get(kind);
     return !!runtime && runtime.state.loaded && runtime.state.licenceMissing === null;
   }
 
   status(): MirrorSyncStatus {
-    const kinds: Partial<Record<MirrorKind, KindSyncStatus>> = {};
+    const kinds: Partial<Record<RecordKind, KindSyncStatus>> = {};
     for (const [kind, k] of this.kinds) {
       const lag =
         k.state.watermark === null
@@ -307,7 +308,7 @@ class Sync implements MirrorSync {
    * (adopted), so every replica of a shared mirror shows the same phases. The station list is
    * read every `stationsIntervalMs`, so its lag counts only beyond that.
    */
-  private phaseOf(kind: MirrorKind, k: KindRuntime, lag: number | null): SyncPhase {
+  private phaseOf(kind: RecordKind, k: KindRuntime, lag: number | null): SyncPhase {
     if (!this.running || this.stopping) return 'paused';
     if (k.state.licenceMissing !== null) return 'licence-missing';
     if (this.deps.gate.breaker.state === 'open') return 'paused';
@@ -325,13 +326,13 @@ class Sync implements MirrorSync {
     return this.serverClock ? this.serverClock.server + (now - this.serverClock.local) : now;
   }
 
-  private runtime(kind: MirrorKind): KindRuntime {
+  private runtime(kind: RecordKind): KindRuntime {
     return this.kinds.get(kind) as KindRuntime;
   }
 
   // ------------------------------------------------------------------ the task of one kind
 
-  private async runKind(kind: MirrorKind): Promise<void> {
+  private async runKind(kind: RecordKind): Promise<void> {
     const k = this.runtime(kind);
     const { clock } = this.deps;
     while (!this.stopping) {
@@ -376,7 +377,7 @@ class Sync implements MirrorSync {
     }
   }
 
-  private async failed(kind: MirrorKind, error: unknown): Promise<void> {
+  private async failed(kind: RecordKind, error: unknown): Promise<void> {
     const k = this.runtime(kind);
     if (error instanceof NotLeadingError || error instanceof LeaseLostError) {
       if (error instanceof LeaseLostError) {
@@ -442,9 +443,9 @@ class Sync implements MirrorSync {
 
   // ------------------------------------------------------------------ passes
 
-  private async deltaPass(kind: PagedKind): Promise<void> {
+  private async deltaPass(kind: KeyedKind): Promise<void> {
     const k = this.runtime(kind);
-    const adapter = ADAPTERS[kind] as unknown as PagedKindAdapter<PagedKind>;
+    const adapter = ADAPTERS[kind] as unknown as PagedKindAdapter<KeyedKind>;
     const watermark = k.state.watermark as Date;
     const changedSince = widenChangedSince(new Date(watermark.getTime() - this.options.overlapMs));
     const result = await readPass({
@@ -473,10 +474,10 @@ class Sync implements MirrorSync {
    * at another `changed`; after a sound pass removes what vanished. Records created during the
    * pass are safe: only held records whose `changed` is before page 0's server time can go.
    */
-  private async fullPass(kind: PagedKind, mode: 'load' | 'reconcile'): Promise<void> {
+  private async fullPass(kind: KeyedKind, mode: 'load' | 'reconcile'): Promise<void> {
     const k = this.runtime(kind);
     const { index } = this.deps;
-    const adapter = ADAPTERS[kind] as unknown as PagedKindAdapter<PagedKind>;
+    const adapter = ADAPTERS[kind] as unknown as PagedKindAdapter<KeyedKind>;
     const daysBack = this.options.reservationsDaysBack;
     const from =
       kind === 'reservations' && daysBack !== null
@@ -597,21 +598,21 @@ class Sync implements MirrorSync {
   // ------------------------------------------------------------------ plumbing
 
   private readPage(
-    kind: PagedKind,
-    adapter: PagedKindAdapter<PagedKind>,
+    kind: KeyedKind,
+    adapter: PagedKindAdapter<KeyedKind>,
     page: PageRequest,
     filter: { changedSince?: Date; from?: Date },
-  ): Promise<Api300Page<RecordOf[PagedKind]>> {
+  ): Promise<Api300Page<RecordOf[KeyedKind]>> {
     return this.call(kind, adapter.operation, async (api) => {
       const reply = await adapter.read(api, { ...page, ...filter });
       this.serverClock = { server: reply.serverTime.getTime(), local: this.deps.clock.now() };
-      return reply as Api300Page<RecordOf[PagedKind]>;
-    }) as Promise<Api300Page<RecordOf[PagedKind]>>;
+      return reply as Api300Page<RecordOf[KeyedKind]>;
+    }) as Promise<Api300Page<RecordOf[KeyedKind]>>;
   }
 
   /** One gated call within the sync's share. */
   private async call<T>(
-    kind: MirrorKind,
+    kind: RecordKind,
     operation: Api300Operation,
     invoke: (api: Api300) => Promise<T>,
   ): Promise<T> {
@@ -663,7 +664,7 @@ class Sync implements MirrorSync {
    * (a delete, then the put that replaces it) reach the index back to back, so no read sees
    * the record gone in between.
    */
-  private async apply(kind: MirrorKind, ...batches: MirrorBatch[]): Promise<void> {
+  private async apply(kind: RecordKind, ...batches: MirrorBatch[]): Promise<void> {
     if (this.stopping) throw new SyncStoppedError();
     const fence = this.fence();
     for (const batch of batches) await this.deps.store.apply(batch, undefined, fence);
@@ -680,11 +681,11 @@ class Sync implements MirrorSync {
     return { fence: lease.epoch };
   }
 
-  private async saveState(kind: MirrorKind): Promise<void> {
+  private async saveState(kind: RecordKind): Promise<void> {
     await this.deps.store.apply({}, { [kind]: this.runtime(kind).state }, this.fence());
   }
 
-  private noteSkipped(kind: MirrorKind, page: Api300Page<unknown>): void {
+  private noteSkipped(kind: RecordKind, page: Api300Page<unknown>): void {
     const skipped = page.skipped ?? [];
     if (skipped.length === 0) return;
     this.runtime(kind).skipped += skipped.length;

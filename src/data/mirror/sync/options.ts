@@ -1,5 +1,5 @@
 import type { Config } from '../../../config';
-import { MIRROR_KINDS, type MirrorKind } from '../types';
+import { RECORD_KINDS, type RecordKind } from '../types';
 
 /**
  * Settings of the mirror's sync. Every duration is in ms; defaults in `SYNC_DEFAULTS`.
@@ -48,7 +48,7 @@ export interface MirrorSyncOptions {
   /** A loaded kind whose lag exceeds this is reported `lagging` (default 20000). */
   laggingAfterMs?: number;
   /** The kinds to mirror (default all four). */
-  kinds?: readonly MirrorKind[];
+  kinds?: readonly RecordKind[];
 }
 
 export const SYNC_DEFAULTS = {
@@ -62,7 +62,7 @@ export const SYNC_DEFAULTS = {
   backoff: { initialMs: 2_000, maxMs: 60_000 },
   syncWaitMs: 30_000,
   laggingAfterMs: 20_000,
-  kinds: MIRROR_KINDS,
+  kinds: RECORD_KINDS,
 } as const;
 
 export type ResolvedSyncOptions = Required<MirrorSyncOptions> & { maxCallsPerMinute: number };

@@ -3,7 +3,7 @@ import { Api300Error } from '../../../../src/data/errors';
 import { UpstreamGate } from '../../../../src/data/gate/gate';
 import { MemoryQuota } from '../../../../src/data/gate/quota';
 import { createMirrorSync, type MirrorSyncOptions } from '../../../../src/data/mirror/sync';
-import type { KindState, MirrorKind } from '../../../../src/data/mirror/types';
+import type { KindState, RecordKind } from '../../../../src/data/mirror/types';
 import type { CustomerQuery } from '../../../../src/domain/queries';
 import { createLogger } from '../../../../src/platform/logger';
 import {
@@ -30,7 +30,7 @@ interface RigOptions {
   reservations?: number;
   tickets?: number;
   sync?: Partial<MirrorSyncOptions>;
-  states?: Partial<Record<MirrorKind, KindState>>;
+  states?: Partial<Record<RecordKind, KindState>>;
   lease?: FakeLease;
   catchUp?: () => Promise<void>;
 }
@@ -82,13 +82,13 @@ function rig(options: RigOptions = {}) {
 type Rig = ReturnType<typeof rig>;
 
 /** Starts the sync and runs the clock until every kind is loaded. */
-async function loaded(r: Rig, kinds: MirrorKind[] = ['customers', 'reservations', 'tickets']) {
+async function loaded(r: Rig, kinds: RecordKind[] = ['customers', 'reservations', 'tickets']) {
   r.sync.start();
   for (let i = 0; i < 120 && !kinds.every((k) => r.sync.ready(k)); i++) await r.clock.advance(1000);
   expect(kinds.filter((k) => !r.sync.ready(k))).toEqual([]);
 }
 
-const kind = (r: Rig, k: MirrorKind) => r.sync.status().kinds[k]!;
+const kind = (r: Rig, k: RecordKind) => r.sync.status().kinds[k]!;
 
 describe('the initial load', () => {
   let r: Rig;

@@ -1,5 +1,5 @@
 import { createMirrorIndex } from '../../../../src/data/mirror/index';
-import type { MirrorBatch, MirrorKind } from '../../../../src/data/mirror/types';
+import type { MirrorBatch, RecordKind } from '../../../../src/data/mirror/types';
 import {
   createMirroredRepository,
   type MirrorView,
@@ -17,10 +17,10 @@ import {
 const opts: ReadOptions = { deadline: Date.now() + 10_000, priority: 'read' };
 const DAY = 86_400_000;
 
-function setup(options: { holds?: MirrorKind[]; from?: Date | null } = {}) {
+function setup(options: { holds?: RecordKind[]; from?: Date | null } = {}) {
   const index = createMirrorIndex();
   const upstream = new FakeRepository();
-  const held = new Set<MirrorKind>(
+  const held = new Set<RecordKind>(
     options.holds ?? ['customers', 'reservations', 'tickets', 'stations'],
   );
   const written: MirrorBatch[] = [];

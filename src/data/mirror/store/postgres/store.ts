@@ -1,3 +1,4 @@
+import { KEYED_KINDS, type KeyedKind } from '../../../../domain/models';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
@@ -6,17 +7,17 @@ import type { Logger } from '../../../../platform/logger';
 import type { Customer, Reservation, Station, Ticket } from '../../../../domain/models';
 import {
   LeaseLostError,
-  MIRROR_KINDS,
+  RECORD_KINDS,
   type KindState,
   type MirrorApplyOptions,
   type MirrorBatch,
   type MirrorChanges,
-  type MirrorKind,
+  type RecordKind,
   type MirrorSnapshot,
   type MirrorStore,
   type RecordOf,
 } from '../../types';
-import { keyOf, RECORD_KINDS, type RecordKind } from '../../records';
+import { keyOf } from '../../records';
 import { recordFromJson, recordToJson } from '../recordJson';
 import { CHANGES_CHANNEL, LOCK, TABLE, migrate, MirrorSchemaError } from './schema';
 
@@ -216,10 +217,10 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
 
   async function apply(
     batch: MirrorBatch,
-    states?: Partial<Record<MirrorKind, KindState>>,
+    states?: Partial<Record<RecordKind, KindState>>,
     applyOptions?: MirrorApplyOptions,
   ): Promise<void> {
-    const puts = RECORD_KINDS.map((kind) => ({ kind, rows: putRows(kind, batch[kind]?.put) }));
+    const puts = KEYED_KINDS.map((kind) => ({ kind, rows: putRows(kind, batch[kind]?.put) }));
     const fence = applyOptions?.fence;
     await inOrder(() =>
       transaction('BEGIN', async (client) => {
@@ -251,7 +252,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
           );
           changed += result.rowCount ?? 0;
         }
-        for (const kind of RECORD_KINDS) {
+        for (const kind of KEYED_KINDS) {
           const keys = [...new Set((batch[kind]?.delete ?? []).map(String))];
           if (keys.length === 0) continue;
           // The personal data goes now; kind, key and a new position stay so followers learn of
@@ -281,7 +282,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
           );
           changed += result.rowCount ?? 0;
         }
-        for (const [kind, state] of Object.entries(states ?? {}) as [MirrorKind, KindState][]) {
+        for (const [kind, state] of Object.entries(states ?? {}) as [RecordKind, KindState][]) {
           const result = await client.query(
             `INSERT INTO ${TABLE.states} AS s (kind, watermark, loaded, reconciled_at, licence_missing)
            VALUES ($1, $2, $3, $4, $5)
@@ -529,7 +530,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
 }
 
 /** The rows to upsert for one kind: one per key, the newest `changed` (the later on a tie). */
-function putRows<K extends RecordKind>(
+function putRows<K extends KeyedKind>(
   kind: K,
   records: readonly RecordOf[K][] | undefined,
 ): { keys: string[]; changed: string[]; data: string[] } {
@@ -562,14 +563,14 @@ async function head(client: PoolClient): Promise<number> {
   return Number(rows[0]!.head);
 }
 
-async function readStates(client: PoolClient): Promise<Partial<Record<MirrorKind, KindState>>> {
+async function readStates(client: PoolClient): Promise<Partial<Record<RecordKind, KindState>>> {
   const { rows } = await client.query<StateRow>(
     `SELECT kind, watermark, loaded, reconciled_at, licence_missing FROM ${TABLE.states}`,
   );
-  const states: Partial<Record<MirrorKind, KindState>> = {};
+  const states: Partial<Record<RecordKind, KindState>> = {};
   for (const row of rows) {
-    if (!(MIRROR_KINDS as readonly string[]).includes(row.kind)) continue;
-    states[row.kind as MirrorKind] = {
+    if (!(RECORD_KINDS as readonly string[]).includes(row.kind)) continue;
+    states[row.kind as RecordKind] = {
       watermark: row.watermark,
       loaded: row.loaded,
       reconciledAt: row.reconciled_at,
@@ -633,11 +634,11 @@ class ChangeCollector {
 
   batch(): MirrorBatch {
     const batch: MirrorBatch = {};
-    for (const kind of RECORD_KINDS) {
+    for (const kind of KEYED_KINDS) {
       const put = this.puts[kind];
       const del = this.deletes[kind];
       if (put.length === 0 && del.length === 0) continue;
-      (batch as Record<RecordKind, unknown>)[kind] = {
+      (batch as Record<KeyedKind, unknown>)[kind] = {
         ...(put.length > 0 ? { put } : {}),
         ...(del.length > 0 ? { delete: del } : {}),
       };
