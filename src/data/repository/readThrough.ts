@@ -45,8 +45,6 @@ import type { SharedCache } from '../cache/sharedCache';
  * concurrent issues of one number cannot both store (the second finds the first's ticket).
  */
 
-export const PAGE_SIZE = API300_MAX_RECORDS;
-
 export interface RepositoryCaches {
   customers: EntityCache<number, Customer>;
   reservations: EntityCache<number, Reservation>;
@@ -85,7 +83,7 @@ async function allPages<T>(
   for (let pageIndex = 0; ; pageIndex++) {
     const page = await call(operation, (api) => read(api, pageIndex));
     items.push(...page.items);
-    if (page.items.length < PAGE_SIZE || items.length >= page.totalCount) return items;
+    if (page.items.length < API300_MAX_RECORDS || items.length >= page.totalCount) return items;
   }
 }
 
@@ -131,7 +129,7 @@ export function createReadThroughRepository(
     staleMs: deps.cache.staleMs,
     notFoundTtlMs: deps.cache.notFoundTtlMs,
   };
-  const page0 = { pageIndex: 0, pageSize: PAGE_SIZE };
+  const page0 = { pageIndex: 0, pageSize: API300_MAX_RECORDS };
 
   const caches: RepositoryCaches = {
     customers: new EntityCache<number, Customer>({
@@ -166,7 +164,7 @@ export function createReadThroughRepository(
       'reservationsByCustomer',
       'GetReservations',
       (api, customerNumbers, pageIndex) =>
-        api.getReservations({ customerNumbers, pageIndex, pageSize: PAGE_SIZE }),
+        api.getReservations({ customerNumbers, pageIndex, pageSize: API300_MAX_RECORDS }),
       (r) => r.customerNumber,
     ),
     ticketsByCustomer: listsByParent(
@@ -174,7 +172,7 @@ export function createReadThroughRepository(
       'ticketsByCustomer',
       'GetTickets',
       (api, customerNumbers, pageIndex) =>
-        api.getTickets({ customerNumbers, pageIndex, pageSize: PAGE_SIZE }),
+        api.getTickets({ customerNumbers, pageIndex, pageSize: API300_MAX_RECORDS }),
       (t) => t.customerNumber,
     ),
     ticketsByReservation: listsByParent(
@@ -182,7 +180,7 @@ export function createReadThroughRepository(
       'ticketsByReservation',
       'GetTickets',
       (api, reservationIds, pageIndex) =>
-        api.getTickets({ reservationIds, pageIndex, pageSize: PAGE_SIZE }),
+        api.getTickets({ reservationIds, pageIndex, pageSize: API300_MAX_RECORDS }),
       (t) => t.reservationId,
     ),
     customerSearches: searchCache(

@@ -44,9 +44,6 @@ import {
   ticketWriteFromInput,
 } from './writes';
 
-/** API300 stores at most 500 records per `SetCustomers` call (CONTRACT.md §3). */
-export const IMPORT_CHUNK_SIZE = API300_MAX_RECORDS;
-
 function writeOptions(ctx: Context) {
   return { deadline: ctx.deadline, accounting: ctx.accounting };
 }
@@ -96,8 +93,8 @@ async function importCustomers(ctx: Context, customers: readonly CustomerInput[]
     };
   });
 
-  for (let start = 0; start < valid.length; start += IMPORT_CHUNK_SIZE) {
-    const chunk = valid.slice(start, start + IMPORT_CHUNK_SIZE);
+  for (let start = 0; start < valid.length; start += API300_MAX_RECORDS) {
+    const chunk = valid.slice(start, start + API300_MAX_RECORDS);
     let stored: SetResult[];
     try {
       stored = await ctx.repository.importCustomers(
