@@ -64,7 +64,7 @@ export function prefersHtml(accept: string | undefined): boolean {
  */
 export function createGraphiqlRoutes(
   options: GraphiqlOptions = {},
-): (req: http.IncomingMessage, res: http.ServerResponse) => boolean {
+): (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => boolean {
   const endpointPath = options.endpointPath ?? '/graphql';
   if (!ENDPOINT_PATH.test(endpointPath)) {
     throw new Error(`GraphiQL endpointPath must be an absolute URL path, got ${endpointPath}`);
@@ -98,10 +98,9 @@ export function createGraphiqlRoutes(
     res.end(message);
   }
 
-  return (req, res) => {
+  return (req, res, url) => {
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD') return false;
-    const url = new URL(req.url ?? '/', 'http://subgraph.local');
     let serve: () => void | Promise<void>;
     if (url.pathname === endpointPath && prefersHtml(req.headers.accept)) {
       serve = () => sendPage(req, res);

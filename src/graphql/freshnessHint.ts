@@ -1,5 +1,12 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 
+export interface FreshnessHintOptions {
+  /** The bound is asked anew at most this often (default 1000 ms): it moves with the sync's pace, not per request. */
+  recomputeMs?: number;
+  /** Monotonic clock in ms (default `performance.now`). */
+  now?: () => number;
+}
+
 /**
  * Response cache hints that follow the data's real freshness. The SDL's `@cacheControl` hints
  * (30 s for records, 300 s for stations) match the read-through cache's TTLs. When reads come
@@ -8,22 +15,35 @@ import type { ApolloServerPlugin } from '@apollo/server';
  * every response's `max-age` to it (never raises it; mutations stay at 0). `null` leaves the
  * SDL hints as they are (no mirror, or the mirror not answering yet).
  */
-export function createFreshnessHintPlugin(maxAgeSeconds: () => number | null): ApolloServerPlugin {
+export function createFreshnessHintPlugin(
+  maxAgeSeconds: () => number | null,
+  options: FreshnessHintOptions = {},
+): ApolloServerPlugin {
+  const recomputeMs = options.recomputeMs ?? 1000;
+  const now = options.now ?? (() => performance.now());
+  let header: string | null = null;
+  let validUntil = -Infinity;
+  const currentHeader = (): string | null => {
+    const at = now();
+    if (at >= validUntil) {
+      const maxAge = maxAgeSeconds();
+      header = maxAge === null ? null : `max-age=${Math.max(0, Math.floor(maxAge))}, public`;
+      validUntil = at + recomputeMs;
+    }
+    return header;
+  };
+  const hooks: Awaited<ReturnType<NonNullable<ApolloServerPlugin['requestDidStart']>>> = {
+    // Apollo's cache-control plugin runs after the app's plugins and lowers the policy it
+    // computed from the hints to a `Cache-Control` header it finds (never raises it, and
+    // keeps `no-store`), so a header set here is a bound, for one hook per request.
+    async willSendResponse({ response }) {
+      const value = currentHeader();
+      if (value !== null) response.http.headers.set('cache-control', value);
+    },
+  };
   return {
     async requestDidStart() {
-      return {
-        // Apollo's cache-control plugin runs after the app's plugins and lowers the policy it
-        // computed from the hints to a `Cache-Control` header it finds (never raises it, and
-        // keeps `no-store`), so a header set here is a bound, for one hook per request.
-        async willSendResponse({ response }) {
-          const maxAge = maxAgeSeconds();
-          if (maxAge === null) return;
-          response.http.headers.set(
-            'cache-control',
-            `max-age=${Math.max(0, Math.floor(maxAge))}, public`,
-          );
-        },
-      };
+      return hooks;
     },
   };
 }

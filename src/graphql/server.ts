@@ -34,7 +34,11 @@ export interface AppDeps {
    * Routes served before GraphQL (GraphiQL page, /metrics, /healthz, /readyz …). Return true
    * (or a promise of true) when the request was handled; the app then leaves it alone.
    */
-  extraRoutes?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>;
+  extraRoutes?: (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+  ) => boolean | Promise<boolean>;
   plugins?: ApolloServerPlugin<Context>[];
   /** Extra GraphQL validation rules (request limits, src/graphql/requestLimits.ts), run after the standard ones. */
   validationRules?: ValidationRule[];
@@ -270,9 +274,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     void (async () => {
       try {
-        if (deps.extraRoutes && (await deps.extraRoutes(req, res))) return;
-        if (routerOnly(req, res)) return;
         const url = new URL(req.url ?? '/', 'http://subgraph.local');
+        const routed = deps.extraRoutes?.(req, res, url) ?? false;
+        if (routed === true || (routed !== false && (await routed))) return;
+        if (routerOnly(req, res, url)) return;
         if (url.pathname === GRAPHQL_PATH) await handleGraphQL(req, res, url);
         else sendPlain(res, 404, `Not found; GraphQL is served at ${GRAPHQL_PATH}`);
       } catch (e) {

@@ -1,5 +1,5 @@
 import type { GraphQLRequestContext } from '@apollo/server';
-import { Kind } from 'graphql';
+import { Kind, type DefinitionNode, type OperationDefinitionNode } from 'graphql';
 
 /** The GraphQL name grammar, capped at 100 characters (names are client-chosen). */
 const NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
@@ -11,13 +11,20 @@ const NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
  * data into logs or metric labels through it.
  */
 export function operationNameOf(requestContext: GraphQLRequestContext<object>): string | null {
-  const operations = (requestContext.document?.definitions ?? []).filter(
-    (d) => d.kind === Kind.OPERATION_DEFINITION,
-  );
   const name =
     requestContext.operationName ??
     requestContext.request.operationName ??
-    (operations.length === 1 ? operations[0].name?.value : undefined) ??
+    onlyOperationName(requestContext.document?.definitions ?? []) ??
     null;
   return name !== null && NAME.test(name) ? name : null;
+}
+
+function onlyOperationName(definitions: readonly DefinitionNode[]): string | undefined {
+  let only: OperationDefinitionNode | undefined;
+  for (const d of definitions) {
+    if (d.kind !== Kind.OPERATION_DEFINITION) continue;
+    if (only) return undefined;
+    only = d;
+  }
+  return only?.name?.value;
 }

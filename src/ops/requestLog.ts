@@ -28,6 +28,10 @@ export function createRequestLogPlugin(deps: RequestLogDeps): ApolloServerPlugin
   const now = deps.now ?? (() => performance.now());
   return {
     async requestDidStart() {
+      // Nothing to build when neither level of the line is written (LOG_LEVEL=error).
+      const { logger } = deps;
+      if (logger.isLevelEnabled && !logger.isLevelEnabled('info') && !logger.isLevelEnabled('warn'))
+        return;
       const started = now();
       return {
         async willSendResponse(requestContext) {

@@ -15,6 +15,8 @@ export interface Logger {
   info(obj: object | string, msg?: string): void;
   warn(obj: object | string, msg?: string): void;
   error(obj: object | string, msg?: string): void;
+  /** Whether lines of `level` are written (pino's); absent: every level is. Lets a hot path skip building a line. */
+  isLevelEnabled?(level: 'info' | 'warn' | 'error'): boolean;
 }
 
 /** Where log lines go (default: stdout); one JSON line per `write`. */

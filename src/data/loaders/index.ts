@@ -75,100 +75,135 @@ function keyedBatch<K, V>(
 /** API300 takes at most `API300_MAX_RECORDS` keys per list call. */
 const OPTIONS = { maxBatchSize: API300_MAX_RECORDS } as const;
 
-export function createLoaders({ repository, deadline, accounting }: LoaderDeps): Loaders {
-  const opts: ReadOptions = { deadline, priority: 'read', accounting };
+/**
+ * Builds a request's loaders. Each DataLoader is made on first use: most requests touch two
+ * or three of the eleven, and a hot read should not pay for the rest (one object per request;
+ * the accessors live on the class).
+ */
+export function createLoaders(deps: LoaderDeps): Loaders {
+  return new RequestLoaders(deps.repository, {
+    deadline: deps.deadline,
+    priority: 'read',
+    accounting: deps.accounting,
+  });
+}
 
-  const customerByNumber = new DataLoader<number, Customer | null>(
-    keyedBatch(
-      (keys) => repository.customersByNumber(keys, opts),
+class RequestLoaders implements Loaders {
+  #customerByNumber?: DataLoader<number, Customer | null>;
+  #reservationById?: DataLoader<number, Reservation | null>;
+  #ticketByNumber?: DataLoader<string, Ticket | null>;
+  #reservationsByCustomer?: DataLoader<number, Reservation[]>;
+  #ticketsByCustomer?: DataLoader<number, Ticket[]>;
+  #ticketsByReservation?: DataLoader<number, Ticket[]>;
+  #stationByNumber?: DataLoader<number, Station | null>;
+  #stationList?: Promise<Station[]>;
+  #customerList?: DataLoader<CustomerFind, ListPage<Customer>, string>;
+  #reservationList?: DataLoader<ReservationFind, ListPage<Reservation>, string>;
+  #ticketList?: DataLoader<TicketFind, ListPage<Ticket>, string>;
+
+  constructor(
+    private readonly repository: Repository,
+    private readonly opts: ReadOptions,
+  ) {}
+
+  get customerByNumber() {
+    return (this.#customerByNumber ??= keyedLoader(
+      (keys) => this.repository.customersByNumber(keys, this.opts),
       () => null,
-    ),
-    OPTIONS,
-  );
-  const reservationById = new DataLoader<number, Reservation | null>(
-    keyedBatch(
-      (keys) => repository.reservationsById(keys, opts),
+    ));
+  }
+
+  get reservationById() {
+    return (this.#reservationById ??= keyedLoader(
+      (keys) => this.repository.reservationsById(keys, this.opts),
       () => null,
-    ),
-    OPTIONS,
-  );
-  const ticketByNumber = new DataLoader<string, Ticket | null>(
-    keyedBatch(
-      (keys) => repository.ticketsByNumber(keys, opts),
+    ));
+  }
+
+  get ticketByNumber() {
+    return (this.#ticketByNumber ??= keyedLoader(
+      (keys) => this.repository.ticketsByNumber(keys, this.opts),
       () => null,
-    ),
-    OPTIONS,
-  );
+    ));
+  }
 
   // Lists by parent also prime the single-entity loaders, so a nested `ticket.reservation`
   // after `customer.reservations` costs nothing more.
-  const primeReservations = (lists: Map<number, Reservation[]>) => {
-    for (const list of lists.values()) for (const r of list) reservationById.prime(r.id, r);
-    return lists;
-  };
-  const primeTickets = (lists: Map<number, Ticket[]>) => {
-    for (const list of lists.values()) for (const t of list) ticketByNumber.prime(t.number, t);
-    return lists;
-  };
+  get reservationsByCustomer() {
+    return (this.#reservationsByCustomer ??= keyedLoader(
+      (keys) =>
+        this.repository.reservationsByCustomer(keys, this.opts).then((lists) => {
+          for (const list of lists.values())
+            for (const r of list) this.reservationById.prime(r.id, r);
+          return lists;
+        }),
+      () => [],
+    ));
+  }
 
-  const reservationsByCustomer = new DataLoader<number, Reservation[]>(
-    keyedBatch(
-      (keys) => repository.reservationsByCustomer(keys, opts).then(primeReservations),
+  get ticketsByCustomer() {
+    return (this.#ticketsByCustomer ??= keyedLoader(
+      (keys) =>
+        this.repository
+          .ticketsByCustomer(keys, this.opts)
+          .then((lists) => this.primeTickets(lists)),
       () => [],
-    ),
-    OPTIONS,
-  );
-  const ticketsByCustomer = new DataLoader<number, Ticket[]>(
-    keyedBatch(
-      (keys) => repository.ticketsByCustomer(keys, opts).then(primeTickets),
-      () => [],
-    ),
-    OPTIONS,
-  );
-  const ticketsByReservation = new DataLoader<number, Ticket[]>(
-    keyedBatch(
-      (keys) => repository.ticketsByReservation(keys, opts).then(primeTickets),
-      () => [],
-    ),
-    OPTIONS,
-  );
+    ));
+  }
 
-  let stationList: Promise<Station[]> | undefined;
-  const stations = () => (stationList ??= repository.stations(opts));
-  const stationByNumber = new DataLoader<number, Station | null>(
-    keyedBatch(
-      async () => new Map((await stations()).map((s) => [s.number, s])),
+  get ticketsByReservation() {
+    return (this.#ticketsByReservation ??= keyedLoader(
+      (keys) =>
+        this.repository
+          .ticketsByReservation(keys, this.opts)
+          .then((lists) => this.primeTickets(lists)),
+      () => [],
+    ));
+  }
+
+  get stationByNumber() {
+    return (this.#stationByNumber ??= keyedLoader(
+      async () => new Map((await this.stations()).map((s) => [s.number, s])),
       () => null,
-    ),
-    OPTIONS,
-  );
+    ));
+  }
 
-  const customerList = listLoader(
-    (find: CustomerFind) => repository.findCustomers(find, opts),
-    (c) => customerByNumber.prime(c.number, c),
-  );
-  const reservationList = listLoader(
-    (find: ReservationFind) => repository.findReservations(find, opts),
-    (r) => reservationById.prime(r.id, r),
-  );
-  const ticketList = listLoader(
-    (find: TicketFind) => repository.findTickets(find, opts),
-    (t) => ticketByNumber.prime(t.number, t),
-  );
+  stations(): Promise<Station[]> {
+    return (this.#stationList ??= this.repository.stations(this.opts));
+  }
 
-  return {
-    customerList,
-    reservationList,
-    ticketList,
-    customerByNumber,
-    reservationById,
-    ticketByNumber,
-    reservationsByCustomer,
-    ticketsByCustomer,
-    ticketsByReservation,
-    stationByNumber,
-    stations,
-  };
+  get customerList() {
+    return (this.#customerList ??= listLoader(
+      (find: CustomerFind) => this.repository.findCustomers(find, this.opts),
+      (c) => this.customerByNumber.prime(c.number, c),
+    ));
+  }
+
+  get reservationList() {
+    return (this.#reservationList ??= listLoader(
+      (find: ReservationFind) => this.repository.findReservations(find, this.opts),
+      (r) => this.reservationById.prime(r.id, r),
+    ));
+  }
+
+  get ticketList() {
+    return (this.#ticketList ??= listLoader(
+      (find: TicketFind) => this.repository.findTickets(find, this.opts),
+      (t) => this.ticketByNumber.prime(t.number, t),
+    ));
+  }
+
+  private primeTickets(lists: Map<number, Ticket[]>): Map<number, Ticket[]> {
+    for (const list of lists.values()) for (const t of list) this.ticketByNumber.prime(t.number, t);
+    return lists;
+  }
+}
+
+function keyedLoader<K, V>(
+  read: (keys: readonly K[]) => Promise<Map<K, V>>,
+  absent: () => V,
+): DataLoader<K, V> {
+  return new DataLoader<K, V>(keyedBatch(read, absent), OPTIONS);
 }
 
 /** A loader of list pages: one repository read per distinct query, each settling alone. */

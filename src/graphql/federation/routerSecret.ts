@@ -15,7 +15,12 @@ import type http from 'node:http';
  * takes the same time whatever the sent value is (both sides are hashed to a fixed length
  * first), so the secret cannot be guessed byte by byte from response times.
  */
-export type RequestGuard = (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+export type RequestGuard = (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  /** The request's URL, parsed once by the server. */
+  url: URL,
+) => boolean;
 
 export const ROUTER_SECRET_HEADER = 'x-router-secret';
 
@@ -35,9 +40,8 @@ export function createRouterSecretGuard(
   const expected = digest(secret);
   const header = headerName.toLowerCase();
 
-  return (req, res) => {
-    const path = new URL(req.url ?? '/', 'http://subgraph.local').pathname;
-    if (path !== guardedPath) return false;
+  return (req, res, url) => {
+    if (url.pathname !== guardedPath) return false;
     const sent = req.headers[header];
     // A repeated header arrives as an array (or joined): never a match, so no ambiguity.
     if (typeof sent === 'string' && timingSafeEqual(digest(sent), expected)) return false;

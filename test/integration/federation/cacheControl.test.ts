@@ -133,11 +133,12 @@ describe('Cache-Control of gateway responses', () => {
 describe('Cache-Control when reads come from the mirror', () => {
   it('is lowered to the mirror’s refresh interval, never raised, and mutations stay no-store', async () => {
     let mirrorMaxAge: number | null = 8;
+    let now = 0;
     app = await createApp({
       config: loadConfig({}),
       repository: fake,
       stopGracePeriodMs: 1000,
-      plugins: [createFreshnessHintPlugin(() => mirrorMaxAge)],
+      plugins: [createFreshnessHintPlugin(() => mirrorMaxAge, { now: () => now })],
     });
     const url = (await app.listen(0, '127.0.0.1')).url;
 
@@ -152,10 +153,16 @@ describe('Cache-Control when reads come from the mirror', () => {
       ),
     ).toBe('no-store');
     mirrorMaxAge = 600;
+    // The bound is asked again once a second, not per request.
+    expect(await cacheControlOf(url, '{ customer(number: 42) { number } }')).toBe(
+      'max-age=8, public',
+    );
+    now += 1000;
     expect(await cacheControlOf(url, '{ customer(number: 42) { number } }')).toBe(
       `max-age=${ENTITY_MAX_AGE}, public`,
     );
     mirrorMaxAge = null;
+    now += 1000;
     expect(await cacheControlOf(url, '{ stations { number } }')).toBe(
       `max-age=${STATIONS_MAX_AGE}, public`,
     );

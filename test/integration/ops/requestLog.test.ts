@@ -172,4 +172,38 @@ describe('the request log', () => {
       }),
     ]);
   });
+
+  it('builds no line when neither of its levels is written (LOG_LEVEL=error), and one when info is', async () => {
+    for (const [written, lines] of [
+      [['error'], 0],
+      [['info', 'warn', 'error'], 1],
+    ] as const) {
+      const built: object[] = [];
+      const logger = {
+        info: (line: object | string) => built.push(line as object),
+        warn: (line: object | string) => built.push(line as object),
+        error() {},
+        isLevelEnabled: (level: string) => (written as readonly string[]).includes(level),
+      };
+      app = await createApp({
+        config: loadConfig({}),
+        repository: new FakeRepository(),
+        stopGracePeriodMs: 1000,
+        plugins: [createRequestLogPlugin({ logger })],
+      });
+      const contextValue = createRequestContext({
+        repository: new FakeRepository(),
+        deadline: Date.now() + 1000,
+        requestId: 'req-quiet',
+        logger,
+      });
+      await app.apollo.executeOperation(
+        { query: 'query Quiet { stations { name } }' },
+        { contextValue },
+      );
+      expect([written, built.length]).toEqual([written, lines]);
+      await app.stop();
+      app = undefined;
+    }
+  });
 });
