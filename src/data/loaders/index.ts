@@ -35,6 +35,19 @@ export interface Loaders {
   /** The whole station list, read at most once per request. */
   stations(): Promise<Station[]>;
   /**
+   * The reads resolvers use for one record or one parent's list: the value at once when the
+   * repository answers it from memory (`Repository.local`, the mirror), else the loader above
+   * (batched, a promise). Both roads share the loader's per-request memo, so one request sees
+   * one version of a record whichever road brought it, and `prime`/`clear` on the loader
+   * apply to both.
+   */
+  customer(number: number): MaybePromise<Customer | null>;
+  reservation(id: number): MaybePromise<Reservation | null>;
+  ticket(number: string): MaybePromise<Ticket | null>;
+  reservationsOfCustomer(customerNumber: number): MaybePromise<Reservation[]>;
+  ticketsOfCustomer(customerNumber: number): MaybePromise<Ticket[]>;
+  ticketsOfReservation(reservationId: number): MaybePromise<Ticket[]>;
+  /**
    * List queries, keyed by the whole query (filter, order, page): the same list asked twice
    * in one request (aliases, fragments) is read once, and its records prime the entity
    * loaders.
@@ -43,6 +56,8 @@ export interface Loaders {
   reservationList: DataLoader<ReservationFind, ListPage<Reservation>, string>;
   ticketList: DataLoader<TicketFind, ListPage<Ticket>, string>;
 }
+
+export type MaybePromise<T> = T | Promise<T>;
 
 export interface LoaderDeps {
   repository: Repository;
@@ -89,12 +104,12 @@ export function createLoaders(deps: LoaderDeps): Loaders {
 }
 
 class RequestLoaders implements Loaders {
-  #customerByNumber?: DataLoader<number, Customer | null>;
-  #reservationById?: DataLoader<number, Reservation | null>;
-  #ticketByNumber?: DataLoader<string, Ticket | null>;
-  #reservationsByCustomer?: DataLoader<number, Reservation[]>;
-  #ticketsByCustomer?: DataLoader<number, Ticket[]>;
-  #ticketsByReservation?: DataLoader<number, Ticket[]>;
+  #customerByNumber?: MemoLoader<number, Customer | null>;
+  #reservationById?: MemoLoader<number, Reservation | null>;
+  #ticketByNumber?: MemoLoader<string, Ticket | null>;
+  #reservationsByCustomer?: MemoLoader<number, Reservation[]>;
+  #ticketsByCustomer?: MemoLoader<number, Ticket[]>;
+  #ticketsByReservation?: MemoLoader<number, Ticket[]>;
   #stationByNumber?: DataLoader<number, Station | null>;
   #stationList?: Promise<Station[]>;
   #customerList?: DataLoader<CustomerFind, ListPage<Customer>, string>;
@@ -107,21 +122,33 @@ class RequestLoaders implements Loaders {
   ) {}
 
   get customerByNumber() {
-    return (this.#customerByNumber ??= keyedLoader(
+    return this.customerByNumberMemo.loader;
+  }
+
+  private get customerByNumberMemo() {
+    return (this.#customerByNumber ??= memoLoader(
       (keys) => this.repository.customersByNumber(keys, this.opts),
       () => null,
     ));
   }
 
   get reservationById() {
-    return (this.#reservationById ??= keyedLoader(
+    return this.reservationByIdMemo.loader;
+  }
+
+  private get reservationByIdMemo() {
+    return (this.#reservationById ??= memoLoader(
       (keys) => this.repository.reservationsById(keys, this.opts),
       () => null,
     ));
   }
 
   get ticketByNumber() {
-    return (this.#ticketByNumber ??= keyedLoader(
+    return this.ticketByNumberMemo.loader;
+  }
+
+  private get ticketByNumberMemo() {
+    return (this.#ticketByNumber ??= memoLoader(
       (keys) => this.repository.ticketsByNumber(keys, this.opts),
       () => null,
     ));
@@ -130,7 +157,11 @@ class RequestLoaders implements Loaders {
   // Lists by parent also prime the single-entity loaders, so a nested `ticket.reservation`
   // after `customer.reservations` costs nothing more.
   get reservationsByCustomer() {
-    return (this.#reservationsByCustomer ??= keyedLoader(
+    return this.reservationsByCustomerMemo.loader;
+  }
+
+  private get reservationsByCustomerMemo() {
+    return (this.#reservationsByCustomer ??= memoLoader(
       (keys) =>
         this.repository.reservationsByCustomer(keys, this.opts).then((lists) => {
           for (const list of lists.values())
@@ -142,7 +173,11 @@ class RequestLoaders implements Loaders {
   }
 
   get ticketsByCustomer() {
-    return (this.#ticketsByCustomer ??= keyedLoader(
+    return this.ticketsByCustomerMemo.loader;
+  }
+
+  private get ticketsByCustomerMemo() {
+    return (this.#ticketsByCustomer ??= memoLoader(
       (keys) =>
         this.repository
           .ticketsByCustomer(keys, this.opts)
@@ -152,7 +187,11 @@ class RequestLoaders implements Loaders {
   }
 
   get ticketsByReservation() {
-    return (this.#ticketsByReservation ??= keyedLoader(
+    return this.ticketsByReservationMemo.loader;
+  }
+
+  private get ticketsByReservationMemo() {
+    return (this.#ticketsByReservation ??= memoLoader(
       (keys) =>
         this.repository
           .ticketsByReservation(keys, this.opts)
@@ -166,6 +205,39 @@ class RequestLoaders implements Loaders {
       async () => new Map((await this.stations()).map((s) => [s.number, s])),
       () => null,
     ));
+  }
+
+  customer(number: number): MaybePromise<Customer | null> {
+    return this.customerByNumberMemo.read(number, this.repository.local?.customer);
+  }
+
+  reservation(id: number): MaybePromise<Reservation | null> {
+    return this.reservationByIdMemo.read(id, this.repository.local?.reservation);
+  }
+
+  ticket(number: string): MaybePromise<Ticket | null> {
+    return this.ticketByNumberMemo.read(number, this.repository.local?.ticket);
+  }
+
+  reservationsOfCustomer(customerNumber: number): MaybePromise<Reservation[]> {
+    return this.reservationsByCustomerMemo.read(
+      customerNumber,
+      this.repository.local?.reservationsOfCustomer,
+    );
+  }
+
+  ticketsOfCustomer(customerNumber: number): MaybePromise<Ticket[]> {
+    return this.ticketsByCustomerMemo.read(
+      customerNumber,
+      this.repository.local?.ticketsOfCustomer,
+    );
+  }
+
+  ticketsOfReservation(reservationId: number): MaybePromise<Ticket[]> {
+    return this.ticketsByReservationMemo.read(
+      reservationId,
+      this.repository.local?.ticketsOfReservation,
+    );
   }
 
   stations(): Promise<Station[]> {
@@ -204,6 +276,97 @@ function keyedLoader<K, V>(
   absent: () => V,
 ): DataLoader<K, V> {
   return new DataLoader<K, V>(keyedBatch(read, absent), OPTIONS);
+}
+
+/**
+ * A DataLoader whose cache is a `RequestMemo`: besides the promises DataLoader keeps, it holds
+ * each settled value, so a key already known in this request is answered at once.
+ */
+interface MemoLoader<K, V> {
+  loader: DataLoader<K, V>;
+  /** The value at once when this request knows it or `local` answers it, else `loader.load`. */
+  read(key: K, local: ((key: K) => V | undefined) | undefined): MaybePromise<V>;
+}
+
+function memoLoader<K, V>(
+  read: (keys: readonly K[]) => Promise<Map<K, V>>,
+  absent: () => V,
+): MemoLoader<K, V> {
+  const memo = new RequestMemo<K, V>();
+  const loader = new DataLoader<K, V>(keyedBatch(read, absent), { ...OPTIONS, cacheMap: memo });
+  return {
+    loader,
+    read(key, local) {
+      if (memo.isSettled(key)) return memo.value(key);
+      if (local && !memo.has(key)) {
+        const value = local(key);
+        if (value !== undefined) {
+          memo.settle(key, value);
+          return value;
+        }
+      }
+      return loader.load(key);
+    },
+  };
+}
+
+/**
+ * DataLoader's cache map (promises by key) that also remembers what each promise settled to.
+ * `delete`/`clear` (DataLoader's `clear`, `clearAll`) forget both.
+ */
+class RequestMemo<K, V> implements DataLoader.CacheMap<K, Promise<V>> {
+  private readonly promises = new Map<K, Promise<V>>();
+  private readonly settled = new Map<K, V>();
+
+  get(key: K): Promise<V> | undefined {
+    let promise = this.promises.get(key);
+    if (promise === undefined && this.settled.has(key)) {
+      promise = Promise.resolve(this.settled.get(key) as V);
+      this.promises.set(key, promise);
+    }
+    return promise;
+  }
+
+  set(key: K, promise: Promise<V>): void {
+    this.promises.set(key, promise);
+    this.settled.delete(key);
+    promise.then(
+      (value) => {
+        // Only if the key still holds this promise (not cleared or replaced meanwhile).
+        if (this.promises.get(key) === promise) this.settled.set(key, value);
+      },
+      () => undefined,
+    );
+  }
+
+  delete(key: K): void {
+    this.promises.delete(key);
+    this.settled.delete(key);
+  }
+
+  clear(): void {
+    this.promises.clear();
+    this.settled.clear();
+  }
+
+  /** Whether the key has a promise or a value in this request. */
+  has(key: K): boolean {
+    return this.promises.has(key) || this.settled.has(key);
+  }
+
+  isSettled(key: K): boolean {
+    return this.settled.has(key);
+  }
+
+  value(key: K): V {
+    return this.settled.get(key) as V;
+  }
+
+  /** A value known without a load (read from memory): later loads of the key get it. */
+  settle(key: K, value: V): void {
+    this.promises.delete(key);
+    this.settled.set(key, value);
+  }
 }
 
 /** A loader of list pages: one repository read per distinct query, each settling alone. */

@@ -2,7 +2,7 @@ import type { Customer, Reservation, Station, Ticket } from '../../domain/models
 import type { FindPage, FoundPage } from '../../domain/queries';
 import type { MirrorView } from '../mirror/types';
 import { decodeOffsetCursor } from './paging';
-import type { ListPage, ReadOptions, Repository } from './types';
+import type { ListPage, LocalReads, ReadOptions, Repository } from './types';
 
 export type { MirrorView };
 
@@ -16,31 +16,24 @@ export type { MirrorView };
 export function createMirroredRepository(mirror: MirrorView, upstream: Repository): Repository {
   const { index } = mirror;
 
+  /** Each key from `local` where it answers, the rest (if any) from `fallback` in one call. */
   function keyed<K extends string | number, V>(
-    kind: 'customers' | 'reservations' | 'tickets',
     keys: readonly K[],
-    get: (key: K) => V | undefined,
+    local: (key: K) => V | null | undefined,
     fallback: (keys: readonly K[]) => Promise<Map<K, V>>,
-    missingMayBeOutside = false,
   ): Promise<Map<K, V>> {
-    if (!mirror.holds(kind)) return fallback(keys);
     const found = new Map<K, V>();
     const missing: K[] = [];
     for (const key of keys) {
-      const value = get(key);
-      if (value !== undefined) found.set(key, value);
-      else missing.push(key);
+      const value = local(key);
+      if (value === undefined) missing.push(key);
+      else if (value !== null) found.set(key, value);
     }
-    // A reservation older than the window may exist though the mirror does not hold it.
-    if (!missingMayBeOutside || missing.length === 0) return Promise.resolve(found);
-    return fallback(missing).then((more) => new Map([...found, ...more]));
-  }
-
-  function byParent<V>(
-    keys: readonly number[],
-    list: (key: number) => V[],
-  ): Promise<Map<number, V[]>> {
-    return Promise.resolve(new Map(keys.map((key) => [key, list(key)])));
+    if (missing.length === 0) return Promise.resolve(found);
+    return fallback(missing).then((more) => {
+      for (const [key, value] of more) found.set(key, value);
+      return found;
+    });
   }
 
   const reservationWindowOpen = () => mirror.reservationsFrom() === null;
@@ -52,6 +45,23 @@ export function createMirroredRepository(mirror: MirrorView, upstream: Repositor
     return from === null || (find.from !== undefined && find.from >= from);
   }
 
+  const local: LocalReads = {
+    customer: (n) => (mirror.holds('customers') ? (index.get('customers', n) ?? null) : undefined),
+    // A reservation older than the window may exist though the mirror does not hold it.
+    reservation: (id) =>
+      mirror.holds('reservations')
+        ? (index.get('reservations', id) ?? (reservationWindowOpen() ? null : undefined))
+        : undefined,
+    ticket: (n) => (mirror.holds('tickets') ? (index.get('tickets', n) ?? null) : undefined),
+    reservationsOfCustomer: (n) =>
+      mirror.holds('reservations') && reservationWindowOpen()
+        ? index.reservationsOfCustomer(n)
+        : undefined,
+    ticketsOfCustomer: (n) => (mirror.holds('tickets') ? index.ticketsOfCustomer(n) : undefined),
+    ticketsOfReservation: (id) =>
+      mirror.holds('tickets') ? index.ticketsOfReservation(id) : undefined,
+  };
+
   const stored = {
     customer: (c: Customer) => (mirror.recordWrite({ customers: { put: [c] } }), c),
     reservation: (r: Reservation) => (mirror.recordWrite({ reservations: { put: [r] } }), r),
@@ -59,41 +69,19 @@ export function createMirroredRepository(mirror: MirrorView, upstream: Repositor
   };
 
   return {
+    local,
     customersByNumber: (numbers, opts) =>
-      keyed(
-        'customers',
-        numbers,
-        (n) => index.get('customers', n),
-        (k) => upstream.customersByNumber(k, opts),
-      ),
+      keyed(numbers, local.customer, (k) => upstream.customersByNumber(k, opts)),
     reservationsById: (ids, opts) =>
-      keyed(
-        'reservations',
-        ids,
-        (id) => index.get('reservations', id),
-        (k) => upstream.reservationsById(k, opts),
-        !reservationWindowOpen(),
-      ),
+      keyed(ids, local.reservation, (k) => upstream.reservationsById(k, opts)),
     ticketsByNumber: (numbers, opts) =>
-      keyed(
-        'tickets',
-        numbers,
-        (n) => index.get('tickets', n),
-        (k) => upstream.ticketsByNumber(k, opts),
-      ),
-
+      keyed(numbers, local.ticket, (k) => upstream.ticketsByNumber(k, opts)),
     reservationsByCustomer: (numbers, opts) =>
-      mirror.holds('reservations') && reservationWindowOpen()
-        ? byParent(numbers, (n) => index.reservationsOfCustomer(n))
-        : upstream.reservationsByCustomer(numbers, opts),
+      keyed(numbers, local.reservationsOfCustomer, (k) => upstream.reservationsByCustomer(k, opts)),
     ticketsByCustomer: (numbers, opts) =>
-      mirror.holds('tickets')
-        ? byParent(numbers, (n) => index.ticketsOfCustomer(n))
-        : upstream.ticketsByCustomer(numbers, opts),
+      keyed(numbers, local.ticketsOfCustomer, (k) => upstream.ticketsByCustomer(k, opts)),
     ticketsByReservation: (ids, opts) =>
-      mirror.holds('tickets')
-        ? byParent(ids, (id) => index.ticketsOfReservation(id))
-        : upstream.ticketsByReservation(ids, opts),
+      keyed(ids, local.ticketsOfReservation, (k) => upstream.ticketsByReservation(k, opts)),
 
     findCustomers: (find, opts) =>
       mirror.holds('customers')

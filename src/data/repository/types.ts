@@ -37,6 +37,22 @@ export interface ListPage<T> {
 export type ListSource = 'mirror' | 'upstream';
 
 /**
+ * Keyed reads a repository answers from memory — synchronously, with no upstream call (the
+ * mirror). Each returns `undefined` when it cannot answer so right now (the kind is still
+ * loading, the record may lie before the held reservation window): the caller then takes the
+ * repository's async read. `null` / `[]`: held, and there is none. The async reads of the same
+ * repository give the same answers for what these answer.
+ */
+export interface LocalReads {
+  customer(number: number): Customer | null | undefined;
+  reservation(id: number): Reservation | null | undefined;
+  ticket(number: string): Ticket | null | undefined;
+  reservationsOfCustomer(customerNumber: number): Reservation[] | undefined;
+  ticketsOfCustomer(customerNumber: number): Ticket[] | undefined;
+  ticketsOfReservation(reservationId: number): Ticket[] | undefined;
+}
+
+/**
  * The one read/write API of the domain. Reads are answered from the mirror where it holds the
  * data and read-through (entity cache over the gate) otherwise; writes go to API300 and what
  * it stored is served at once (read-your-writes). The per-request loaders are its only
@@ -47,6 +63,9 @@ export type ListSource = 'mirror' | 'upstream';
  * not belong to the list it was given to rejects with `CursorError`.
  */
 export interface Repository {
+  /** Reads answered from memory at once, where this repository holds the data (the mirror). */
+  readonly local?: LocalReads;
+
   customersByNumber(numbers: readonly number[], opts: ReadOptions): Promise<Map<number, Customer>>;
   reservationsById(ids: readonly number[], opts: ReadOptions): Promise<Map<number, Reservation>>;
   ticketsByNumber(numbers: readonly string[], opts: ReadOptions): Promise<Map<string, Ticket>>;

@@ -55,7 +55,7 @@ const given = <T>(value: T | null | undefined): T | undefined => value ?? undefi
 export const Query: QueryResolvers<Context> = {
   customer(_parent, { number }, ctx) {
     assertValid(checkKey(number, 'number', CUSTOMER_NUMBER));
-    return ctx.loaders.customerByNumber.load(number);
+    return ctx.loaders.customer(number);
   },
 
   customers(_parent, { filter, orderBy, first, after }, ctx) {
@@ -74,7 +74,7 @@ export const Query: QueryResolvers<Context> = {
 
   reservation(_parent, { id }, ctx) {
     assertValid(checkKey(id, 'id', POSITIVE_ID));
-    return ctx.loaders.reservationById.load(id);
+    return ctx.loaders.reservation(id);
   },
 
   reservations(_parent, { filter, orderBy, first, after }, ctx) {
@@ -94,7 +94,7 @@ export const Query: QueryResolvers<Context> = {
 
   ticket(_parent, { number }, ctx) {
     assertValid(checkKey(number, 'number', TICKET_NUMBER));
-    return ctx.loaders.ticketByNumber.load(number);
+    return ctx.loaders.ticket(number);
   },
 
   tickets(_parent, { filter, orderBy, first, after }, ctx) {

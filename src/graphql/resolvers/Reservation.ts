@@ -6,7 +6,7 @@ import { intKeyOf } from '../federation/representations';
 export const Reservation: ReservationResolvers<Context> = {
   __resolveReference({ id }, ctx) {
     const key = intKeyOf(id);
-    return key !== null && POSITIVE_ID.accepts(key) ? ctx.loaders.reservationById.load(key) : null;
+    return key !== null && POSITIVE_ID.accepts(key) ? ctx.loaders.reservation(key) : null;
   },
 
   station(reservation, _args, ctx) {
@@ -16,10 +16,10 @@ export const Reservation: ReservationResolvers<Context> = {
   customer(reservation, _args, ctx) {
     return reservation.customerNumber === null
       ? null
-      : ctx.loaders.customerByNumber.load(reservation.customerNumber);
+      : ctx.loaders.customer(reservation.customerNumber);
   },
 
   tickets(reservation, _args, ctx) {
-    return ctx.loaders.ticketsByReservation.load(reservation.id);
+    return ctx.loaders.ticketsOfReservation(reservation.id);
   },
 };

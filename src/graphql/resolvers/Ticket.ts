@@ -4,19 +4,15 @@ import { TICKET_NUMBER } from '../validation/inputs';
 
 export const Ticket: TicketResolvers<Context> = {
   __resolveReference({ number }, ctx) {
-    return TICKET_NUMBER.accepts(number) ? ctx.loaders.ticketByNumber.load(number) : null;
+    return TICKET_NUMBER.accepts(number) ? ctx.loaders.ticket(number) : null;
   },
 
   customer(ticket, _args, ctx) {
-    return ticket.customerNumber === null
-      ? null
-      : ctx.loaders.customerByNumber.load(ticket.customerNumber);
+    return ticket.customerNumber === null ? null : ctx.loaders.customer(ticket.customerNumber);
   },
 
   reservation(ticket, _args, ctx) {
-    return ticket.reservationId === null
-      ? null
-      : ctx.loaders.reservationById.load(ticket.reservationId);
+    return ticket.reservationId === null ? null : ctx.loaders.reservation(ticket.reservationId);
   },
 
   redeemedStation(ticket, _args, ctx) {

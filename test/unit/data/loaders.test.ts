@@ -110,3 +110,83 @@ describe('per-request loaders', () => {
     expect(fake.callsOf('customersByNumber')).toHaveLength(2);
   });
 });
+
+describe('reads answered from memory (Repository.local, the mirror)', () => {
+  /** A repository whose `local` answers customers held in `held` (undefined: not held). */
+  function withLocal(held: Map<number, ReturnType<typeof makeCustomer> | null> | null) {
+    const fake = new FakeRepository();
+    const asked: number[] = [];
+    const local = {
+      customer: (n: number) => {
+        asked.push(n);
+        return held === null ? undefined : held.get(n);
+      },
+      reservation: () => undefined,
+      ticket: () => undefined,
+      reservationsOfCustomer: (n: number) =>
+        held?.has(n) ? [makeReservation(n * 10, { customerNumber: n })] : undefined,
+      ticketsOfCustomer: () => undefined,
+      ticketsOfReservation: () => undefined,
+    };
+    Object.assign(fake, { local });
+    return { fake, asked, loaders: createLoaders({ repository: fake, deadline: DEADLINE }) };
+  }
+
+  it('come back at once, not as a promise, and cost no repository call', () => {
+    const held = new Map([[1, makeCustomer(1)]]);
+    const { fake, loaders } = withLocal(new Map([...held, [2, null]]));
+
+    const one = loaders.customer(1);
+    const none = loaders.customer(2);
+    const list = loaders.reservationsOfCustomer(1);
+
+    expect(one).toBe(held.get(1));
+    expect(none).toBeNull();
+    expect(Array.isArray(list) && list.map((r) => r.id)).toEqual([10]);
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('go through the batching loader where memory cannot answer', async () => {
+    const { fake, loaders } = withLocal(null);
+    fake.addCustomers(makeCustomer(1), makeCustomer(2));
+
+    const reads = [loaders.customer(1), loaders.customer(2)];
+
+    expect(reads.every((r) => r instanceof Promise)).toBe(true);
+    expect((await Promise.all(reads)).map((c) => c?.number)).toEqual([1, 2]);
+    expect(fake.callsOf('customersByNumber').map((c) => c.keys)).toEqual([[1, 2]]);
+  });
+
+  it('share one memo with the loader: one request sees one version of a record', async () => {
+    const held = new Map([[1, makeCustomer(1, { lastName: 'Held' })]]);
+    const { asked, loaders } = withLocal(held);
+
+    const first = loaders.customer(1);
+    held.set(1, makeCustomer(1, { lastName: 'Changed meanwhile' }));
+
+    expect(loaders.customer(1)).toBe(first);
+    expect(await loaders.customerByNumber.load(1)).toBe(first);
+    expect(asked).toEqual([1]);
+  });
+
+  it('follow the loader’s prime and clear (a mutation’s result in the same request)', async () => {
+    const held = new Map([[1, makeCustomer(1, { lastName: 'Before' })]]);
+    const { loaders } = withLocal(held);
+    expect((loaders.customer(1) as { lastName: string }).lastName).toBe('Before');
+
+    const written = makeCustomer(1, { lastName: 'Written' });
+    loaders.customerByNumber.clear(1).prime(1, written);
+
+    expect(await loaders.customer(1)).toBe(written);
+    expect(loaders.customer(1)).toBe(written); // settled: at once now
+  });
+
+  it('keep a value primed by a list over what memory says later', async () => {
+    const { fake, loaders } = withLocal(new Map([[5, makeCustomer(5, { lastName: 'Memory' })]]));
+    fake.addCustomers(makeCustomer(5, { lastName: 'From the list' }));
+    await loaders.customerList.load({ first: 10 } as never);
+    await Promise.resolve();
+
+    expect(loaders.customer(5)).toMatchObject({ lastName: 'From the list' });
+  });
+});
