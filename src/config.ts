@@ -112,6 +112,11 @@ export interface Config {
       licenceRetryMs: number;
       /** The station list is read again after (`MIRROR_STATIONS_INTERVAL_MS`, default 300000, 10000..86400000). */
       stationsIntervalMs: number;
+      /**
+       * A delta of a kind whose data is older than this asks at write priority, so writes cannot
+       * starve the sync (`MIRROR_SYNC_URGENT_AFTER_MS`, default 15000, 2000..3600000).
+       */
+      urgentAfterMs: number;
     };
   };
 }
@@ -209,6 +214,7 @@ export function loadConfig(env: Env = process.env): Config {
         ),
         licenceRetryMs: read.int('MIRROR_LICENCE_RETRY_MS', 3_600_000, 60_000, 86_400_000),
         stationsIntervalMs: read.int('MIRROR_STATIONS_INTERVAL_MS', 300_000, 10_000, 86_400_000),
+        urgentAfterMs: read.int('MIRROR_SYNC_URGENT_AFTER_MS', 15_000, 2_000, 3_600_000),
       },
     },
   };

@@ -153,6 +153,7 @@ describe('loadConfig', () => {
           reconcileIntervalMs: 14_400_000,
           licenceRetryMs: 3_600_000,
           stationsIntervalMs: 300_000,
+          urgentAfterMs: 15_000,
         },
       });
     });
@@ -168,6 +169,7 @@ describe('loadConfig', () => {
         MIRROR_RECONCILE_INTERVAL_MS: '3600000',
         MIRROR_LICENCE_RETRY_MS: '600000',
         MIRROR_STATIONS_INTERVAL_MS: '60000',
+        MIRROR_SYNC_URGENT_AFTER_MS: '9000',
       });
       expect(c.mirror).toEqual({
         enabled: false,
@@ -180,6 +182,7 @@ describe('loadConfig', () => {
           reconcileIntervalMs: 3_600_000,
           licenceRetryMs: 600_000,
           stationsIntervalMs: 60_000,
+          urgentAfterMs: 9000,
         },
       });
     });

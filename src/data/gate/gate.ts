@@ -13,7 +13,7 @@ import type { RequestAccounting } from '../accounting';
 import { Api300Error, retryAfterSeconds } from '../errors';
 import type { Quota, QuotaDecision, SlotClass } from './quota';
 import type { Api300, Api300Operation } from '../api300/types';
-import type { Priority } from '../options';
+import { takesWriteSlots, type Priority } from '../options';
 
 export type { Priority, UpstreamCallEvent, Waiter };
 
@@ -22,8 +22,9 @@ export type { Priority, UpstreamCallEvent, Waiter };
  * client; everything above asks it for calls.
  *
  * - Budget: every call first takes a slot of the `Quota` (sliding 60 s window, in memory or
- *   in Redis). Failed calls count too. Writes take `write` slots, reads, the sync and
- *   background refreshes `read` slots, so the write reserve stays free for writes.
+ *   in Redis). Failed calls count too. Writes (and the sync's rare `urgent` deltas) take
+ *   `write` slots, reads, the sync and background refreshes `read` slots, so the write
+ *   reserve stays free for writes.
  * - Queue (queue.ts): callers wait for budget in priority order (`PRIORITIES` in
  *   ../options.ts: writes, interactive reads, the mirror's sync, background refreshes), first
  *   come first served within a priority.
@@ -43,7 +44,7 @@ export type { Priority, UpstreamCallEvent, Waiter };
  */
 
 export function slotClassOf(priority: Priority): SlotClass {
-  return priority === 'write' ? 'write' : 'read';
+  return takesWriteSlots(priority) ? 'write' : 'read';
 }
 
 export interface CallOptions {
@@ -279,7 +280,8 @@ export class UpstreamGate {
         this.setWake(null);
         return;
       }
-      const pacedUntil = head.priority === 'write' ? now : this.pacing.nextReadAt(now);
+      const paced = !takesWriteSlots(head.priority);
+      const pacedUntil = paced ? this.pacing.nextReadAt(now) : now;
       const decision: QuotaDecision =
         pacedUntil > now
           ? { granted: false, retryAt: pacedUntil, reason: 'budget' }
@@ -287,7 +289,7 @@ export class UpstreamGate {
       if (this.closed) return;
       if (decision.granted) {
         const grantedAt = this.clock.now();
-        if (head.priority !== 'write') this.pacing.started(grantedAt);
+        if (paced) this.pacing.started(grantedAt);
         const waited = this.queue.take(head, grantedAt);
         if (waited !== undefined) {
           this.options.onQueueWait?.(waited, head.priority);

@@ -21,6 +21,8 @@ export interface BudgetTicket {
   started(): void;
   /** The call was never made (the gate refused it): its place is freed. */
   cancel(): void;
+  /** Whether the gate started the call at least once (then it counts, whatever happens next). */
+  wasStarted(): boolean;
 }
 
 interface Entry {
@@ -133,6 +135,7 @@ export class SyncBudget {
   private ticket(first: Entry): BudgetTicket {
     let used = false;
     return {
+      wasStarted: () => first.started,
       started: () => {
         const now = this.clock.now();
         if (!used) {

@@ -6,6 +6,7 @@ import type { Api300, Api300Operation, Api300Page } from '../../api300/types';
 import { Api300Error } from '../../errors';
 import { opensBreaker } from '../../gate/breaker';
 import type { UpstreamGate } from '../../gate/gate';
+import type { Priority } from '../../options';
 import {
   LeaseLostError,
   type KindState,
@@ -25,6 +26,8 @@ import { readPass, type PageRequest } from './paging';
 const DAY_MS = 86_400_000;
 /** A promoted call may wait a whole window: the quota frees a slot within 60 s. */
 const PROMOTED_WAIT_MS = 65_000;
+/** The priorities a sync call climbs when the gate sheds it unserved (see `call`). */
+const ESCALATION = ['sync', 'read', 'urgent'] as const satisfies readonly Priority[];
 
 /** What the sync needs of the gate (the real `UpstreamGate` in production and tests). */
 export type SyncGate = Pick<UpstreamGate, 'call' | 'breaker'>;
@@ -181,9 +184,10 @@ const freshState = (): KindState => ({
  *   newer-or-equal, and the completed load removes what vanished meanwhile.
  * - Starvation: a call not served within `syncWaitMs` at `sync` priority is asked again at
  *   `read` priority (first come, first served among interactive reads, whose deadlines are
- *   short), so each kind gets a call within about `syncWaitMs` + the request deadline + one
- *   window, whatever the interactive load — as long as the breaker is closed and the quota's
- *   store answers.
+ *   short). A delta of a kind whose data is older than `urgentAfterMs` asks at `urgent`
+ *   priority (before writes), so neither reads nor writes that keep the budget full hold a
+ *   kind's lag much past `urgentAfterMs` + the next free slot — as long as the breaker is
+ *   closed and the quota's store answers. The share caps the calls either way.
  * - Failures: a kind that fails backs off (doubling, capped); the others go on. While the
  *   breaker is open no kind calls; they resume when it closes. A missing licence is asked again
  *   after `licenceRetryMs`. A read-your-writes apply is never undone: records apply newer-or-equal.
@@ -448,8 +452,13 @@ class Sync implements MirrorSync {
     const adapter = ADAPTERS[kind] as unknown as PagedKindAdapter<KeyedKind>;
     const watermark = k.state.watermark as Date;
     const changedSince = widenChangedSince(new Date(watermark.getTime() - this.options.overlapMs));
+    // When the kind's data turns `urgentAfterMs` old (local ms): its calls then outrank reads.
+    const urgentAt =
+      this.deps.clock.now() +
+      this.options.urgentAfterMs -
+      Math.max(0, this.serverNow() - watermark.getTime());
     const result = await readPass({
-      read: (page) => this.readPage(kind, adapter, page, { changedSince }),
+      read: (page) => this.readPage(kind, adapter, page, { changedSince }, urgentAt),
       keyOf: (r) => adapter.keyOf(r),
       compare: (a, b) => adapter.compare(a as never, b as never),
       onPage: async (page) => {
@@ -602,19 +611,35 @@ class Sync implements MirrorSync {
     adapter: PagedKindAdapter<KeyedKind>,
     page: PageRequest,
     filter: { changedSince?: Date; from?: Date },
+    urgentAt: number | null = null,
   ): Promise<Api300Page<RecordOf[KeyedKind]>> {
-    return this.call(kind, adapter.operation, async (api) => {
-      const reply = await adapter.read(api, { ...page, ...filter });
-      this.serverClock = { server: reply.serverTime.getTime(), local: this.deps.clock.now() };
-      return reply as Api300Page<RecordOf[KeyedKind]>;
-    }) as Promise<Api300Page<RecordOf[KeyedKind]>>;
+    return this.call(
+      kind,
+      adapter.operation,
+      async (api) => {
+        const reply = await adapter.read(api, { ...page, ...filter });
+        this.serverClock = { server: reply.serverTime.getTime(), local: this.deps.clock.now() };
+        return reply as Api300Page<RecordOf[KeyedKind]>;
+      },
+      urgentAt,
+    ) as Promise<Api300Page<RecordOf[KeyedKind]>>;
   }
 
-  /** One gated call within the sync's share. */
+  /**
+   * One gated call within the sync's share. It asks the gate at `sync` priority; unserved
+   * within `syncWaitMs` (or shed at once because no slot comes before that), it asks again
+   * at `read`. A delta pass passes `urgentAt` (local ms): from then on the kind's data is
+   * older than `urgentAfterMs`, and the call asks at `urgent` priority, before writes (on a
+   * write slot), so writes that keep the budget full cannot hold a kind's lag much past
+   * `urgentAfterMs`: a kind is urgent at most once per `urgentAfterMs` (its delta resets the
+   * lag), so writes lose at most one call per kind in that time. The sync's share
+   * (budget.ts) still caps how many calls it makes.
+   */
   private async call<T>(
     kind: RecordKind,
     operation: Api300Operation,
     invoke: (api: Api300) => Promise<T>,
+    urgentAt: number | null = null,
   ): Promise<T> {
     const refused = this.deps.gate.breaker.error();
     if (refused) throw refused;
@@ -625,38 +650,70 @@ class Sync implements MirrorSync {
       ticket.cancel();
       throw new SyncStoppedError();
     }
-    const promoted = k.promote;
-    const deadline =
-      this.deps.clock.now() + (promoted ? PROMOTED_WAIT_MS : this.options.syncWaitMs);
-    let started = false;
-    const pending = this.deps.gate.call(
-      operation,
-      { priority: promoted ? 'read' : 'sync', deadline },
-      (api) => {
-        if (this.stopping) return Promise.reject(new SyncStoppedError());
-        // The lead may have passed while the call waited for budget: ask right before calling.
-        if (!this.leading()) return Promise.reject(new NotLeadingError('not the leader'));
-        started = true;
-        ticket.started();
-        k.calls++;
-        const running = invoke(api);
-        this.inFlight.add(running);
-        void running.then(
-          () => this.inFlight.delete(running),
-          () => this.inFlight.delete(running),
+    const top = urgentAt === null ? 1 : 2;
+    let rank = k.promote ? 1 : 0;
+    for (;;) {
+      const now = this.deps.clock.now();
+      if (urgentAt !== null && now >= urgentAt) rank = 2;
+      let deadline = now + (rank === 0 ? this.options.syncWaitMs : PROMOTED_WAIT_MS);
+      if (rank < 2 && urgentAt !== null) deadline = Math.min(deadline, urgentAt);
+      try {
+        const result = await this.callOnce(
+          k,
+          operation,
+          invoke,
+          ticket,
+          ESCALATION[rank],
+          deadline,
         );
-        return running;
-      },
-    );
-    pending.catch(() => undefined); // observed below, or abandoned on stop
-    try {
-      const result = await this.untilStopped(pending);
-      k.promote = false;
-      return result;
-    } catch (error) {
-      if (!started) ticket.cancel();
-      throw error;
+        k.promote = false;
+        return result;
+      } catch (error) {
+        // Shed unserved (no upstream call was made): ask again one step up, holding the place.
+        const shed = error instanceof Api300Error && error.code === 'UPSTREAM_RATE_LIMITED';
+        if (shed && rank < top && !this.stopping && !ticket.wasStarted()) {
+          // Not urgent yet, and no read slot before it is: wait until it is, then ask as one.
+          const early = urgentAt !== null && rank === 1 ? urgentAt - this.deps.clock.now() : 0;
+          if (early > 0)
+            await this.sleep(early).catch((stopped: unknown) => {
+              ticket.cancel();
+              throw stopped;
+            });
+          if (!this.stopping) {
+            rank++;
+            continue;
+          }
+        }
+        if (!ticket.wasStarted()) ticket.cancel();
+        throw error;
+      }
     }
+  }
+
+  private async callOnce<T>(
+    k: KindRuntime,
+    operation: Api300Operation,
+    invoke: (api: Api300) => Promise<T>,
+    ticket: BudgetTicket,
+    priority: Priority,
+    deadline: number,
+  ): Promise<T> {
+    const pending = this.deps.gate.call(operation, { priority, deadline }, (api) => {
+      if (this.stopping) return Promise.reject(new SyncStoppedError());
+      // The lead may have passed while the call waited for budget: ask right before calling.
+      if (!this.leading()) return Promise.reject(new NotLeadingError('not the leader'));
+      ticket.started();
+      k.calls++;
+      const running = invoke(api);
+      this.inFlight.add(running);
+      void running.then(
+        () => this.inFlight.delete(running),
+        () => this.inFlight.delete(running),
+      );
+      return running;
+    });
+    pending.catch(() => undefined); // observed below, or abandoned on stop
+    return this.untilStopped(pending);
   }
 
   /**

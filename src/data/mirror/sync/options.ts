@@ -45,6 +45,16 @@ export interface MirrorSyncOptions {
    * busy subgraph from starving it.
    */
   syncWaitMs?: number;
+  /**
+   * A delta pass of a kind whose data is older than this (its lag) asks the gate at `urgent`
+   * priority, before writes, on a write slot (default 15000): writes that keep the budget full
+   * would otherwise hold the sync to what reads may use beside them, or to nothing. Each kind
+   * is urgent at most once in this time, so writes lose at most one call per kind to it. At idle every kind is read well within it (about every
+   * 8 s with the defaults), so only a busy budget makes the sync urgent; its share still caps
+   * its calls. Trap: a share so small that a kind's turn comes later than this makes every
+   * delta urgent (they then go before interactive reads).
+   */
+  urgentAfterMs?: number;
   /** A loaded kind whose lag exceeds this is reported `lagging` (default 20000). */
   laggingAfterMs?: number;
   /** The kinds to mirror (default all four). */
@@ -61,6 +71,7 @@ export const SYNC_DEFAULTS = {
   stationsIntervalMs: 300_000,
   backoff: { initialMs: 2_000, maxMs: 60_000 },
   syncWaitMs: 30_000,
+  urgentAfterMs: 15_000,
   laggingAfterMs: 20_000,
   kinds: RECORD_KINDS,
 } as const;
@@ -93,6 +104,7 @@ export function resolveSyncOptions(options: MirrorSyncOptions): ResolvedSyncOpti
     stationsIntervalMs: options.stationsIntervalMs ?? SYNC_DEFAULTS.stationsIntervalMs,
     backoff: options.backoff ?? SYNC_DEFAULTS.backoff,
     syncWaitMs: options.syncWaitMs ?? SYNC_DEFAULTS.syncWaitMs,
+    urgentAfterMs: options.urgentAfterMs ?? SYNC_DEFAULTS.urgentAfterMs,
     laggingAfterMs: options.laggingAfterMs ?? SYNC_DEFAULTS.laggingAfterMs,
     kinds: options.kinds ?? SYNC_DEFAULTS.kinds,
     maxCallsPerMinute: syncCallsPerMinute(options),
@@ -112,5 +124,6 @@ export function syncOptionsFromConfig(config: Config): MirrorSyncOptions {
     reconcileIntervalMs: sync.reconcileIntervalMs,
     licenceRetryMs: sync.licenceRetryMs,
     stationsIntervalMs: sync.stationsIntervalMs,
+    urgentAfterMs: sync.urgentAfterMs,
   };
 }

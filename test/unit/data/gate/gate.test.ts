@@ -31,6 +31,7 @@ function setup(limit = 5, writeReserve = 0, maxReadAttempts?: number) {
   });
   const t0 = clock.now();
   const operations: Record<Priority, Api300Operation> = {
+    urgent: 'GetReservations',
     write: 'SetCustomer',
     read: 'GetCustomer',
     sync: 'ServerDateTime',
@@ -39,13 +40,15 @@ function setup(limit = 5, writeReserve = 0, maxReadAttempts?: number) {
   /** One call of the operation that stands for `priority` (so the call log shows the order). */
   const call = (priority: Priority, deadline = t0 + 120_000) =>
     gate.call(operations[priority], { priority, deadline }, (a): Promise<unknown> =>
-      priority === 'write'
-        ? a.setCustomer(makeCustomer(1))
-        : priority === 'read'
-          ? a.getCustomer(1)
-          : priority === 'sync'
-            ? a.serverDateTime()
-            : a.getStations(),
+      priority === 'urgent'
+        ? a.getReservations({ pageIndex: 0, pageSize: 500 })
+        : priority === 'write'
+          ? a.setCustomer(makeCustomer(1))
+          : priority === 'read'
+            ? a.getCustomer(1)
+            : priority === 'sync'
+              ? a.serverDateTime()
+              : a.getStations(),
     );
   return { clock, api, quota, gate, events, waits, t0, call };
 }
@@ -75,26 +78,28 @@ describe('the upstream gate', () => {
     );
   });
 
-  it('lets queued writes go before reads, reads before the sync, the sync before background refreshes', async () => {
-    const { clock, api, call, gate } = setup(4);
-    for (let i = 0; i < 4; i++) {
+  it('lets an urgent sync delta go before queued writes, writes before reads, reads before the sync, the sync before background refreshes', async () => {
+    const { clock, api, call, gate } = setup(5);
+    for (let i = 0; i < 5; i++) {
       await call('read');
       await clock.advance(1000);
     }
-    // The window is full; one slot frees at 60 s, 61 s, 62 s and 63 s.
+    // The window is full; one slot frees at 60 s, 61 s, 62 s, 63 s and 64 s.
     const queued = [
       track(call('background')),
       track(call('sync')),
       track(call('read')),
       track(call('write')),
+      track(call('urgent')),
     ];
     await settle();
-    expect(gate.stats().queueLength).toBe(4);
+    expect(gate.stats().queueLength).toBe(5);
 
-    await clock.advance(56_000); // now t0 + 60 s
-    expect(api.calls.slice(4).map((c) => c.operation)).toEqual(['SetCustomer']);
-    for (let i = 0; i < 3; i++) await clock.advance(1000);
-    expect(api.calls.slice(4).map((c) => c.operation)).toEqual([
+    await clock.advance(55_000); // now t0 + 60 s
+    expect(api.calls.slice(5).map((c) => c.operation)).toEqual(['GetReservations']);
+    for (let i = 0; i < 4; i++) await clock.advance(1000);
+    expect(api.calls.slice(5).map((c) => c.operation)).toEqual([
+      'GetReservations',
       'SetCustomer',
       'GetCustomer',
       'ServerDateTime',

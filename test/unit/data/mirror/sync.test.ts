@@ -354,6 +354,51 @@ describe('the budget', () => {
   });
 });
 
+describe('freshness while writes use most of the budget', () => {
+  let r: Rig;
+  afterEach(() => r.sync.stop());
+
+  /**
+   * Writes asking `perMinute` calls, evenly spread, for five minutes beside the sync of three
+   * kinds; the worst lag of any kind after the first minute.
+   */
+  async function worstLag(perMinute: number, urgentAfterMs: number): Promise<number> {
+    r = rig({ sync: { urgentAfterMs } });
+    await loaded(r);
+    let written = 0;
+    let worst = 0;
+    const every = 60_000 / perMinute;
+    let next = r.clock.now();
+    for (let ms = 0; ms < 5 * MINUTE; ms += 100) {
+      while (r.clock.now() >= next) {
+        next += every;
+        void r.gate
+          .call('SetCustomer', { priority: 'write', deadline: r.clock.now() + 10_000 }, () =>
+            Promise.resolve(),
+          )
+          .then(() => written++)
+          .catch(() => undefined);
+      }
+      await r.clock.advance(100);
+      if (ms >= MINUTE)
+        for (const k of ['customers', 'reservations', 'tickets'] as const)
+          worst = Math.max(worst, kind(r, k).lagSeconds ?? Infinity);
+    }
+    expect(written).toBeGreaterThanOrEqual(Math.floor(perMinute * 5 * 0.9)); // writes are served
+    return worst;
+  }
+
+  it.each([34, 40])(
+    'keeps every kind within about urgentAfterMs of API300 (writes at %i calls a minute)',
+    async (perMinute) => {
+      const urgent = await worstLag(perMinute, 15_000);
+      const never = await worstLag(perMinute, 3_600_000);
+      expect(urgent).toBeLessThanOrEqual(18);
+      expect(never).toBeGreaterThan(urgent);
+    },
+  );
+});
+
 describe('failures', () => {
   let r: Rig;
   afterEach(() => r.sync.stop());
