@@ -7,7 +7,7 @@ import type { DataPathStats, ObservableDataPath } from '../data/stats';
 import { Breaker } from '../data/gate/breaker';
 import { systemClock, type Clock } from '../platform/clock';
 import { UpstreamGate, type Priority, type UpstreamCallEvent } from '../data/gate/gate';
-import { MemoryQuota, RedisQuota, type Quota } from '../data/gate/quota';
+import { BUDGET_WINDOW_MS, MemoryQuota, RedisQuota, type Quota } from '../data/gate/quota';
 import { MemoryRecordLock, RedisRecordLock, type RecordLock } from '../data/gate/recordLock';
 import type { Api300 } from '../data/api300/types';
 import type { Repository } from '../data/repository/types';
@@ -65,7 +65,7 @@ export interface DataPathOptions {
   now?: () => number;
   /** A Redis connection to use (not closed by `close()`); default: one to `config.redisUrl` if set. */
   redis?: Redis;
-  /** Budget window (default 60 000 ms). Only tests change it. */
+  /** Budget window (default `BUDGET_WINDOW_MS`, 61 000 ms). Only tests change it. */
   windowMs?: number;
   /** Told of every finished upstream call. */
   onCall?: (event: UpstreamCallEvent) => void;
@@ -82,10 +82,11 @@ export function createDataPath(options: DataPathOptions): DataPath {
   const ownsRedis = !options.redis && config.redisUrl !== null;
   const redis = options.redis ?? (config.redisUrl ? createRedisClient(config.redisUrl) : null);
 
+  const windowMs = options.windowMs ?? BUDGET_WINDOW_MS;
   const limits = {
     limit: config.upstream.callsPerMinute,
     writeReserve: config.upstream.writeReserve,
-    windowMs: options.windowMs,
+    windowMs,
   };
   const quota: Quota = redis
     ? new RedisQuota({ ...limits, redis, tokenPairId, clock })
@@ -102,7 +103,7 @@ export function createDataPath(options: DataPathOptions): DataPath {
     onQueueWait: options.onQueueWait,
     readPacing: {
       readCalls: config.upstream.callsPerMinute - config.upstream.writeReserve,
-      windowMs: options.windowMs ?? 60_000,
+      windowMs,
     },
   });
   const shared = redis ? new RedisSharedCache(redis, tokenPairId, clock) : null;

@@ -55,11 +55,20 @@ export interface QuotaLimits {
   limit: number;
   /** Calls of the window only writes may use (config.upstream.writeReserve, < limit). */
   writeReserve: number;
-  /** Default 60 000. */
+  /** Default 60 000 (`API300_WINDOW_MS`); the data path uses `BUDGET_WINDOW_MS`. */
   windowMs?: number;
 }
 
-export const WINDOW_MS = 60_000;
+/** API300's window: it counts the calls that arrived in any 60 s. The classes' default. */
+export const API300_WINDOW_MS = 60_000;
+/**
+ * The window the subgraph counts in (the data path's quota, its read pacing and the mirror
+ * sync's share): API300's plus a second. A call counts here when its slot is granted and at
+ * API300 when it arrives, a varying moment later (the client's worker thread, the network):
+ * counted over exactly 60 s, two calls granted 60 s apart can arrive 59.99 s apart, and with
+ * the window kept full one of API300's windows held 51 of a budget of 50.
+ */
+export const BUDGET_WINDOW_MS = API300_WINDOW_MS + 1_000;
 
 function capOf(limits: QuotaLimits, slot: SlotClass): number {
   return slot === 'write' ? limits.limit : limits.limit - limits.writeReserve;
@@ -91,7 +100,7 @@ export class MemoryQuota implements Quota {
     private readonly clock: Clock,
   ) {
     checkLimits(limits);
-    this.windowMs = limits.windowMs ?? WINDOW_MS;
+    this.windowMs = limits.windowMs ?? API300_WINDOW_MS;
   }
 
   acquire(slot: SlotClass): Promise<QuotaDecision> {
@@ -204,7 +213,7 @@ export class RedisQuota implements Quota {
 
   constructor(private readonly options: RedisQuotaOptions) {
     checkLimits(options);
-    this.windowMs = options.windowMs ?? WINDOW_MS;
+    this.windowMs = options.windowMs ?? API300_WINDOW_MS;
     this.key = `hypersoft:${options.tokenPairId}:quota`;
     this.lastBudgetLeft = options.limit;
     const redis = options.redis as RedisWithQuota;

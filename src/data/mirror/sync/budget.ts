@@ -1,4 +1,5 @@
 import type { Clock } from '../../../platform/clock';
+import { BUDGET_WINDOW_MS } from '../../gate/quota';
 
 /** The sync was stopped while it waited. */
 export class SyncStoppedError extends Error {
@@ -9,11 +10,11 @@ export class SyncStoppedError extends Error {
 }
 
 /**
- * The sync's window: API300's 60 s plus a second, because a call reaches API300 some time
- * after it starts here (a worker thread, the network), and by different delays: counted over
+ * The sync's window: the gate's (`BUDGET_WINDOW_MS`, API300's 60 s plus a second), because a
+ * call reaches API300 some time after it starts here, by different delays: counted over
  * exactly 60 s, 22 starts spaced 60/22 s apart can land as 23 inside one of API300's windows.
  */
-export const SYNC_WINDOW_MS = 61_000;
+export const SYNC_WINDOW_MS = BUDGET_WINDOW_MS;
 
 /** One call's place in the sync's budget. */
 export interface BudgetTicket {
