@@ -22,7 +22,9 @@ import { type Api300, type Api300Operation } from '../api300/types';
  * - A key missing from the reply does not exist; the caller's map simply lacks it.
  * - A failed batch rejects every caller with a key in it.
  * - A caller never waits past its deadline: while its keys wait for budget the gate sheds it
- *   (`UPSTREAM_RATE_LIMITED`); once they are on their way it is rejected with a retryable
+ *   (`UPSTREAM_RATE_LIMITED`; if the gate has not by shortly after the deadline — its wake-up
+ *   late on a busy event loop, its quota store hung — the caller's own timer does, with the
+ *   same code); once they are on their way it is rejected with a retryable
  *   `UPSTREAM_UNAVAILABLE` shortly after the deadline, and the call goes on for the others
  *   (its answer still reaches `onFetched`, i.e. the cache).
  */
@@ -98,13 +100,15 @@ export class Coalescer<K, V> {
         () =>
           settle(
             request,
-            new Api300Error(
-              'UPSTREAM_UNAVAILABLE',
-              'API300 did not answer before the request deadline',
-              {
-                retryable: true,
-              },
-            ),
+            // Keys on their way: API300 is late. Keys still waiting: the budget had no room
+            // in time (the gate sheds such callers itself, unless its own wake-up came late).
+            unique.some((key) => this.inflight.get(key)?.includes(request))
+              ? new Api300Error(
+                  'UPSTREAM_UNAVAILABLE',
+                  'API300 did not answer before the request deadline',
+                  { retryable: true },
+                )
+              : this.gate.budgetRefusal(),
           ),
       );
       let waits = false;

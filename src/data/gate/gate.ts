@@ -202,6 +202,11 @@ export class UpstreamGate {
     return this.quota.available();
   }
 
+  /** The UPSTREAM_RATE_LIMITED error (with `retryAfter`) the gate gives a caller it cannot serve in time. */
+  budgetRefusal(): Api300Error {
+    return this.rateLimited(this.clock.now());
+  }
+
   /** Rejects everything waiting and every later call with UPSTREAM_UNAVAILABLE. */
   close(): void {
     this.closed = true;

@@ -134,4 +134,31 @@ describe('coalescing of keyed reads', () => {
 
     expect(api.calls.slice(2).map((c) => c.operation)).toEqual(['GetCustomers', 'ServerDateTime']);
   });
+
+  it('tells a caller whose keys never left the queue by its deadline UPSTREAM_RATE_LIMITED, not that API300 was late', async () => {
+    const clock = new ManualClock();
+    const api = new FakeApi300(clock).withCustomers(1);
+    // A quota store that never answers (a hung Redis): the gate cannot grant or shed.
+    const gate = new UpstreamGate({
+      api,
+      quota: { acquire: () => new Promise(() => {}), budgetLeft: () => 0, available: () => true },
+      clock,
+    });
+    const customers = new Coalescer<number, Customer>(gate, {
+      fetch: async (keys, call) =>
+        new Map(
+          (
+            await call('GetCustomers', (a) =>
+              a.getCustomers({ numbers: keys, pageIndex: 0, pageSize: 500 }),
+            )
+          ).items.map((c) => [c.number, c]),
+        ),
+    });
+    const answer = customers.load([1], { deadline: clock.now() + 2000 }).catch((e: unknown) => e);
+    await settle();
+    await clock.advance(2100);
+
+    expect(await answer).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED' });
+    expect(api.count()).toBe(0);
+  });
 });
