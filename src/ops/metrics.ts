@@ -75,19 +75,6 @@ export function createMetrics(deps: MetricsDeps = {}): Metrics {
     return name;
   };
 
-  // One child per label set, found by a plain key: prom-client would hash the label object
-  // on every observation. Bounded like the labels: ≤ (maxLabels + 2) × 4 types × 2 outcomes.
-  const durations = new Map<string, { observe(seconds: number): void }>();
-  const durationOf = (operation: string, type: string, outcome: string) => {
-    const key = `${operation}\u0000${type}\u0000${outcome}`;
-    let child = durations.get(key);
-    if (!child) {
-      child = requestDuration.labels({ operation, type, outcome });
-      durations.set(key, child);
-    }
-    return child;
-  };
-
   const plugin: ApolloServerPlugin = {
     async requestDidStart() {
       const started = now();
@@ -97,11 +84,14 @@ export function createMetrics(deps: MetricsDeps = {}): Metrics {
           const failed =
             (requestContext.errors?.length ?? 0) > 0 ||
             (body.kind === 'single' && (body.singleResult.errors?.length ?? 0) > 0);
-          durationOf(
-            operationLabel(operationNameOf(requestContext)),
-            requestContext.operation?.operation ?? 'unknown',
-            failed ? 'error' : 'ok',
-          ).observe((now() - started) / 1000);
+          requestDuration.observe(
+            {
+              operation: operationLabel(operationNameOf(requestContext)),
+              type: requestContext.operation?.operation ?? 'unknown',
+              outcome: failed ? 'error' : 'ok',
+            },
+            (now() - started) / 1000,
+          );
         },
       };
     },

@@ -143,22 +143,25 @@ export interface MirrorSyncDeps {
   catchUp?: () => Promise<void>;
 }
 
-interface KindRuntime {
+/** What the sync keeps per kind: the reported counters and its own bookkeeping. */
+interface KindRuntime extends Pick<
+  KindSyncStatus,
+  | 'progress'
+  | 'lastError'
+  | 'calls'
+  | 'applied'
+  | 'skipped'
+  | 'removed'
+  | 'repaired'
+  | 'unsoundPasses'
+  | 'lastReconciliation'
+> {
   state: KindState;
-  progress: { loaded: number; total: number | null } | null;
-  lastError: string | null;
   failures: number;
   /** The last licence check (local ms); `null`: check at once. */
   licenceCheckedAt: number | null;
-  /** The last call waited out `syncWaitMs` unserved: ask at `read` priority next. */
+  /** The last call was shed unserved at its highest step (see `call`): start the next at `read`. */
   promote: boolean;
-  calls: number;
-  applied: number;
-  skipped: number;
-  removed: number;
-  repaired: number;
-  unsoundPasses: number;
-  lastReconciliation: { at: Date; removed: number; repaired: number } | null;
 }
 
 const freshState = (): KindState => ({
@@ -278,10 +281,8 @@ class Sync implements MirrorSync {
   status(): MirrorSyncStatus {
     const kinds: Partial<Record<RecordKind, KindSyncStatus>> = {};
     for (const [kind, k] of this.kinds) {
-      const lag =
-        k.state.watermark === null
-          ? null
-          : Math.max(0, (this.serverNow() - k.state.watermark.getTime()) / 1000);
+      const lagMs = this.lagMs(k);
+      const lag = lagMs === null ? null : lagMs / 1000;
       kinds[kind] = {
         phase: this.phaseOf(kind, k, lag),
         progress: k.progress && { ...k.progress },
@@ -322,6 +323,12 @@ class Sync implements MirrorSync {
       this.options.laggingAfterMs + (kind === 'stations' ? this.options.stationsIntervalMs : 0);
     if (lag !== null && lag * 1000 > allowedMs) return 'lagging';
     return 'synced';
+  }
+
+  /** How far a kind is behind API300 (its clock now, estimated, minus the watermark); `null` before its load. */
+  private lagMs(k: KindRuntime): number | null {
+    const watermark = k.state.watermark;
+    return watermark === null ? null : Math.max(0, this.serverNow() - watermark.getTime());
   }
 
   /** API300's clock now, estimated. */
@@ -388,8 +395,8 @@ class Sync implements MirrorSync {
    */
   private pauseAfterPass(kind: RecordKind): number {
     const k = this.runtime(kind);
-    const watermark = k.state.watermark;
-    if (!k.state.loaded || watermark === null) return this.options.intervalMs;
+    const lagMs = this.lagMs(k);
+    if (!k.state.loaded || lagMs === null) return this.options.intervalMs;
     const othersLoading = [...this.kinds].some(
       ([other, o]) =>
         other !== kind &&
@@ -398,7 +405,6 @@ class Sync implements MirrorSync {
         o.state.licenceMissing === null,
     );
     if (!othersLoading) return this.options.intervalMs;
-    const lagMs = Math.max(0, this.serverNow() - watermark.getTime());
     return Math.max(this.options.intervalMs, this.options.urgentAfterMs - lagMs);
   }
 
@@ -474,10 +480,7 @@ class Sync implements MirrorSync {
     const watermark = k.state.watermark as Date;
     const changedSince = widenChangedSince(new Date(watermark.getTime() - this.options.overlapMs));
     // When the kind's data turns `urgentAfterMs` old (local ms): its calls then outrank reads.
-    const urgentAt =
-      this.deps.clock.now() +
-      this.options.urgentAfterMs -
-      Math.max(0, this.serverNow() - watermark.getTime());
+    const urgentAt = this.deps.clock.now() + this.options.urgentAfterMs - (this.lagMs(k) ?? 0);
     const result = await readPass({
       read: (page) => this.readPage(kind, adapter, page, { changedSince }, urgentAt),
       keyOf: (r) => adapter.keyOf(r),

@@ -1,0 +1,40 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { setTimeout as pause } from 'node:timers/promises';
+import { killTree, processTree } from '../../../bench/lib/endWithParent';
+
+/** Running (a zombie, dead but not yet reaped by its new parent, does not count). */
+const alive = (pid: number): boolean => {
+  try {
+    const state = execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' });
+    return state.trim() !== '' && !state.trim().startsWith('Z');
+  } catch {
+    return false; // ps exits 1 for a pid that is gone
+  }
+};
+
+/** A child that starts a grandchild (as a bench scenario starts its servers) and reports its pid. */
+async function childWithGrandchild(): Promise<{ child: number; grandchild: number }> {
+  const script = `
+    const { spawn } = require('node:child_process');
+    const grandchild = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    console.log(grandchild.pid);
+    setInterval(() => {}, 1000);
+  `;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve) =>
+    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())),
+  );
+  return { child: child.pid!, grandchild: Number(line) };
+}
+
+describe('ending a child with its process tree', () => {
+  it('finds the grandchild below the child and kills both', async () => {
+    const { child, grandchild } = await childWithGrandchild();
+    expect(processTree(child)).toEqual([child, grandchild]);
+
+    killTree(child);
+    for (let i = 0; i < 50 && (alive(child) || alive(grandchild)); i++) await pause(20);
+
+    expect([alive(child), alive(grandchild)]).toEqual([false, false]);
+  });
+});
