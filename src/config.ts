@@ -8,10 +8,15 @@ import { readFileSync } from 'node:fs';
 export interface Config {
   /** HTTP port of the subgraph (`PORT`, default 4001). 0 picks a free port. */
   port: number;
+  /**
+   * Port that alone serves `/metrics` (`METRICS_PORT`; 0 picks a free port). `null` (default):
+   * `/metrics` is served on `PORT` beside GraphQL.
+   */
+  metricsPort: number | null;
   api300: {
     /**
-     * Endpoint URL (`API300_URL`). `null` → `npm start` runs the embedded simulator and
-     * talks to it with the simulator's demo tokens.
+     * Endpoint URL (`API300_URL`). `null` → the embedded simulator with its demo tokens
+     * (`security.embeddedSimulator`; in production only with `API300_SIMULATOR=embedded`).
      */
     url: string | null;
     cusToken: string | null;
@@ -68,10 +73,11 @@ export interface Config {
      */
     tombstoneRetentionMs: number;
   };
-  /** Shared secret the router sends in `x-router-secret` (`ROUTER_SECRET`; `null` = off). */
-  routerSecret: string | null;
-  /** Whether introspection is allowed (`INTROSPECTION`, default true). */
+  /** Whether introspection is allowed (`INTROSPECTION`, default true; false in production). */
   introspection: boolean;
+  /** Whether `/graphql` serves the GraphiQL page to browsers (`GRAPHIQL`, default true; false in production). */
+  graphiql: boolean;
+  security: SecurityConfig;
   /** pino level (`LOG_LEVEL`, default `info`). */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /**
@@ -122,6 +128,49 @@ export interface Config {
 }
 
 /**
+ * Production mode, who may call the subgraph, and the key of personal data at rest
+ * (docs/operations.md, "Production checklist"; docs/federation.md, "Router-only access").
+ */
+export interface SecurityConfig {
+  /**
+   * `NODE_ENV=production`: API300_URL and its tokens are required (no demo data by accident),
+   * a router credential is required (or the explicit `ROUTER_AUTH_DISABLED=true`), and
+   * introspection and GraphiQL default to off.
+   */
+  production: boolean;
+  /**
+   * Run the embedded API300 simulator: without `API300_URL` outside production, or when asked
+   * for with `API300_SIMULATOR=embedded` (then also in production, e.g. a demo image).
+   */
+  embeddedSimulator: boolean;
+  /**
+   * Values accepted in the `x-router-secret` header: `ROUTER_SECRET`, then
+   * `ROUTER_SECRET_PREVIOUS` during a rotation (each also `_FILE`). Empty: no shared secret.
+   */
+  routerSecrets: readonly string[];
+  /**
+   * Keys of Hive Gateway's HMAC signature (`extensions.hmac-signature`): `ROUTER_HMAC_SECRET`,
+   * then `ROUTER_HMAC_SECRET_PREVIOUS` (each also `_FILE`). Empty: signatures are not checked.
+   */
+  routerHmacSecrets: readonly string[];
+  /**
+   * `ROUTER_AUTH_DISABLED=true`: production without a router credential, for a network only
+   * the router reaches; the subgraph starts with a warning.
+   */
+  routerAuthDisabled: boolean;
+  /**
+   * AES-256-GCM keys of the records in Redis, base64 of 32 bytes: `CACHE_ENCRYPTION_KEY` first
+   * (encrypts), then the comma-separated `CACHE_ENCRYPTION_PREVIOUS_KEYS` (read only, during a
+   * rotation); each also `_FILE`. Empty: outside production records are stored in plain JSON;
+   * in production the Redis cache level is off.
+   */
+  cacheEncryptionKeys: readonly string[];
+}
+
+/** Shortest router secret production accepts: guessing one must stay out of reach. */
+export const MIN_ROUTER_SECRET_LENGTH = 16;
+
+/**
  * Settings of the API300 simulator when it runs alone (`npm run simulator`). The embedded
  * simulator of `npm start` takes only `SIMULATOR_PORT` (in `Config`).
  */
@@ -169,9 +218,11 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
   const read = new Reader(env, problems);
+  const production = read.string('NODE_ENV') === 'production';
 
   const config: Config = {
     port: read.int('PORT', 4001, 0, 65535),
+    metricsPort: read.optionalInt('METRICS_PORT', 0, 65535),
     api300: {
       url: read.url('API300_URL'),
       cusToken: read.secret('API300_CUS_TOKEN'),
@@ -194,8 +245,9 @@ export function loadConfig(env: Env = process.env): Config {
     },
     redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
     mirrorDatabase: readMirrorDatabase(read),
-    routerSecret: read.secret('ROUTER_SECRET'),
-    introspection: read.bool('INTROSPECTION', true),
+    introspection: read.bool('INTROSPECTION', !production),
+    graphiql: read.bool('GRAPHIQL', !production),
+    security: readSecurity(read, production),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     shutdownDrainMs: read.int('SHUTDOWN_DRAIN_MS', 5000, 0, 120_000),
     mirror: {
@@ -243,6 +295,14 @@ export function loadConfig(env: Env = process.env): Config {
       'API300_URL is set, so API300_CUS_TOKEN and API300_AUTH_TOKEN (or their *_FILE forms) are required',
     );
   }
+  checkSecurity(config, problems);
+  if (
+    config.metricsPort !== null &&
+    config.metricsPort !== 0 &&
+    config.metricsPort === config.port
+  ) {
+    problems.push(`METRICS_PORT=${config.metricsPort} must differ from PORT=${config.port}`);
+  }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
@@ -257,6 +317,69 @@ function readMirrorDatabase(read: Reader): Config['mirrorDatabase'] {
     leaseRenewMs: read.int('MIRROR_LEASE_RENEW_MS', Math.floor(leaseTtlMs / 3), 100, 300_000),
     tombstoneRetentionMs: read.int('MIRROR_TOMBSTONE_RETENTION_MS', 3_600_000, 60_000, 604_800_000),
   };
+}
+
+function readSecurity(read: Reader, production: boolean): SecurityConfig {
+  const simulator = read.optionalOneOf('API300_SIMULATOR', ['embedded'] as const);
+  const cacheKey = read.secret('CACHE_ENCRYPTION_KEY');
+  const previousKeys = read.secret('CACHE_ENCRYPTION_PREVIOUS_KEYS');
+  return {
+    production,
+    embeddedSimulator:
+      simulator === 'embedded' || (!production && read.string('API300_URL') === null),
+    routerSecrets: read.secretPair('ROUTER_SECRET'),
+    routerHmacSecrets: read.secretPair('ROUTER_HMAC_SECRET'),
+    routerAuthDisabled: read.bool('ROUTER_AUTH_DISABLED', false),
+    cacheEncryptionKeys: read.aesKeys('CACHE_ENCRYPTION_KEY', cacheKey, previousKeys),
+  };
+}
+
+/** The rules of production mode, and the settings that contradict each other. */
+function checkSecurity(config: Config, problems: string[]): void {
+  const { security, api300 } = config;
+  if (security.embeddedSimulator && api300.url !== null) {
+    problems.push(
+      'API300_SIMULATOR=embedded and API300_URL are both set: set API300_URL for the real service, or API300_SIMULATOR=embedded for the demo simulator',
+    );
+  }
+  const routerCredential =
+    security.routerSecrets.length > 0 || security.routerHmacSecrets.length > 0;
+  if (security.routerAuthDisabled && routerCredential) {
+    problems.push(
+      'ROUTER_AUTH_DISABLED=true and a router credential (ROUTER_SECRET or ROUTER_HMAC_SECRET) are both set: set only one',
+    );
+  }
+  if (!security.production) return;
+  if (!security.embeddedSimulator) {
+    const missing = [
+      api300.url === null && 'API300_URL',
+      api300.cusToken === null && 'API300_CUS_TOKEN',
+      api300.authToken === null && 'API300_AUTH_TOKEN',
+    ].filter((name): name is string => name !== false);
+    if (api300.url === null) {
+      problems.push(
+        `NODE_ENV=production needs the real API300: ${missing.join(', ')} not set ` +
+          '(tokens also as *_FILE). API300_SIMULATOR=embedded runs the demo simulator instead, on purpose only',
+      );
+    }
+  }
+  if (!routerCredential && !security.routerAuthDisabled) {
+    problems.push(
+      'NODE_ENV=production needs a router credential so that only the router reaches the data: ' +
+        "ROUTER_SECRET (the x-router-secret header) or ROUTER_HMAC_SECRET (Hive Gateway's hmac-signature), " +
+        'each also as *_FILE; on a network only the router reaches, ROUTER_AUTH_DISABLED=true instead',
+    );
+  }
+  for (const [name, secrets] of [
+    ['ROUTER_SECRET', security.routerSecrets],
+    ['ROUTER_HMAC_SECRET', security.routerHmacSecrets],
+  ] as const) {
+    if (secrets.some((s) => s.length < MIN_ROUTER_SECRET_LENGTH)) {
+      problems.push(
+        `${name} (or its _PREVIOUS) is too short for production: expected at least ${MIN_ROUTER_SECRET_LENGTH} characters`,
+      );
+    }
+  }
 }
 
 /** `API300_TRANSPORT`, or the transport the deprecated `API300_SOAP_VERSION` names. */
@@ -424,6 +547,43 @@ class Reader {
       `${name} is not a valid URL: expected ${protocols.map((p) => `${p}//…`).join(' or ')}`,
     );
     return null;
+  }
+
+  /**
+   * `NAME` and, during a rotation, `NAME_PREVIOUS` (each also `_FILE`): the secrets accepted,
+   * current first. `NAME_PREVIOUS` without `NAME` is an error.
+   */
+  secretPair(name: string): string[] {
+    const current = this.secret(name);
+    const previous = this.secret(`${name}_PREVIOUS`);
+    if (previous !== null && current === null) {
+      this.problems.push(`${name}_PREVIOUS is set without ${name}: set the new secret as ${name}`);
+    }
+    return [current, previous].filter((s): s is string => s !== null);
+  }
+
+  /**
+   * AES-256 keys, each base64 of 32 bytes: `current`, then the comma-separated `previous`.
+   * Named in messages by position, never echoed.
+   */
+  aesKeys(name: string, current: string | null, previous: string | null): string[] {
+    const keys = previous?.split(',').map((k) => k.trim()) ?? [];
+    if (previous !== null && current === null) {
+      this.problems.push(`${name.replace(/_KEY$/, '_PREVIOUS_KEYS')} is set without ${name}`);
+    }
+    const all = [...(current === null ? [] : [current]), ...keys];
+    all.forEach((key, i) => {
+      if (!/^[A-Za-z0-9+/]{43}=$/.test(key) || Buffer.from(key, 'base64').length !== 32) {
+        const which =
+          current !== null && i === 0
+            ? name
+            : `key ${i + (current === null ? 1 : 0)} of ${name.replace(/_KEY$/, '_PREVIOUS_KEYS')}`;
+        this.problems.push(
+          `${which} is not allowed: expected 32 random bytes in base64 (44 characters), e.g. from \`openssl rand -base64 32\``,
+        );
+      }
+    });
+    return all;
   }
 
   /** A secret from `NAME` or from the file named by `NAME_FILE` (container secrets). Never echoed. */

@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig } from './config';
 import { handleSignals } from './app/signals';
+import { configOrExit } from './app/startup';
 import { startSubgraph } from './app/subgraph';
 import { createLogger } from './platform/logger';
 
@@ -13,16 +13,7 @@ import { createLogger } from './platform/logger';
 const STOP_MARGIN_MS = 15_000;
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = configOrExit(process.env, process);
   const logger = createLogger(config.logLevel);
   const subgraph = await startSubgraph(config, { logger });
   logger.info(

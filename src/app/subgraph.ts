@@ -6,11 +6,13 @@ import { createRequestLimits } from '../graphql/requestLimits';
 import { createLogger, type Logger } from '../platform/logger';
 import { createMetrics } from '../ops/metrics';
 import { createRequestLogPlugin } from '../ops/requestLog';
-import { combineRoutes } from '../ops/routes';
+import { combineRoutes, type Route } from '../ops/routes';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createFreshnessHintPlugin } from '../graphql/freshnessHint';
 import { createApp, GRAPHQL_PATH, type App } from '../graphql/server';
 import type { MirrorStatus } from '../data/mirror/mirror';
-// Types only: the simulator is loaded with a dynamic import, and only without API300_URL.
+// Types only: the simulator is loaded with a dynamic import, and only when the config asks for it.
 import type { RunningSimulator, SimulatorOptions } from '../simulator';
 import { createApi300Client } from '../data/api300/client';
 import { tokenPairId } from '../data/gate/quota';
@@ -25,8 +27,10 @@ export interface RunningSubgraph {
   /** `http://host:port/graphql` */
   url: string;
   port: number;
-  /** The embedded simulator when `API300_URL` is not set, else `null`. */
+  /** The embedded simulator when `config.security.embeddedSimulator`, else `null`. */
   simulator: RunningSimulator | null;
+  /** `http://host:port/metrics` when `METRICS_PORT` gives metrics their own listener, else `null`. */
+  metricsUrl: string | null;
   app: App;
   dataPath: DataPath;
   health: Health;
@@ -58,15 +62,18 @@ export async function startSubgraph(
   let simulator: RunningSimulator | null = null;
   let endpoint = config.api300.url;
   let tokens = { cusToken: config.api300.cusToken ?? '', authToken: config.api300.authToken ?? '' };
-  if (!endpoint) {
+  warnAboutSecurity(config, logger);
+  if (config.security.embeddedSimulator) {
     const { DEMO_TOKENS, startSimulator } = await import('../simulator/index.js');
     simulator = await startSimulator({ port: config.simulatorPort ?? 0, ...options.simulator });
     endpoint = simulator.endpoint;
     tokens = { cusToken: DEMO_TOKENS.cusToken, authToken: DEMO_TOKENS.authToken };
-    logger.info(
+    logger[config.security.production ? 'warn' : 'info'](
       { simulator: simulator.baseUrl },
-      'API300_URL is not set: running against the embedded API300 simulator (demo data, demo tokens)',
+      'running against the embedded API300 simulator (demo data, demo tokens; API300_URL is not set)',
     );
+  } else if (!endpoint) {
+    throw new Error('API300_URL is not set and the embedded simulator is not asked for');
   }
 
   try {
@@ -100,8 +107,8 @@ export async function startSubgraph(
       repository: dataPath.repository,
       logger,
       extraRoutes: combineRoutes(
-        createGraphiqlRoutes({ endpointPath: GRAPHQL_PATH }),
-        metrics.route,
+        ...(config.graphiql ? [createGraphiqlRoutes({ endpointPath: GRAPHQL_PATH })] : []),
+        ...(config.metricsPort === null ? [metrics.route] : []),
         health.route,
       ),
       plugins: [
@@ -115,12 +122,17 @@ export async function startSubgraph(
     });
     health.schemaLoaded();
     const { url, port } = await app.listen(config.port, options.host);
+    const metricsServer =
+      config.metricsPort === null
+        ? null
+        : await listenRoutes(metrics.route, config.metricsPort, options.host);
     const clock = options.shutdownClock ?? systemClock;
     let stopped: Promise<void> | null = null;
     const stop = async () => {
       health.shuttingDown();
       await new Promise<void>((resolve) => clock.schedule(config.shutdownDrainMs, resolve));
       await app.stop();
+      await metricsServer?.close();
       await dataPath.close();
       await simulator?.close();
     };
@@ -128,6 +140,7 @@ export async function startSubgraph(
       url,
       port,
       simulator,
+      metricsUrl: metricsServer?.url ?? null,
       app,
       dataPath,
       health,
@@ -137,6 +150,56 @@ export async function startSubgraph(
     await simulator?.close();
     throw error;
   }
+}
+
+/** Start-up warnings of settings that are allowed but weaken production (never a secret's value). */
+function warnAboutSecurity(config: Config, logger: Logger): void {
+  const { security } = config;
+  if (!security.production) return;
+  if (security.routerAuthDisabled) {
+    logger.warn(
+      { setting: 'ROUTER_AUTH_DISABLED' },
+      'ROUTER_AUTH_DISABLED=true: GraphQL answers every client that reaches this port, not only the router; keep it on a network only the router reaches',
+    );
+  }
+  if (config.redisUrl !== null && security.cacheEncryptionKeys.length === 0) {
+    logger.warn(
+      { setting: 'CACHE_ENCRYPTION_KEY' },
+      'CACHE_ENCRYPTION_KEY is not set: records are not cached in Redis (each replica caches in memory only)',
+    );
+  }
+}
+
+/** A listener of its own for `route` (`METRICS_PORT`); anything else is 404. */
+async function listenRoutes(
+  route: Route,
+  port: number,
+  host: string | undefined,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://metrics.local');
+      if (await route(req, res, url)) return;
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Not found; this port serves /metrics only');
+    })().catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host ?? 'localhost'}:${actual}/metrics`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 /**

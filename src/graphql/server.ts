@@ -13,7 +13,7 @@ import type { ParseOptions, ValidationRule } from 'graphql';
 import type { Config } from '../config';
 import { createRequestContext, type Context } from './context';
 import type { Logger } from '../platform/logger';
-import { createRouterSecretGuard, ROUTER_SECRET_HEADER } from './federation/routerSecret';
+import { createRouterAuth, type RouterAuth, type SignedParams } from './federation/routerAuth';
 import { createServiceSdlPlugin } from './federation/serviceSdl';
 import { createFormatError } from './errors';
 import { buildSchema } from './schema';
@@ -158,6 +158,33 @@ function parseBody(text: string, headers: HeaderMap): unknown {
   }
 }
 
+function unauthenticated(auth: RouterAuth): HttpError {
+  return new HttpError(
+    401,
+    auth.refusalMessage,
+    { code: 'UNAUTHENTICATED' },
+    { 'cache-control': 'no-store' },
+  );
+}
+
+/** The GraphQL parameters of a GET (`query`, `variables` and `extensions` as JSON text). */
+function paramsOfSearch(url: URL): SignedParams {
+  const json = (name: string): unknown => {
+    const text = url.searchParams.get(name);
+    if (text === null) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    query: url.searchParams.get('query') ?? undefined,
+    variables: json('variables'),
+    extensions: json('extensions'),
+  };
+}
+
 function sendGraphQLError(res: http.ServerResponse, error: HttpError) {
   if (res.headersSent) {
     res.destroy();
@@ -219,12 +246,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ],
   });
   await apollo.start();
-  // docs/federation.md: with ROUTER_SECRET set, only the router may reach GraphQL.
-  const routerOnly = createRouterSecretGuard(
-    deps.config.routerSecret,
-    ROUTER_SECRET_HEADER,
-    GRAPHQL_PATH,
-  );
+  // docs/federation.md, "Router-only access": with a router credential configured, only the
+  // router may reach GraphQL.
+  const routerAuth = createRouterAuth(deps.config.security);
 
   const contextFor = (requestId: string) => async (): Promise<Context> =>
     createRequestContext({
@@ -248,11 +272,28 @@ export async function createApp(deps: AppDeps): Promise<App> {
         { allow: 'GET, POST' },
       );
     }
+    // Refused before the body is read when the header alone decides.
+    const verdict = routerAuth.check({ headers: req.headers });
+    if (verdict === 'refused') {
+      req.resume();
+      throw unauthenticated(routerAuth);
+    }
     const headers = toHeaderMap(req);
     const offered = headers.get('x-request-id');
     const requestId = offered && REQUEST_ID.test(offered) ? offered : randomUUID();
     const body =
       method === 'POST' ? parseBody(await readBody(req, maxBodyBytes), headers) : undefined;
+    if (verdict === 'pending') {
+      const params =
+        method === 'POST'
+          ? body && typeof body === 'object' && !Array.isArray(body)
+            ? (body as SignedParams)
+            : {}
+          : paramsOfSearch(url);
+      if (routerAuth.check({ headers: req.headers, params }) !== 'accepted') {
+        throw unauthenticated(routerAuth);
+      }
+    }
     const httpGraphQLRequest: HTTPGraphQLRequest = { method, headers, search: url.search, body };
 
     const response = await apollo.executeHTTPGraphQLRequest({
@@ -277,7 +318,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
         const url = new URL(req.url ?? '/', 'http://subgraph.local');
         const routed = deps.extraRoutes?.(req, res, url) ?? false;
         if (routed === true || (routed !== false && (await routed))) return;
-        if (routerOnly(req, res, url)) return;
         if (url.pathname === GRAPHQL_PATH) await handleGraphQL(req, res, url);
         else sendPlain(res, 404, `Not found; GraphQL is served at ${GRAPHQL_PATH}`);
       } catch (e) {

@@ -7,18 +7,24 @@ import type { Config } from '../../config';
  *
  * - `INTROSPECTION=true` (default): `__schema`/`__type` and `_service { sdl }` answer everyone
  *   who reaches the GraphQL endpoint.
- * - `INTROSPECTION=false`: Apollo refuses `__schema`/`__type` (its own `introspection`
- *   option). `_service { sdl }` is the full schema too, so this plugin refuses it as well —
- *   unless a router secret is configured: then only the router reaches GraphQL at all (the
- *   router secret guard refuses everyone else), and the router may need `_service` for
- *   `rover subgraph introspect` or `IntrospectAndCompose`.
+ * - `INTROSPECTION=false` (the default in production): Apollo refuses `__schema`/`__type`
+ *   (its own `introspection` option). `_service { sdl }` is the full schema too, so this
+ *   plugin refuses it as well — unless only the router reaches GraphQL: a router credential
+ *   is configured (routerAuth.ts refuses everyone else) or `ROUTER_AUTH_DISABLED=true` says
+ *   the network is the router's. The router needs `_service` for `rover subgraph introspect`
+ *   or `IntrospectAndCompose`.
  *
  * `_entities` is never affected: the router needs it to resolve entities.
  */
 export function createServiceSdlPlugin(
-  config: Pick<Config, 'introspection' | 'routerSecret'>,
+  config: Pick<Config, 'introspection' | 'security'>,
 ): ApolloServerPlugin {
-  const serviceSdlAllowed = config.introspection || config.routerSecret !== null;
+  const { routerSecrets, routerHmacSecrets, routerAuthDisabled } = config.security;
+  const serviceSdlAllowed =
+    config.introspection ||
+    routerSecrets.length > 0 ||
+    routerHmacSecrets.length > 0 ||
+    routerAuthDisabled;
   return {
     async requestDidStart() {
       if (serviceSdlAllowed) return;
