@@ -12,8 +12,13 @@ import type { Api300Operation, RecordFailure } from './types';
  *
  * API300 words a Code 30 as `<Record>.<Field>: <value> is out of range (allowed: <allowed>).`
  * (CONTRACT.md §5, §9), an operation parameter without the `<Record>.`; a text value in
- * single quotes, cut after 40 characters as `'…' (N characters)`. A message in another form
- * keeps its text and gets no `refusal`: a caller then still learns what API300 said.
+ * single quotes, cut after 40 characters as `'…' (N characters)`.
+ *
+ * API300's own text reaches a client only where it describes the token pair, a licence or
+ * the record limit (Codes 10, 11, 20, 31). Wherever it may quote a record — a Code 30 in
+ * another form, 40, 41, 99 and unknown codes — the message is this file's own wording: the
+ * operation, the code, what it means, and for 41 the reason when API300 gave a known one;
+ * API300's text is dropped, as it may hold personal data (a name, an e-mail address).
  */
 
 /** API300 field → GraphQL field, per record (`''`: the parameters of an operation). */
@@ -140,11 +145,42 @@ export function statusError(
       refusal,
     });
   }
-  const detail = message ? `: ${message}` : '';
-  return new Api300Error(code, `API300 ${operation} answered Status.Code ${statusCode}${detail}`, {
-    statusCode,
-    operation,
-  });
+  return new Api300Error(
+    code,
+    `API300 ${operation} answered Status.Code ${statusCode}${detailOf(operation, statusCode, message)}`,
+    { statusCode, operation },
+  );
+}
+
+/** Codes whose message describes the account, never a record: shown as API300 wrote it. */
+const ACCOUNT_CODES: ReadonlySet<number> = new Set([10, 11, 20, 31]);
+
+/** Reasons of a Code 41 that are shown (CONTRACT.md §5: a ticket's state or validity). */
+const CONFLICT_REASONS = ['already redeemed', 'cancelled', 'outside its validity'] as const;
+
+/** `: <detail>` of a status error: API300's text for account codes, this subgraph's otherwise. */
+function detailOf(operation: Api300Operation, statusCode: number, message: string | null): string {
+  if (ACCOUNT_CODES.has(statusCode)) return message ? `: ${message}` : '';
+  const record = operation
+    .replace(/^(Get|Set|Redeem)/, '')
+    .replace(/s$/, '')
+    .toLowerCase();
+  switch (statusCode) {
+    case 30:
+      return ': API300 refused a value; its message is withheld (it is not in the form this subgraph reads, and may quote personal data)';
+    case 40:
+      return `: the ${record} does not exist`;
+    case 41: {
+      const reason = CONFLICT_REASONS.find((r) =>
+        message?.trim().replace(/\.$/, '').endsWith(` is ${r}`),
+      );
+      return reason
+        ? `: the ${record} is ${reason}`
+        : `: the ${record}'s state does not allow this change`;
+    }
+    default:
+      return ': an internal error of API300; its message is withheld (it may quote personal data)';
+  }
 }
 
 /** `statusError` for one record of an upload, as the plain data a `SetResult` carries. */

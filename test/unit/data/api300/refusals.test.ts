@@ -46,16 +46,34 @@ describe("API300's refusals in local validation's terms", () => {
     );
   });
 
-  it('leaves a message in another form as it is, without a refusal', () => {
+  it('withholds a message in another form, which may quote personal data, and gives no refusal', () => {
     expect(refusalOf('PageSize: 0 is out of range (allowed: 1..500).')).toBeNull();
     expect(refusalOf('Something else went wrong.')).toBeNull();
-    const error = statusError('GetCustomers', 30, 'Something else went wrong.');
+    const error = statusError('GetCustomers', 30, "E-mail 'anna.mueller@example.de' is odd.");
     expect(error).toMatchObject({
       code: 'UPSTREAM_VALIDATION',
-      message: 'API300 GetCustomers answered Status.Code 30: Something else went wrong.',
+      message: expect.stringMatching(
+        /^API300 GetCustomers answered Status\.Code 30: API300 refused a value; its message is withheld/,
+      ),
       details: { statusCode: 30, operation: 'GetCustomers' },
     });
+    expect(error.message).not.toContain('anna');
     expect(error.details.refusal).toBeUndefined();
+  });
+
+  it('words Codes 40, 41 and 99 itself, keeping only a known reason of a conflict', () => {
+    expect(statusError('GetCustomer', 40, 'Customer Anna Müller (4711) not found.').message).toBe(
+      'API300 GetCustomer answered Status.Code 40: the customer does not exist',
+    );
+    expect(statusError('RedeemTicket', 41, "Ticket 'T-1' is already redeemed.").message).toBe(
+      'API300 RedeemTicket answered Status.Code 41: the ticket is already redeemed',
+    );
+    expect(statusError('SetReservation', 41, 'Guest Anna Müller is seated.').message).toBe(
+      "API300 SetReservation answered Status.Code 41: the reservation's state does not allow this change",
+    );
+    const internal = statusError('SetCustomer', 99, 'NullReference at Anna Müller, Hauptstr. 1');
+    expect(internal.code).toBe('UPSTREAM_INTERNAL');
+    expect(internal.message).not.toMatch(/Anna|Hauptstr/);
   });
 
   it('rewords a refusal and types every other Status code', () => {
