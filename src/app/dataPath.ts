@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { createReadThroughRepository, type RepositoryCaches } from '../data/repository/readThrough';
 import { createRedisClient } from '../data/redisClient';
 import { RedisSharedCache } from '../data/cache/sharedCache';
+import { RecordCipher } from '../data/cache/recordCipher';
 import type { Config } from '../config';
 import type { DataPathStats, ObservableDataPath } from '../data/stats';
 import { Breaker } from '../data/gate/breaker';
@@ -106,7 +107,12 @@ export function createDataPath(options: DataPathOptions): DataPath {
       windowMs,
     },
   });
-  const shared = redis ? new RedisSharedCache(redis, tokenPairId, clock) : null;
+  // Records lie in Redis only sealed, or outside production (recordCipher.ts).
+  const { cacheEncryptionKeys, production } = config.security;
+  const shared =
+    redis && (cacheEncryptionKeys.length > 0 || !production)
+      ? new RedisSharedCache(redis, tokenPairId, clock, new RecordCipher(cacheEncryptionKeys))
+      : null;
   const cached = createReadThroughRepository({ gate, lock, clock, cache: config.cache, shared });
 
   const mirror = createConfiguredMirror({

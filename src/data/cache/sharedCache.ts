@@ -1,12 +1,15 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../../platform/clock';
+import { RecordCipher } from './recordCipher';
 import { decode, encode } from './recordCodec';
 
 /**
  * The entity cache's second level in Redis, shared by the replicas of one token pair: keys
- * `hypersoft:<tokenPairId>:cache:<kind>:<key>`, the entry's own freshness in the value, and
- * Redis expiry at the end of its stale window (so the same TTLs as in memory).
+ * `hypersoft:<tokenPairId>:cache:<kind>:<name>` — `name` a keyed hash of the cache key, never
+ * the key itself (a search text) — the entry's own freshness in the value, sealed with
+ * AES-256-GCM when a key is configured (recordCipher.ts), and Redis expiry at the end of its
+ * stale window (so the same TTLs as in memory). The composition root leaves this level out
+ * in production without `CACHE_ENCRYPTION_KEY`, so records never lie in Redis in plain text.
  *
  * Best effort by contract: a failed read is a miss, a failed write is forgotten. Redis being
  * away never fails a request by itself (the gate decides whether upstream may be asked).
@@ -30,19 +33,38 @@ export interface SharedCache {
 export class RedisSharedCache implements SharedCache {
   private readonly prefix: string;
 
+  /**
+   * @param cipher names and seals entries; default: names hashed, values plain (development).
+   */
   constructor(
     private readonly redis: Redis,
     tokenPairId: string,
     private readonly clock: Clock,
+    private readonly cipher: RecordCipher = new RecordCipher([]),
   ) {
     this.prefix = `hypersoft:${tokenPairId}:cache:`;
   }
 
+  /** Looks each key up under the current key's name, then (during a rotation) the older ones'. */
   async getMany<V>(kind: string, keys: readonly string[]): Promise<(StoredEntry<V> | null)[]> {
-    if (keys.length === 0) return [];
+    const found: (StoredEntry<V> | null)[] = keys.map(() => null);
+    let pending = keys.map((_, i) => i);
     try {
-      const texts = await this.redis.mget(...keys.map((k) => this.keyOf(kind, k)));
-      return texts.map((text) => (text === null ? null : decode<StoredEntry<V>>(text)));
+      for (let generation = 0; generation < this.cipher.generations; generation++) {
+        if (pending.length === 0) break;
+        const names = pending.map((i) => this.keyOf(kind, keys[i], generation));
+        const texts = await this.redis.mget(...names);
+        const missed: number[] = [];
+        pending.forEach((i, j) => {
+          const text = texts[j];
+          const plain =
+            text === null || text === undefined ? null : this.cipher.open(text, names[j]);
+          if (plain === null) missed.push(i);
+          else found[i] = decode<StoredEntry<V>>(plain);
+        });
+        pending = missed;
+      }
+      return found;
     } catch {
       return keys.map(() => null);
     }
@@ -53,9 +75,10 @@ export class RedisSharedCache implements SharedCache {
     const now = this.clock.now();
     const pipeline = this.redis.pipeline();
     for (const [key, entry] of entries) {
+      const name = this.keyOf(kind, key, 0);
       pipeline.set(
-        this.keyOf(kind, key),
-        encode(entry),
+        name,
+        this.cipher.seal(encode(entry), name),
         'PX',
         Math.max(1, Math.round(entry.staleUntil - now)),
       );
@@ -65,12 +88,14 @@ export class RedisSharedCache implements SharedCache {
 
   delete(kind: string, keys: readonly string[]): void {
     if (keys.length === 0) return;
-    this.redis.del(...keys.map((k) => this.keyOf(kind, k))).catch(() => undefined);
+    const names: string[] = [];
+    for (let generation = 0; generation < this.cipher.generations; generation++) {
+      for (const key of keys) names.push(this.keyOf(kind, key, generation));
+    }
+    this.redis.del(...names).catch(() => undefined);
   }
 
-  /** Long keys (normalized search queries) are hashed: they may hold search text. */
-  private keyOf(kind: string, key: string): string {
-    const text = key.length > 64 ? createHash('sha256').update(key).digest('hex') : key;
-    return `${this.prefix}${kind}:${text}`;
+  private keyOf(kind: string, key: string, generation: number): string {
+    return `${this.prefix}${kind}:${this.cipher.name(kind, key, generation)}`;
   }
 }
