@@ -2,7 +2,7 @@ import { composeServices, type CompositionSuccess } from '@apollo/composition';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { parse, type GraphQLSchema } from 'graphql';
+import { Kind, parse, print, visit, type ConstDirectiveNode, type GraphQLSchema } from 'graphql';
 
 /**
  * Federation test helpers: fetch a running subgraph's SDL, compose a supergraph the way
@@ -95,6 +95,32 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
+/** The supergraph's authorization features (`@link(…, for: SECURITY)`) and their directives. */
+const SECURITY_DIRECTIVES = new Set(['authenticated', 'requiresScopes']);
+
+/**
+ * `supergraphSdl` without its authorization features: `@apollo/gateway` enforces neither
+ * `@authenticated` nor `@requiresScopes`, so it refuses a supergraph that links them
+ * `for: SECURITY` (as it must). The router enforces them (docs/federation.md); the tests'
+ * gateway plays the router's query planning only.
+ */
+export function withoutSecurityFeatures(supergraphSdl: string): string {
+  const isSecurityLink = (node: ConstDirectiveNode) =>
+    node.name.value === 'link' &&
+    node.arguments?.some(
+      (a) => a.name.value === 'for' && a.value.kind === Kind.ENUM && a.value.value === 'SECURITY',
+    );
+  return print(
+    visit(parse(supergraphSdl), {
+      Directive: (node) =>
+        SECURITY_DIRECTIVES.has(node.name.value) || isSecurityLink(node) ? null : undefined,
+      DirectiveDefinition: (node) => (SECURITY_DIRECTIVES.has(node.name.value) ? null : undefined),
+      ScalarTypeDefinition: (node) =>
+        node.name.value === 'requiresScopes__Scope' ? null : undefined,
+    }),
+  );
+}
+
 /**
  * A real `@apollo/gateway` serving `supergraphSdl`, sending `subgraphHeaders` with every
  * subgraph fetch (the way a router config adds the router secret).
@@ -104,7 +130,7 @@ export async function startGateway(
   subgraphHeaders: Record<string, string> = {},
 ): Promise<RunningGateway> {
   const gateway = new ApolloGateway({
-    supergraphSdl,
+    supergraphSdl: withoutSecurityFeatures(supergraphSdl),
     logger: silentLogger,
     buildService: ({ url }) =>
       new RemoteGraphQLDataSource({
