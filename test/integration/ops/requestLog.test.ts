@@ -5,6 +5,7 @@ import { createRequestAccounting } from '../../../src/data/accounting';
 import { createRequestLogPlugin } from '../../../src/ops/requestLog';
 import { createApp, type App } from '../../../src/graphql/server';
 import { FakeRepository, makeCustomer } from '../../helpers/fakeRepository';
+import { statusError } from '../../../src/data/api300/refusals';
 
 const CUS_TOKEN = 'cus-token-7f3a9c1e55';
 const AUTH_TOKEN = 'auth-token-b81d04e2aa';
@@ -21,7 +22,7 @@ const PERSONAL = {
 let app: App | undefined;
 let output: string[];
 
-async function start(fake = new FakeRepository()) {
+async function start(fake = new FakeRepository(), env: Record<string, string> = {}) {
   output = [];
   const logger = createLogger('trace', { write: (line: string) => output.push(line) });
   const config = loadConfig({
@@ -29,6 +30,7 @@ async function start(fake = new FakeRepository()) {
     API300_CUS_TOKEN: CUS_TOKEN,
     API300_AUTH_TOKEN: AUTH_TOKEN,
     ROUTER_SECRET,
+    ...env,
   });
   let clock = 1000;
   app = await createApp({
@@ -65,6 +67,38 @@ const requestLines = () =>
     .filter((l) => l.msg === 'graphql request');
 
 describe('the request log', () => {
+  it('holds no personal data or secret from refused credentials, unsigned requests and API300 messages that quote a record', async () => {
+    const HMAC = 'hmac-secret-of-the-gateway-7e1f';
+    const fake = new FakeRepository().addCustomers(makeCustomer(5, PERSONAL));
+    fake.fail(
+      'customersByNumber',
+      statusError('GetCustomers', 99, `NullReference at ${PERSONAL.lastName}, ${PERSONAL.street}`),
+    );
+    const post = await start(fake, { ROUTER_HMAC_SECRET: HMAC });
+    const withPersonal = {
+      query: 'query Find($s: String!) { customers(filter: { search: $s }) { totalCount } }',
+      variables: { s: PERSONAL.email },
+    };
+
+    const wrongSecret = await post(withPersonal, {
+      'x-router-secret': `${HMAC}-${PERSONAL.mobile}`,
+    });
+    const badSignature = await post(
+      { ...withPersonal, extensions: { 'hmac-signature': Buffer.alloc(32).toString('base64') } },
+      { 'x-router-secret': '' },
+    );
+    const upstreamFailed = await post({ query: '{ customer(number: 5) { number } }' });
+
+    expect([wrongSecret.status, badSignature.status]).toEqual([401, 401]);
+    expect(upstreamFailed.text).toContain('UPSTREAM_INTERNAL');
+    expect(upstreamFailed.text).not.toContain(PERSONAL.lastName);
+    const log = output.join('');
+    for (const secret of [HMAC, ROUTER_SECRET, ...Object.values(PERSONAL)]) {
+      expect(log).not.toContain(secret);
+    }
+    expect(requestLines()).toHaveLength(1);
+  });
+
   it('writes one JSON line per request with its id, operation, duration, status and error codes', async () => {
     const post = await start(new FakeRepository().addCustomers(makeCustomer(5)));
 
