@@ -4,6 +4,11 @@
 #   docker build -t hypersoft-subgraph .
 #   docker run --rm -p 4001:4001 -e API300_URL=… -e API300_CUS_TOKEN_FILE=/run/secrets/cus … hypersoft-subgraph
 # Secrets never enter the image: pass them at run time (env or *_FILE container secrets).
+# NODE_ENV=production: the process refuses to start unless the operator sets API300_URL,
+# API300_CUS_TOKEN and API300_AUTH_TOKEN, and ROUTER_SECRET or ROUTER_HMAC_SECRET (or, on a
+# network only the router reaches, ROUTER_AUTH_DISABLED=true); with REDIS_URL also
+# CACHE_ENCRYPTION_KEY, or no records are cached in Redis. Introspection and GraphiQL are
+# off. The whole list: docs/operations.md, "Production checklist".
 # What was and was not verified about this file: docs/graphiql.md ("Container image").
 
 ARG NODE_IMAGE=node:24-bookworm-slim
