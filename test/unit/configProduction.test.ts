@@ -17,6 +17,16 @@ const OLD_KEY = Buffer.alloc(32, 9).toString('base64');
 const production = (env: Record<string, string> = {}) =>
   loadConfig({ NODE_ENV: 'production', ...API300, ROUTER_SECRET, ...env });
 
+/** The message of the ConfigError `load` throws. */
+function refusalOf(load: () => unknown): string {
+  try {
+    load();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('the configuration was accepted');
+}
+
 describe('production mode (NODE_ENV=production)', () => {
   it('refuses to start without API300_URL, naming each missing variable and the way to the simulator', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', ROUTER_SECRET })).toThrow(
@@ -67,12 +77,7 @@ describe('production mode (NODE_ENV=production)', () => {
     expect(() => production({ ROUTER_AUTH_DISABLED: 'true' })).toThrow(
       /ROUTER_AUTH_DISABLED=true and a router credential/,
     );
-    let message = '';
-    try {
-      production({ ROUTER_SECRET: 'short-secret' });
-    } catch (e) {
-      message = (e as Error).message;
-    }
+    const message = refusalOf(() => production({ ROUTER_SECRET: 'short-secret' }));
     expect(message).toMatch(
       /ROUTER_SECRET \(or its _PREVIOUS\) is too short for production: expected at least 16/,
     );
@@ -130,12 +135,7 @@ describe('cache encryption keys', () => {
   });
 
   it('refuse a key that is not 32 bytes of base64, without echoing it', () => {
-    let message = '';
-    try {
-      loadConfig({ CACHE_ENCRYPTION_KEY: 'c2hvcnQta2V5' });
-    } catch (e) {
-      message = (e as Error).message;
-    }
+    const message = refusalOf(() => loadConfig({ CACHE_ENCRYPTION_KEY: 'c2hvcnQta2V5' }));
     expect(message).toMatch(
       /CACHE_ENCRYPTION_KEY is not allowed: expected 32 random bytes in base64/,
     );

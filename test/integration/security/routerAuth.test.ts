@@ -196,6 +196,35 @@ describe('introspection in production', () => {
   });
 });
 
+describe('health in production', () => {
+  it('answers /healthz and /readyz without a credential, while /graphql refuses', async () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      API300_SIMULATOR: 'embedded',
+      ROUTER_SECRET: SECRET,
+      PORT: '0',
+      MIRROR: 'false',
+      SHUTDOWN_DRAIN_MS: '0',
+    });
+    subgraph = await startSubgraph(config, {
+      logger: { info() {}, warn() {}, error() {} },
+      host: '127.0.0.1',
+      simulator: { customers: 1, reservations: 0, tickets: 0, stations: 1 },
+    });
+    const origin = new URL(subgraph.url).origin;
+
+    const [healthz, readyz, graphql] = await Promise.all([
+      fetch(`${origin}/healthz`),
+      fetch(`${origin}/readyz`),
+      postGraphQL(subgraph.url, '{ stations { number } }'),
+    ]);
+
+    expect(healthz.status).toBe(200);
+    expect(readyz.status).toBe(200);
+    expect(graphql.status).toBe(401);
+  });
+});
+
 describe('production with ROUTER_AUTH_DISABLED=true', () => {
   it('starts with a warning, serves without a credential and serves no GraphiQL page', async () => {
     const warnings: string[] = [];
