@@ -2,7 +2,7 @@ import { composeServices, type CompositionSuccess } from '@apollo/composition';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { Kind, parse, print, visit, type ConstDirectiveNode, type GraphQLSchema } from 'graphql';
+import { Kind, parse, print, visit, type DirectiveNode, type GraphQLSchema } from 'graphql';
 
 /**
  * Federation test helpers: fetch a running subgraph's SDL, compose a supergraph the way
@@ -105,7 +105,7 @@ const SECURITY_DIRECTIVES = new Set(['authenticated', 'requiresScopes']);
  * gateway plays the router's query planning only.
  */
 export function withoutSecurityFeatures(supergraphSdl: string): string {
-  const isSecurityLink = (node: ConstDirectiveNode) =>
+  const isSecurityLink = (node: DirectiveNode) =>
     node.name.value === 'link' &&
     node.arguments?.some(
       (a) => a.name.value === 'for' && a.value.kind === Kind.ENUM && a.value.value === 'SECURITY',
