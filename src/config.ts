@@ -219,12 +219,13 @@ export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
   const read = new Reader(env, problems);
   const production = read.string('NODE_ENV') === 'production';
+  const api300Url = read.url('API300_URL');
 
   const config: Config = {
     port: read.int('PORT', 4001, 0, 65535),
     metricsPort: read.optionalInt('METRICS_PORT', 0, 65535),
     api300: {
-      url: read.url('API300_URL'),
+      url: api300Url,
       cusToken: read.secret('API300_CUS_TOKEN'),
       authToken: read.secret('API300_AUTH_TOKEN'),
       timeoutMs: read.int('API300_TIMEOUT_MS', 10000, 100, 120000),
@@ -247,7 +248,7 @@ export function loadConfig(env: Env = process.env): Config {
     mirrorDatabase: readMirrorDatabase(read),
     introspection: read.bool('INTROSPECTION', !production),
     graphiql: read.bool('GRAPHIQL', !production),
-    security: readSecurity(read, production),
+    security: readSecurity(read, production, api300Url),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     shutdownDrainMs: read.int('SHUTDOWN_DRAIN_MS', 5000, 0, 120_000),
     mirror: {
@@ -319,14 +320,13 @@ function readMirrorDatabase(read: Reader): Config['mirrorDatabase'] {
   };
 }
 
-function readSecurity(read: Reader, production: boolean): SecurityConfig {
+function readSecurity(read: Reader, production: boolean, api300Url: string | null): SecurityConfig {
   const simulator = read.optionalOneOf('API300_SIMULATOR', ['embedded'] as const);
   const cacheKey = read.secret('CACHE_ENCRYPTION_KEY');
   const previousKeys = read.secret('CACHE_ENCRYPTION_PREVIOUS_KEYS');
   return {
     production,
-    embeddedSimulator:
-      simulator === 'embedded' || (!production && read.string('API300_URL') === null),
+    embeddedSimulator: simulator === 'embedded' || (!production && api300Url === null),
     routerSecrets: read.secretPair('ROUTER_SECRET'),
     routerHmacSecrets: read.secretPair('ROUTER_HMAC_SECRET'),
     routerAuthDisabled: read.bool('ROUTER_AUTH_DISABLED', false),
