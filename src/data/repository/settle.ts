@@ -60,8 +60,9 @@ export function outcomeUnknown(operation: Api300Operation, attemptAt: number): A
 }
 
 /**
- * True when `stored` holds every field of `write` (instants compared by time), `except` the
- * fields named (a create's key, which API300 assigns).
+ * True when `stored` holds every field of `write`, `except` the fields named (a create's key,
+ * which API300 assigns). Instants are compared in whole seconds, API300's precision: a write
+ * of 18:00:00.250 is stored as 18:00:00.
  */
 export function holdsWrite<W extends object>(
   stored: W,
@@ -72,7 +73,9 @@ export function holdsWrite<W extends object>(
     if (except.includes(key)) return true;
     const a: unknown = write[key];
     const b: unknown = stored[key];
-    return a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
+    return a instanceof Date && b instanceof Date
+      ? Math.floor(a.getTime() / 1000) === Math.floor(b.getTime() / 1000)
+      : a === b;
   });
 }
 
@@ -96,7 +99,7 @@ export function createSettler(deps: SettleDeps) {
     opts: WriteOptions,
   ): Promise<{ items: T[]; startedAt: number }> {
     let since = attemptAt - SETTLE_MARGIN_MS;
-    for (;;) {
+    for (let round = 1; ; round++) {
       const items: T[] = [];
       let offset: number | null = null;
       for (let pageIndex = 0; ; pageIndex++) {
@@ -105,16 +108,17 @@ export function createSettler(deps: SettleDeps) {
         const page = await gate.call(operation, at(opts), (api) =>
           read(api, new Date(since), pageIndex),
         );
-        // The reply's clock minus ours when it arrived: a little low by the reply's travel
-        // time, which only moves `since` earlier.
+        // The reply's clock minus ours when it arrived: low by the reply's travel time and
+        // the whole second of ServerDateTime, which only moves `startedAt` earlier.
         offset ??= page.serverTime.getTime() - clock.now();
         items.push(...page.items);
         if (page.items.length < API300_MAX_RECORDS || items.length >= page.totalCount) break;
       }
       const startedAt = attemptAt + offset;
-      const needed = startedAt - SETTLE_MARGIN_MS;
-      if (since <= needed) return { items, startedAt };
-      since = needed;
+      // `Changed` is in whole seconds: a record written at `startedAt` may read a second earlier.
+      if (since <= startedAt - 1_000) return { items, startedAt };
+      if (round === 2) throw new Error('API300 clock moved while reading back');
+      since = startedAt - SETTLE_MARGIN_MS;
     }
   }
 
