@@ -9,6 +9,10 @@ import { systemClock, type Clock } from '../platform/clock';
 import { UpstreamGate, type Priority, type UpstreamCallEvent } from '../data/gate/gate';
 import { BUDGET_WINDOW_MS, MemoryQuota, RedisQuota, type Quota } from '../data/gate/quota';
 import { MemoryRecordLock, RedisRecordLock, type RecordLock } from '../data/gate/recordLock';
+import { MemoryIdempotencyStore } from '../data/idempotency/store';
+import { RedisIdempotencyStore } from '../data/idempotency/redisStore';
+import { PostgresIdempotencyStore } from '../data/idempotency/postgresStore';
+import type { Idempotency } from '../graphql/idempotency';
 import type { Api300 } from '../data/api300/types';
 import type { Repository } from '../data/repository/types';
 import { createMirroredRepository } from '../data/repository/mirrored';
@@ -45,6 +49,11 @@ export interface DataPath extends ObservableDataPath {
   ready(): Promise<{ ok: boolean; reasons: string[] }>;
   /** The local copy of the POS, or `null` with `MIRROR=off`. */
   mirror: Mirror | null;
+  /**
+   * Where mutations keep their idempotency keys: Redis when configured, else the mirror's
+   * PostgreSQL when configured, else this process.
+   */
+  idempotency: Idempotency;
   /** Loads the mirror from its store (no upstream call) and starts its sync. */
   start(): Promise<void>;
   /**
@@ -120,6 +129,21 @@ export function createDataPath(options: DataPathOptions): DataPath {
     ? createMirroredRepository(mirror, cached.repository)
     : cached.repository;
 
+  const idempotency: Idempotency = {
+    store: redis
+      ? new RedisIdempotencyStore(redis, tokenPairId, clock)
+      : config.mirrorDatabase.url
+        ? new PostgresIdempotencyStore({
+            connectionString: config.mirrorDatabase.url,
+            tokenPairId,
+            clock,
+            logger: options.logger,
+          })
+        : new MemoryIdempotencyStore(clock),
+    // The request's deadline, then the write's and its read-back's timeouts, and a margin.
+    holdMs: config.upstream.requestDeadlineMs + 2 * config.api300.timeoutMs + 5_000,
+  };
+
   const stats = (): DataPathStats => ({
     upstream: gate.stats(),
     cache: cached.counters(),
@@ -129,6 +153,7 @@ export function createDataPath(options: DataPathOptions): DataPath {
   return {
     repository,
     mirror,
+    idempotency,
     gate,
     caches: cached.caches,
     redis,
@@ -152,6 +177,7 @@ export function createDataPath(options: DataPathOptions): DataPath {
       await mirror?.stop();
       gate.close();
       await mirror?.store.close();
+      await idempotency.store.close().catch(() => undefined);
       if (ownsRedis && redis) await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -98,6 +98,7 @@ export async function startSubgraph(
     const app = await createApp({
       config,
       repository: dataPath.repository,
+      idempotency: dataPath.idempotency,
       logger,
       extraRoutes: combineRoutes(
         createGraphiqlRoutes({ endpointPath: GRAPHQL_PATH }),

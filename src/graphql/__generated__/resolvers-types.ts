@@ -416,36 +416,43 @@ export type Mutation = {
 
 export type MutationCancelReservationArgs = {
   id: Scalars['Int']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
 };
 
 
 export type MutationCreateCustomerArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: CustomerInput;
 };
 
 
 export type MutationCreateReservationArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: ReservationInput;
 };
 
 
 export type MutationImportCustomersArgs = {
   customers: Array<CustomerInput>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
 };
 
 
 export type MutationIssueTicketArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: TicketInput;
 };
 
 
 export type MutationRedeemTicketArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   number: Scalars['String']['input'];
   stationNumber: Scalars['Int']['input'];
 };
 
 
 export type MutationUpdateCustomerArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   number: Scalars['Int']['input'];
   patch: CustomerPatch;
 };
@@ -453,6 +460,7 @@ export type MutationUpdateCustomerArgs = {
 
 export type MutationUpdateReservationArgs = {
   id: Scalars['Int']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   patch: ReservationPatch;
 };
 
