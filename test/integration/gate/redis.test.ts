@@ -137,6 +137,39 @@ describeWithRedis('the data path on a shared Redis', () => {
     expect(await a.keys(`hypersoft:${pair}:lock:*`)).toEqual([]);
   });
 
+  it('keeps a record locked while its holder still waits for API300, past the lease it took', async () => {
+    const pair = newPair();
+    const [a, b] = [client(), client()];
+    await Promise.all([connected(a), connected(b)]);
+    const [first, second] = [a, b].map(
+      (redis) =>
+        new RedisRecordLock({
+          redis,
+          tokenPairId: pair,
+          clock: systemClock,
+          retryMs: 5,
+          leaseMs: 150,
+        }),
+    );
+    const log: string[] = [];
+    let entered!: () => void;
+    const firstIn = new Promise<void>((resolve) => (entered = resolve));
+    // The holder's upstream call takes four leases (API300_TIMEOUT_MS may be 120 s).
+    const holder = first.withLock('customer:7', Date.now() + 100, async () => {
+      log.push('first in');
+      entered();
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      log.push('first out');
+    });
+    await firstIn;
+    const waiter = second.withLock('customer:7', Date.now() + 3000, async () => {
+      log.push('second in');
+    });
+    await Promise.all([holder, waiter]);
+
+    expect(log).toEqual(['first in', 'first out', 'second in']);
+  });
+
   it('shares cached records between replicas, so the second one asks upstream nothing', async () => {
     const pair = newPair();
     const config = loadConfig({});
