@@ -103,7 +103,6 @@ export class HttpGuard {
           reply.on('data', (chunk: Buffer) => {
             size += chunk.length;
             if (size > MAX_REPLY_BYTES) {
-              request.destroy();
               settle(
                 new TransportFailure(
                   `reply larger than ${MAX_REPLY_BYTES} bytes`,
@@ -112,6 +111,7 @@ export class HttpGuard {
                   true,
                 ),
               );
+              request.destroy();
             } else chunks.push(chunk);
           });
           reply.on('error', () =>
@@ -140,7 +140,6 @@ export class HttpGuard {
         },
       );
       const timer = setTimeout(() => {
-        request.destroy();
         settle(
           new TransportFailure(
             `no reply within ${timeoutMs} ms`,
@@ -149,6 +148,7 @@ export class HttpGuard {
             answered,
           ),
         );
+        request.destroy();
       }, timeoutMs);
       request.on('finish', () => (written = true));
       request.on('error', (error: NodeJS.ErrnoException) =>
