@@ -350,11 +350,11 @@ export type ImportCustomerResult = {
 /** Result of `importCustomers`: one entry per input record, in input order. */
 export type ImportCustomersPayload = {
   __typename?: 'ImportCustomersPayload';
-  /** Number of records not stored. */
+  /** Number of records not stored or, for `UPSTREAM_OUTCOME_UNKNOWN`, not known to be stored. */
   failedCount: Scalars['Int']['output'];
   /** Per-record outcomes, in input order. */
   results: Array<ImportCustomerResult>;
-  /** Number of records stored. */
+  /** Number of records API300 holds from this import (read back where a reply was lost). */
   storedCount: Scalars['Int']['output'];
 };
 
@@ -381,7 +381,10 @@ export type Mutation = {
    * Stores any number of whole customer records. Each record is validated locally; the valid
    * ones are uploaded in chunks of at most 500 (one upstream call per chunk). A bad record is
    * reported in its result and does not stop the others; a value API300 refused comes with
-   * its `field` in this schema's names.
+   * its `field` in this schema's names. Each record ends stored (with its number), refused,
+   * not stored (send it again), or — only when a chunk's reply was lost and the read-back
+   * could not tell — `UPSTREAM_OUTCOME_UNKNOWN`: retry the import with the same
+   * `idempotencyKey`, which stores only what is not stored yet.
    */
   importCustomers?: Maybe<ImportCustomersPayload>;
   /**
@@ -575,8 +578,11 @@ export type RecordError = {
   __typename?: 'RecordError';
   /**
    * Machine-readable reason: `BAD_USER_INPUT` (refused by local validation before any
-   * upstream call), `UPSTREAM_VALIDATION` (refused by API300), or the code of the upstream
-   * failure that prevented the record's upload (e.g. `UPSTREAM_RATE_LIMITED`).
+   * upstream call), `UPSTREAM_VALIDATION` (refused by API300), the code of the upstream
+   * failure that prevented the record's upload (e.g. `UPSTREAM_RATE_LIMITED`,
+   * `UPSTREAM_UNAVAILABLE`: not stored, send it again), or `UPSTREAM_OUTCOME_UNKNOWN` (the
+   * reply was lost and the read-back could not tell whether it was stored: retry with the same
+   * `idempotencyKey`, never as a new record).
    */
   code: Scalars['String']['output'];
   /** The input field at fault (e.g. `email`), when known. */
