@@ -205,6 +205,31 @@ describe('when a write is lost before API300 applies it', () => {
     expect(answer.body?.errors?.[0].message).toMatch(/idempotencyKey/);
   });
 
+  it('answers a redemption retried after an unknown outcome with the ticket it redeemed, not CONFLICT; at another station CONFLICT', async () => {
+    await rig.query(ISSUE, { input: ticketInput('Einlass', 'RETRY-1') });
+    await rig.query(ISSUE, { input: ticketInput('Einlass', 'RETRY-2') });
+    await setFaults(rig.sim, {
+      hangAfterApplyRate: 1,
+      faultOperations: ['RedeemTicket', 'GetTickets'],
+    });
+    const first = await rig.query(REDEEM, { n: 'RETRY-1', s: 2 });
+    const other = await rig.query(REDEEM, { n: 'RETRY-2', s: 2 });
+    await clearFaults(rig.sim);
+    const retried = await rig.query(REDEEM, { n: 'RETRY-1', s: 2 });
+    const elsewhere = await rig.query(REDEEM, { n: 'RETRY-2', s: 3 });
+
+    expect([first.outcome, other.outcome]).toEqual([
+      'UPSTREAM_OUTCOME_UNKNOWN',
+      'UPSTREAM_OUTCOME_UNKNOWN',
+    ]);
+    expect(retried.body?.data?.redeemTicket).toEqual({
+      number: 'RETRY-1',
+      status: 'REDEEMED',
+      redeemedStation: { number: 2 },
+    });
+    expect(elsewhere.outcome).toBe('CONFLICT');
+  });
+
   it('answers UPSTREAM_OUTCOME_UNKNOWN, never a failure, when the read-back is impossible too', async () => {
     const before = await simulatorStats(rig.sim);
     await setFaults(rig.sim, {
