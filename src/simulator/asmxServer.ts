@@ -317,13 +317,20 @@ export class SimulatorServer {
   /** The status line, headers (full `Content-Length`) and half the body; then the connection closes. */
   private sendCut(res: ServerResponse, reply: Reply): void {
     if (res.destroyed) return;
+    const body = this.writeHead(res, reply);
+    res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
+  }
+
+  /** Writes the status line and headers of `reply`; returns its body. */
+  private writeHead(res: ServerResponse, reply: Reply): Buffer {
     const body = Buffer.from(reply.body, 'utf8');
     res.writeHead(reply.status, {
       'Content-Type': reply.contentType,
       'Content-Length': body.length,
+      'Cache-Control': 'private, max-age=0',
       ...reply.headers,
     });
-    res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
+    return body;
   }
 
   private delay(ms: number): Promise<void> {
@@ -338,14 +345,7 @@ export class SimulatorServer {
 
   private send(res: ServerResponse, reply: Reply): void {
     if (res.destroyed) return;
-    const body = Buffer.from(reply.body, 'utf8');
-    res.writeHead(reply.status, {
-      'Content-Type': reply.contentType,
-      'Content-Length': body.length,
-      'Cache-Control': 'private, max-age=0',
-      ...reply.headers,
-    });
-    res.end(body);
+    res.end(this.writeHead(res, reply));
   }
 
   // ------------------------------------------------------------------ operator endpoints

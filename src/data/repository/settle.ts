@@ -42,6 +42,48 @@ export const SETTLE_MARGIN_MS = 5_000;
 /** Pages a settling changed-since read may take (500 records each) before it gives up. */
 export const SETTLE_MAX_PAGES = 10;
 
+/** How to read back what a write of one kind stored. */
+interface KindReads<W, T> {
+  operation: Api300Operation;
+  /** The key field, which API300 assigns to a create. */
+  key: keyof W;
+  /** The write's key, or `null` for a create. */
+  keyOf(write: W): number | string | null;
+  byKey(api: Api300, key: number | string): Promise<Api300Page<T>>;
+  since(api: Api300, since: Date, pageIndex: number): Promise<Api300Page<T>>;
+}
+
+const one = { pageIndex: 0, pageSize: 1 };
+const page = (since: Date, pageIndex: number) => ({
+  changedSince: since,
+  pageIndex,
+  pageSize: API300_MAX_RECORDS,
+});
+
+const CUSTOMERS: KindReads<CustomerWrite, Customer> = {
+  operation: 'GetCustomers',
+  key: 'number',
+  keyOf: (w) => (w.number > 0 ? w.number : null),
+  byKey: (api, key) => api.getCustomers({ ...one, numbers: [key as number] }),
+  since: (api, since, pageIndex) => api.getCustomers(page(since, pageIndex)),
+};
+
+const RESERVATIONS: KindReads<ReservationWrite, Reservation> = {
+  operation: 'GetReservations',
+  key: 'id',
+  keyOf: (w) => (w.id > 0 ? w.id : null),
+  byKey: (api, key) => api.getReservations({ ...one, ids: [key as number] }),
+  since: (api, since, pageIndex) => api.getReservations(page(since, pageIndex)),
+};
+
+const TICKETS: KindReads<TicketWrite, Ticket> = {
+  operation: 'GetTickets',
+  key: 'number',
+  keyOf: (w) => (w.number !== '' ? w.number : null),
+  byKey: (api, key) => api.getTickets({ ...one, numbers: [key as string] }),
+  since: (api, since, pageIndex) => api.getTickets(page(since, pageIndex)),
+};
+
 export interface SettleDeps {
   gate: UpstreamGate;
   clock: Clock;
@@ -139,25 +181,33 @@ export function createSettler(deps: SettleDeps) {
   const createdSince = (record: { created: Date }, startedAt: number) =>
     record.created.getTime() >= startedAt - SETTLE_MARGIN_MS;
 
+  /** What a write of one kind stored since `attemptAt`: by its key, or (a create) by content. */
+  async function storedBy<W extends object, T extends W & { created: Date }>(
+    reads: KindReads<W, T>,
+    write: W,
+    attemptAt: number,
+    opts: WriteOptions,
+  ): Promise<T | null> {
+    const key = reads.keyOf(write);
+    if (key !== null) {
+      const { item } = await byKey(
+        reads.operation,
+        (api) => reads.byKey(api, key),
+        attemptAt,
+        opts,
+      );
+      return item && holdsWrite<W>(item, write) ? item : null;
+    }
+    const { items, startedAt } = await changedSince(reads.operation, reads.since, attemptAt, opts);
+    return (
+      items.find((r) => createdSince(r, startedAt) && holdsWrite<W>(r, write, [reads.key])) ?? null
+    );
+  }
+
   const find = {
     /** A customer stored by `write` (created when its number is 0) since `attemptAt`. */
-    async customer(
-      write: CustomerWrite,
-      attemptAt: number,
-      opts: WriteOptions,
-    ): Promise<Customer | null> {
-      if (write.number > 0) {
-        const { item } = await byKey(
-          'GetCustomers',
-          (api) => api.getCustomers({ numbers: [write.number], pageIndex: 0, pageSize: 1 }),
-          attemptAt,
-          opts,
-        );
-        return item && holdsWrite<CustomerWrite>(item, write) ? item : null;
-      }
-      const [found] = await find.customers([write], attemptAt, opts);
-      return found;
-    },
+    customer: (write: CustomerWrite, attemptAt: number, opts: WriteOptions) =>
+      storedBy(CUSTOMERS, write, attemptAt, opts),
 
     /**
      * For each write, the customer it stored since `attemptAt`, or `null`: one changed-since
@@ -171,8 +221,7 @@ export function createSettler(deps: SettleDeps) {
     ): Promise<(Customer | null)[]> {
       const { items, startedAt } = await changedSince(
         'GetCustomers',
-        (api, since, pageIndex) =>
-          api.getCustomers({ changedSince: since, pageIndex, pageSize: API300_MAX_RECORDS }),
+        CUSTOMERS.since,
         attemptAt,
         opts,
       );
@@ -191,61 +240,11 @@ export function createSettler(deps: SettleDeps) {
       });
     },
 
-    async reservation(
-      write: ReservationWrite,
-      attemptAt: number,
-      opts: WriteOptions,
-    ): Promise<Reservation | null> {
-      if (write.id > 0) {
-        const { item } = await byKey(
-          'GetReservations',
-          (api) => api.getReservations({ ids: [write.id], pageIndex: 0, pageSize: 1 }),
-          attemptAt,
-          opts,
-        );
-        return item && holdsWrite<ReservationWrite>(item, write) ? item : null;
-      }
-      const { items, startedAt } = await changedSince(
-        'GetReservations',
-        (api, since, pageIndex) =>
-          api.getReservations({ changedSince: since, pageIndex, pageSize: API300_MAX_RECORDS }),
-        attemptAt,
-        opts,
-      );
-      return (
-        items.find(
-          (r) => createdSince(r, startedAt) && holdsWrite<ReservationWrite>(r, write, ['id']),
-        ) ?? null
-      );
-    },
+    reservation: (write: ReservationWrite, attemptAt: number, opts: WriteOptions) =>
+      storedBy(RESERVATIONS, write, attemptAt, opts),
 
-    async ticket(
-      write: TicketWrite,
-      attemptAt: number,
-      opts: WriteOptions,
-    ): Promise<Ticket | null> {
-      if (write.number !== '') {
-        const { item } = await byKey(
-          'GetTickets',
-          (api) => api.getTickets({ numbers: [write.number], pageIndex: 0, pageSize: 1 }),
-          attemptAt,
-          opts,
-        );
-        return item && holdsWrite<TicketWrite>(item, write) ? item : null;
-      }
-      const { items, startedAt } = await changedSince(
-        'GetTickets',
-        (api, since, pageIndex) =>
-          api.getTickets({ changedSince: since, pageIndex, pageSize: API300_MAX_RECORDS }),
-        attemptAt,
-        opts,
-      );
-      return (
-        items.find(
-          (t) => createdSince(t, startedAt) && holdsWrite<TicketWrite>(t, write, ['number']),
-        ) ?? null
-      );
-    },
+    ticket: (write: TicketWrite, attemptAt: number, opts: WriteOptions) =>
+      storedBy(TICKETS, write, attemptAt, opts),
 
     /** The ticket, when it was redeemed at `stationNumber` since `attemptAt` (by us, then). */
     async redemption(
@@ -256,7 +255,7 @@ export function createSettler(deps: SettleDeps) {
     ): Promise<Ticket | null> {
       const { item, startedAt } = await byKey(
         'GetTickets',
-        (api) => api.getTickets({ numbers: [ticketNumber], pageIndex: 0, pageSize: 1 }),
+        (api) => TICKETS.byKey(api, ticketNumber),
         attemptAt,
         opts,
       );

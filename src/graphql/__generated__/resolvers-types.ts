@@ -358,6 +358,24 @@ export type ImportCustomersPayload = {
   storedCount: Scalars['Int']['output'];
 };
 
+/**
+ * Writes to Hypersoft. Like every mutation, each is null when it failed, with the error at its
+ * path; the other mutations of the operation keep their results.
+ *
+ * A write whose reply from Hypersoft is lost is read back before it answers: the answer is the
+ * stored record, a failure only when nothing was stored, or `UPSTREAM_OUTCOME_UNKNOWN` when
+ * that cannot be known in time (never send such a write again as a new one).
+ *
+ * Every mutation takes an optional `idempotencyKey`: a client-chosen key (a UUID, say; 1..255
+ * printable ASCII characters) kept for 24 hours by every replica. A retry with the same key
+ * and the same input answers the first attempt's outcome and writes nothing again; after
+ * `UPSTREAM_OUTCOME_UNKNOWN` it reads back what the first attempt stored and writes only if
+ * nothing was. The same key with other input is refused (`IDEMPOTENCY_KEY_REUSED`); while the
+ * first attempt still runs, a retry waits for it (`IDEMPOTENCY_KEY_IN_USE` at its deadline).
+ * An argument rather than an `Idempotency-Key` header, so that it passes any router unchanged
+ * and each mutation of an operation has its own. See docs/graphql-api.md, "Write outcomes and
+ * retries".
+ */
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -417,36 +435,144 @@ export type Mutation = {
 };
 
 
+/**
+ * Writes to Hypersoft. Like every mutation, each is null when it failed, with the error at its
+ * path; the other mutations of the operation keep their results.
+ *
+ * A write whose reply from Hypersoft is lost is read back before it answers: the answer is the
+ * stored record, a failure only when nothing was stored, or `UPSTREAM_OUTCOME_UNKNOWN` when
+ * that cannot be known in time (never send such a write again as a new one).
+ *
+ * Every mutation takes an optional `idempotencyKey`: a client-chosen key (a UUID, say; 1..255
+ * printable ASCII characters) kept for 24 hours by every replica. A retry with the same key
+ * and the same input answers the first attempt's outcome and writes nothing again; after
+ * `UPSTREAM_OUTCOME_UNKNOWN` it reads back what the first attempt stored and writes only if
+ * nothing was. The same key with other input is refused (`IDEMPOTENCY_KEY_REUSED`); while the
+ * first attempt still runs, a retry waits for it (`IDEMPOTENCY_KEY_IN_USE` at its deadline).
+ * An argument rather than an `Idempotency-Key` header, so that it passes any router unchanged
+ * and each mutation of an operation has its own. See docs/graphql-api.md, "Write outcomes and
+ * retries".
+ */
 export type MutationCancelReservationArgs = {
   id: Scalars['Int']['input'];
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/**
+ * Writes to Hypersoft. Like every mutation, each is null when it failed, with the error at its
+ * path; the other mutations of the operation keep their results.
+ *
+ * A write whose reply from Hypersoft is lost is read back before it answers: the answer is the
+ * stored record, a failure only when nothing was stored, or `UPSTREAM_OUTCOME_UNKNOWN` when
+ * that cannot be known in time (never send such a write again as a new one).
+ *
+ * Every mutation takes an optional `idempotencyKey`: a client-chosen key (a UUID, say; 1..255
+ * printable ASCII characters) kept for 24 hours by every replica. A retry with the same key
+ * and the same input answers the first attempt's outcome and writes nothing again; after
+ * `UPSTREAM_OUTCOME_UNKNOWN` it reads back what the first attempt stored and writes only if
+ * nothing was. The same key with other input is refused (`IDEMPOTENCY_KEY_REUSED`); while the
+ * first attempt still runs, a retry waits for it (`IDEMPOTENCY_KEY_IN_USE` at its deadline).
+ * An argument rather than an `Idempotency-Key` header, so that it passes any router unchanged
+ * and each mutation of an operation has its own. See docs/graphql-api.md, "Write outcomes and
+ * retries".
+ */
 export type MutationCreateCustomerArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: CustomerInput;
 };
 
 
+/**
+ * Writes to Hypersoft. Like every mutation, each is null when it failed, with the error at its
+ * path; the other mutations of the operation keep their results.
+ *
+ * A write whose reply from Hypersoft is lost is read back before it answers: the answer is the
+ * stored record, a failure only when nothing was stored, or `UPSTREAM_OUTCOME_UNKNOWN` when
+ * that cannot be known in time (never send such a write again as a new one).
+ *
+ * Every mutation takes an optional `idempotencyKey`: a client-chosen key (a UUID, say; 1..255
+ * printable ASCII characters) kept for 24 hours by every replica. A retry with the same key
+ * and the same input answers the first attempt's outcome and writes nothing again; after
+ * `UPSTREAM_OUTCOME_UNKNOWN` it reads back what the first attempt stored and writes only if
+ * nothing was. The same key with other input is refused (`IDEMPOTENCY_KEY_REUSED`); while the
+ * first attempt still runs, a retry waits for it (`IDEMPOTENCY_KEY_IN_USE` at its deadline).
+ * An argument rather than an `Idempotency-Key` header, so that it passes any router unchanged
+ * and each mutation of an operation has its own. See docs/graphql-api.md, "Write outcomes and
+ * retries".
+ */
 export type MutationCreateReservationArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: ReservationInput;
 };
 
 
+/**
+ * Writes to Hypersoft. Like every mutation, each is null when it failed, with the error at its
+ * path; the other mutations of the operation keep their results.
+ *
+ * A write whose reply from Hypersoft is lost is read back before it answers: the answer is the
+ * stored record, a failure only when nothing was stored, or `UPSTREAM_OUTCOME_UNKNOWN` when
+ * that cannot be known in time (never send such a write again as a new one).
+ *
+ * Every mutation takes an optional `idempotencyKey`: a client-chosen key (a UUID, say; 1..255
+ * printable ASCII characters) kept for 24 hours by every replica. A retry with the same key
+ * and the same input answers the first attempt's outcome and writes nothing again; after
+ * `UPSTREAM_OUTCOME_UNKNOWN` it reads back what the first attempt stored and writes only if
+ * nothing was. The same key with other input is refused (`IDEMPOTENCY_KEY_REUSED`); while the
+ * first attempt still runs, a retry waits for it (`IDEMPOTENCY_KEY_IN_USE` at its deadline).
+ * An argument rather than an `Idempotency-Key` header, so that it passes any router unchanged
+ * and each mutation of an operation has its own. See docs/graphql-api.md, "Write outcomes and
+ * retries".
+ */
 export type MutationImportCustomersArgs = {
   customers: Array<CustomerInput>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/**
+ * Writes to Hypersoft. Like every mutation, each is null when it failed, with the error at its
+ * path; the other mutations of the operation keep their results.
+ *
+ * A write whose reply from Hypersoft is lost is read back before it answers: the answer is the
+ * stored record, a failure only when nothing was stored, or `UPSTREAM_OUTCOME_UNKNOWN` when
+ * that cannot be known in time (never send such a write again as a new one).
+ *
+ * Every mutation takes an optional `idempotencyKey`: a client-chosen key (a UUID, say; 1..255
+ * printable ASCII characters) kept for 24 hours by every replica. A retry with the same key
+ * and the same input answers the first attempt's outcome and writes nothing again; after
+ * `UPSTREAM_OUTCOME_UNKNOWN` it reads back what the first attempt stored and writes only if
+ * nothing was. The same key with other input is refused (`IDEMPOTENCY_KEY_REUSED`); while the
+ * first attempt still runs, a retry waits for it (`IDEMPOTENCY_KEY_IN_USE` at its deadline).
+ * An argument rather than an `Idempotency-Key` header, so that it passes any router unchanged
+ * and each mutation of an operation has its own. See docs/graphql-api.md, "Write outcomes and
+ * retries".
+ */
 export type MutationIssueTicketArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: TicketInput;
 };
 
 
+/**
+ * Writes to Hypersoft. Like every mutation, each is null when it failed, with the error at its
+ * path; the other mutations of the operation keep their results.
+ *
+ * A write whose reply from Hypersoft is lost is read back before it answers: the answer is the
+ * stored record, a failure only when nothing was stored, or `UPSTREAM_OUTCOME_UNKNOWN` when
+ * that cannot be known in time (never send such a write again as a new one).
+ *
+ * Every mutation takes an optional `idempotencyKey`: a client-chosen key (a UUID, say; 1..255
+ * printable ASCII characters) kept for 24 hours by every replica. A retry with the same key
+ * and the same input answers the first attempt's outcome and writes nothing again; after
+ * `UPSTREAM_OUTCOME_UNKNOWN` it reads back what the first attempt stored and writes only if
+ * nothing was. The same key with other input is refused (`IDEMPOTENCY_KEY_REUSED`); while the
+ * first attempt still runs, a retry waits for it (`IDEMPOTENCY_KEY_IN_USE` at its deadline).
+ * An argument rather than an `Idempotency-Key` header, so that it passes any router unchanged
+ * and each mutation of an operation has its own. See docs/graphql-api.md, "Write outcomes and
+ * retries".
+ */
 export type MutationRedeemTicketArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   number: Scalars['String']['input'];
@@ -454,6 +580,24 @@ export type MutationRedeemTicketArgs = {
 };
 
 
+/**
+ * Writes to Hypersoft. Like every mutation, each is null when it failed, with the error at its
+ * path; the other mutations of the operation keep their results.
+ *
+ * A write whose reply from Hypersoft is lost is read back before it answers: the answer is the
+ * stored record, a failure only when nothing was stored, or `UPSTREAM_OUTCOME_UNKNOWN` when
+ * that cannot be known in time (never send such a write again as a new one).
+ *
+ * Every mutation takes an optional `idempotencyKey`: a client-chosen key (a UUID, say; 1..255
+ * printable ASCII characters) kept for 24 hours by every replica. A retry with the same key
+ * and the same input answers the first attempt's outcome and writes nothing again; after
+ * `UPSTREAM_OUTCOME_UNKNOWN` it reads back what the first attempt stored and writes only if
+ * nothing was. The same key with other input is refused (`IDEMPOTENCY_KEY_REUSED`); while the
+ * first attempt still runs, a retry waits for it (`IDEMPOTENCY_KEY_IN_USE` at its deadline).
+ * An argument rather than an `Idempotency-Key` header, so that it passes any router unchanged
+ * and each mutation of an operation has its own. See docs/graphql-api.md, "Write outcomes and
+ * retries".
+ */
 export type MutationUpdateCustomerArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   number: Scalars['Int']['input'];
@@ -461,6 +605,24 @@ export type MutationUpdateCustomerArgs = {
 };
 
 
+/**
+ * Writes to Hypersoft. Like every mutation, each is null when it failed, with the error at its
+ * path; the other mutations of the operation keep their results.
+ *
+ * A write whose reply from Hypersoft is lost is read back before it answers: the answer is the
+ * stored record, a failure only when nothing was stored, or `UPSTREAM_OUTCOME_UNKNOWN` when
+ * that cannot be known in time (never send such a write again as a new one).
+ *
+ * Every mutation takes an optional `idempotencyKey`: a client-chosen key (a UUID, say; 1..255
+ * printable ASCII characters) kept for 24 hours by every replica. A retry with the same key
+ * and the same input answers the first attempt's outcome and writes nothing again; after
+ * `UPSTREAM_OUTCOME_UNKNOWN` it reads back what the first attempt stored and writes only if
+ * nothing was. The same key with other input is refused (`IDEMPOTENCY_KEY_REUSED`); while the
+ * first attempt still runs, a retry waits for it (`IDEMPOTENCY_KEY_IN_USE` at its deadline).
+ * An argument rather than an `Idempotency-Key` header, so that it passes any router unchanged
+ * and each mutation of an operation has its own. See docs/graphql-api.md, "Write outcomes and
+ * retries".
+ */
 export type MutationUpdateReservationArgs = {
   id: Scalars['Int']['input'];
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
