@@ -16,7 +16,8 @@ import type { Logger } from '../platform/logger';
  *   `UPSTREAM_VALIDATION`, `CONFLICT`, `NOT_FOUND`, `UPSTREAM_LICENCE_MISSING`,
  *   `UPSTREAM_TOO_MANY_RECORDS`) — nothing is written again;
  * - nothing, when the first attempt certainly wrote nothing (no budget, API300 unreachable
- *   before the write, the breaker): the key is freed and the retry writes;
+ *   before the write, the breaker): the key is freed and the retry writes — unless that
+ *   attempt was itself the retry of an unknown outcome, which then stays unknown;
  * - when the first attempt's outcome was unknown (`UPSTREAM_OUTCOME_UNKNOWN`, or an import
  *   with such records, or a replica that died while it ran): the retry takes the key over and
  *   first reads back what that attempt stored, writing only what it did not;
@@ -203,7 +204,13 @@ async function attempt<T>(
     result = await call.run(earlierAttemptAt);
   } catch (error) {
     const code = codeOf(error, call.logger, call.requestId);
-    if (code === 'UPSTREAM_OUTCOME_UNKNOWN') await settle({ ...entry, state: 'unknown' });
+    // A retry of an unknown outcome that failed before it could read back leaves it unknown:
+    // freeing the key would let the next retry write without looking.
+    if (
+      code === 'UPSTREAM_OUTCOME_UNKNOWN' ||
+      (earlierAttemptAt !== undefined && !FINAL_REFUSALS.has(code))
+    )
+      await settle({ ...entry, state: 'unknown' });
     else if (FINAL_REFUSALS.has(code)) {
       const shown = publicError(error, call.logger, call.requestId);
       const { message, ...extensions } = shown;

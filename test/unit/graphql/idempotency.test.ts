@@ -78,6 +78,18 @@ describe('a mutation under an idempotency key', () => {
     expect(attempts).toEqual([undefined, startedAt]);
   });
 
+  it('keeps an unknown outcome unknown when its retry fails before it could read back', async () => {
+    const { call, attempts, clock } = setup();
+    const startedAt = clock.now();
+    await failureOf(
+      call(() => Promise.reject(new Api300Error('UPSTREAM_OUTCOME_UNKNOWN', 'lost'))),
+    );
+    const noBudget = new Api300Error('UPSTREAM_RATE_LIMITED', 'no budget', { retryAfter: 3 });
+    await failureOf(call(() => Promise.reject(noBudget)));
+    expect(await call(async () => 'settled')).toBe('settled');
+    expect(attempts).toEqual([undefined, startedAt, startedAt]);
+  });
+
   it('takes over a key whose attempt held it past its hold (a replica that died), reading back first', async () => {
     const { call, attempts, clock, idempotency } = setup();
     const firstAttemptAt = clock.now();
