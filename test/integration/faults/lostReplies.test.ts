@@ -1,5 +1,5 @@
 import type { FaultKnobs } from '../../../src/simulator';
-import { clearFaults, setFaults, simulatorStats } from '../../helpers/simulator';
+import { clearFaults, setFaults, setSimulatorClock, simulatorStats } from '../../helpers/simulator';
 import { startFaultRig, type FaultRig } from './rig';
 
 /**
@@ -94,6 +94,8 @@ describe.each(LOST_AFTER_APPLYING)('when API300 applies a write and $way', ({ kn
     });
     expect(r.writes).toBe(1);
     expect(r.after.data.customers).toBe(r.before.data.customers + 1);
+    // The read-back costs one call: one changed-since page, the clocks agreeing.
+    expect(r.after.calls - r.before.calls).toBe(2);
   });
 
   it('updateCustomer answers the record as API300 stored it', async () => {
@@ -240,5 +242,34 @@ describe('when a write is lost before API300 applies it', () => {
     const after = await simulatorStats(rig.sim);
     expect(answer.outcome).toBe('UPSTREAM_OUTCOME_UNKNOWN');
     expect(after.data.customers).toBe(before.data.customers + 1);
+  });
+});
+
+describe.each([
+  { clock: 'runs 30 s behind ours', offsetMs: -30_000, reads: 2 },
+  { clock: 'runs 30 s ahead of ours', offsetMs: 30_000, reads: 1 },
+])("when API300's clock $clock", ({ offsetMs, reads }) => {
+  let rig: FaultRig;
+
+  beforeAll(async () => {
+    rig = await startFaultRig({ env: TIMEOUT_ENV });
+    await setSimulatorClock(rig.sim, { offsetMs });
+  });
+  afterAll(async () => {
+    await rig?.stop();
+  });
+
+  it(`finds a created customer whose reply was lost by API300's clock, in ${reads} read(s)`, async () => {
+    const before = await simulatorStats(rig.sim);
+    await setFaults(rig.sim, { resetAfterApplyRate: 1, faultOperations: ['SetCustomer'] });
+    const answer = await rig.query(CREATE_CUSTOMER, { input: { lastName: 'Uhrzeit' } });
+    await clearFaults(rig.sim);
+    const after = await simulatorStats(rig.sim);
+
+    expect(answer.body?.data?.createCustomer).toMatchObject({ lastName: 'Uhrzeit' });
+    expect(after.data.customers).toBe(before.data.customers + 1);
+    expect(after.callsByOperation.GetCustomers ?? 0).toBe(
+      (before.callsByOperation.GetCustomers ?? 0) + reads,
+    );
   });
 });
