@@ -4,6 +4,7 @@
  *
  *   main.ts → app/ → ops/, graphiql/ → graphql/ → data/loaders → data/repository
  *     → data/mirror, data/cache → data/gate → data/api300 → domain/ → platform/
+ *   graphql/ → data/idempotency (keys of safe retries; its codec and cipher from data/cache)
  *
  * config.ts is a leaf every layer may read. The simulator stands beside the product: the
  * composition root loads it with a dynamic import (types only otherwise), and it imports
@@ -24,10 +25,15 @@ const LAYERS = [
     name: 'graphql',
     path: '^src/graphql/',
     may: [
-      '^src/data/(loaders|repository)/',
+      '^src/data/(loaders|repository|idempotency)/',
       '^src/data/(errors|accounting|options)\\.ts$',
       '^src/domain/',
     ],
+  },
+  {
+    name: 'idempotency',
+    path: '^src/data/idempotency/',
+    may: ['^src/data/cache/(recordCodec|recordCipher)\\.ts$'],
   },
   {
     name: 'loaders',

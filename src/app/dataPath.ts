@@ -10,6 +10,10 @@ import { systemClock, type Clock } from '../platform/clock';
 import { UpstreamGate, type Priority, type UpstreamCallEvent } from '../data/gate/gate';
 import { BUDGET_WINDOW_MS, MemoryQuota, RedisQuota, type Quota } from '../data/gate/quota';
 import { MemoryRecordLock, RedisRecordLock, type RecordLock } from '../data/gate/recordLock';
+import { MemoryIdempotencyStore } from '../data/idempotency/store';
+import { RedisIdempotencyStore } from '../data/idempotency/redisStore';
+import { PostgresIdempotencyStore } from '../data/idempotency/postgresStore';
+import type { Idempotency } from '../graphql/idempotency';
 import type { Api300 } from '../data/api300/types';
 import type { Repository } from '../data/repository/types';
 import { createMirroredRepository } from '../data/repository/mirrored';
@@ -46,6 +50,11 @@ export interface DataPath extends ObservableDataPath {
   ready(): Promise<{ ok: boolean; reasons: string[] }>;
   /** The local copy of the POS, or `null` with `MIRROR=off`. */
   mirror: Mirror | null;
+  /**
+   * Where mutations keep their idempotency keys: Redis when configured, else the mirror's
+   * PostgreSQL when configured, else this process.
+   */
+  idempotency: Idempotency;
   /** Loads the mirror from its store (no upstream call) and starts its sync. */
   start(): Promise<void>;
   /**
@@ -109,10 +118,11 @@ export function createDataPath(options: DataPathOptions): DataPath {
   });
   // Records lie in Redis only sealed, or outside production (recordCipher.ts).
   const { cacheEncryptionKeys, production } = config.security;
-  const shared =
-    redis && (cacheEncryptionKeys.length > 0 || !production)
-      ? new RedisSharedCache(redis, tokenPairId, clock, new RecordCipher(cacheEncryptionKeys))
-      : null;
+  const recordsInRedis = redis && (cacheEncryptionKeys.length > 0 || !production) ? redis : null;
+  const cipher = new RecordCipher(cacheEncryptionKeys);
+  const shared = recordsInRedis
+    ? new RedisSharedCache(recordsInRedis, tokenPairId, clock, cipher)
+    : null;
   const cached = createReadThroughRepository({ gate, lock, clock, cache: config.cache, shared });
 
   const mirror = createConfiguredMirror({
@@ -126,6 +136,22 @@ export function createDataPath(options: DataPathOptions): DataPath {
     ? createMirroredRepository(mirror, cached.repository)
     : cached.repository;
 
+  const idempotency: Idempotency = {
+    // Outcomes may hold records: in Redis only sealed (or outside production), like the cache.
+    store: recordsInRedis
+      ? new RedisIdempotencyStore(recordsInRedis, tokenPairId, clock, cipher)
+      : config.mirrorDatabase.url
+        ? new PostgresIdempotencyStore({
+            connectionString: config.mirrorDatabase.url,
+            tokenPairId,
+            clock,
+            logger: options.logger,
+          })
+        : new MemoryIdempotencyStore(clock),
+    // The request's deadline, then the write's and its read-back's timeouts, and a margin.
+    holdMs: config.upstream.requestDeadlineMs + 2 * config.api300.timeoutMs + 5_000,
+  };
+
   const stats = (): DataPathStats => ({
     upstream: gate.stats(),
     cache: cached.counters(),
@@ -135,6 +161,7 @@ export function createDataPath(options: DataPathOptions): DataPath {
   return {
     repository,
     mirror,
+    idempotency,
     gate,
     caches: cached.caches,
     redis,
@@ -158,6 +185,7 @@ export function createDataPath(options: DataPathOptions): DataPath {
       await mirror?.stop();
       gate.close();
       await mirror?.store.close();
+      await idempotency.store.close().catch(() => undefined);
       if (ownsRedis && redis) await redis.quit().catch(() => redis.disconnect());
     },
   };

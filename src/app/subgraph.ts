@@ -105,6 +105,7 @@ export async function startSubgraph(
     const app = await createApp({
       config,
       repository: dataPath.repository,
+      idempotency: dataPath.idempotency,
       logger,
       extraRoutes: combineRoutes(
         ...(config.graphiql ? [createGraphiqlRoutes({ endpointPath: GRAPHQL_PATH })] : []),
@@ -165,7 +166,7 @@ function warnAboutSecurity(config: Config, logger: Logger): void {
   if (config.redisUrl !== null && security.cacheEncryptionKeys.length === 0) {
     logger.warn(
       { setting: 'CACHE_ENCRYPTION_KEY' },
-      'CACHE_ENCRYPTION_KEY is not set: records are not cached in Redis (each replica caches in memory only)',
+      'CACHE_ENCRYPTION_KEY is not set: records are not cached in Redis (each replica caches in memory only), and idempotency keys are kept in the mirror database or, without one, per replica',
     );
   }
 }

@@ -21,8 +21,16 @@ export type UpstreamErrorCode =
   | 'CONFLICT'
   /** Status.Code 99 or an unknown code. */
   | 'UPSTREAM_INTERNAL'
-  /** Network error, timeout, HTTP 5xx, malformed reply: the call may not have happened. */
+  /**
+   * Network error, timeout, HTTP 5xx, malformed reply. `details.sent` says whether the request
+   * may have reached API300 (`mayHaveBeenApplied`): a write sent this way may have been stored.
+   */
   | 'UPSTREAM_UNAVAILABLE'
+  /**
+   * A write was sent, its reply was lost, and whether API300 applied it could not be found out
+   * before the request's deadline (src/data/repository/settle.ts). Never for a read.
+   */
+  | 'UPSTREAM_OUTCOME_UNKNOWN'
   /** The gate had no budget before the request's deadline. Carries `retryAfter`. */
   | 'UPSTREAM_RATE_LIMITED';
 
@@ -54,10 +62,43 @@ export class Api300Error extends Error {
       retryable?: boolean;
       /** `UPSTREAM_VALIDATION`: the value API300 refused, when its answer names one. */
       refusal?: Refusal;
+      /**
+       * `UPSTREAM_UNAVAILABLE` only: `false` when the request certainly did not reach API300's
+       * operation (connection refused, nothing written before the timeout, a fault or an HTTP
+       * status that refuses the request before it runs); `true` when it may have (the request
+       * was written and the reply timed out, was reset, cut off or unreadable, or the service
+       * failed while running it). Absent counts as `true`: unknown is the safe reading.
+       */
+      sent?: boolean;
+      /**
+       * With `sent`: whether API300 had finished with the request when the failure came (a
+       * reply, cut or malformed, had begun). Then a read that does not find the write proves
+       * it was not applied; without a reply the service may still be running it.
+       */
+      answered?: boolean;
+      /**
+       * `UPSTREAM_OUTCOME_UNKNOWN`: when the write was sent (epoch ms, this process's clock);
+       * a retry passes it as `WriteOptions.earlierAttemptAt` to settle before writing.
+       */
+      attemptAt?: number;
     } = {},
   ) {
     super(message);
   }
+}
+
+/**
+ * Whether a failed call may have been applied by API300: an `UPSTREAM_UNAVAILABLE` whose
+ * request may have reached it (`details.sent` not `false`). Every other failure — a Status
+ * code, the gate's budget or breaker, a value refused before sending — certainly changed
+ * nothing. Only writes care: a read that may have run changed nothing either.
+ */
+export function mayHaveBeenApplied(error: unknown): boolean {
+  return (
+    error instanceof Api300Error &&
+    error.code === 'UPSTREAM_UNAVAILABLE' &&
+    error.details.sent !== false
+  );
 }
 
 /**

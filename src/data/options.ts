@@ -37,4 +37,10 @@ export interface ReadOptions {
 export interface WriteOptions {
   deadline: number;
   accounting?: RequestAccounting;
+  /**
+   * This write repeats one sent at this instant (epoch ms, as `details.attemptAt` of its
+   * `UPSTREAM_OUTCOME_UNKNOWN`) whose outcome is unknown: what that attempt stored is looked
+   * for first, and the write is sent again only when it stored nothing (repository/settle.ts).
+   */
+  earlierAttemptAt?: number;
 }

@@ -156,7 +156,7 @@ export class WireTimeError extends Error {
 
 const XSD_DATE_TIME = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?$/;
 
-interface LexicalDateTime {
+export interface LexicalDateTime {
   wallClock: WallClock;
   /** Offset east of UTC in ms when the text carries one (`Z` = 0), else `null`. */
   offsetMs: number | null;
@@ -164,7 +164,8 @@ interface LexicalDateTime {
   fractionMs: number;
 }
 
-function parseXsdDateTime(text: string): LexicalDateTime {
+/** `xs:dateTime` text → its wall clock, its offset (if any) and its fraction of a second. */
+export function parseXsdDateTime(text: string): LexicalDateTime {
   const match = XSD_DATE_TIME.exec(text.trim());
   if (!match) throw new WireTimeError(`'${text}' is not an xs:dateTime`);
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
@@ -214,9 +215,14 @@ export function toBerlinDateTime(instant: Date): string {
  * are kept when there are any. For values that arrive as instants (API300's JSON mode).
  */
 export function toBerlinOffsetDateTime(instant: Date): string {
+  return toOffsetDateTime(instant, berlinOffsetAt);
+}
+
+/** `toBerlinOffsetDateTime` with another rule for Berlin's offset (src/domain/asmxTime.ts). */
+export function toOffsetDateTime(instant: Date, offsetAt: (instantMs: number) => number): string {
   const ms = instant.getTime();
   if (Number.isNaN(ms)) throw new WireTimeError('Invalid Date is no API300 dateTime');
-  const offset = berlinOffsetAt(ms);
+  const offset = offsetAt(ms);
   const local = new Date(ms + offset);
   const fraction = local.getUTCMilliseconds();
   const minutes = Math.round(Math.abs(offset) / 60_000);

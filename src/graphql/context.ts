@@ -2,6 +2,9 @@ import { createLoaders, type Loaders } from '../data/loaders';
 import { createRequestAccounting, type RequestAccountingRecorder } from '../data/accounting';
 import type { Repository } from '../data/repository/types';
 import type { Logger } from '../platform/logger';
+import { systemClock } from '../platform/clock';
+import { MemoryIdempotencyStore } from '../data/idempotency/store';
+import type { Idempotency } from './idempotency';
 
 /** Per-request GraphQL context; built fresh for each HTTP request. */
 export interface Context {
@@ -16,6 +19,8 @@ export interface Context {
   logger: Logger;
   /** What this request cost upstream and how the cache served it (for its log line). */
   accounting: RequestAccountingRecorder;
+  /** Where mutations keep their `idempotencyKey`s (shared by replicas when configured). */
+  idempotency: Idempotency;
 }
 
 export interface RequestContextDeps {
@@ -23,13 +28,20 @@ export interface RequestContextDeps {
   deadline: number;
   requestId: string;
   logger: Logger;
+  /** Default: keys kept in this process (one store for every context built without one). */
+  idempotency?: Idempotency;
 }
+
+/** Keys of a process whose composition root gave no store (tests, tools). */
+let processIdempotency: Idempotency | null = null;
 
 /** A fresh context: new loaders, so nothing is memoized across requests. */
 export function createRequestContext(deps: RequestContextDeps): Context {
   const accounting = createRequestAccounting();
+  processIdempotency ??= { store: new MemoryIdempotencyStore(systemClock), holdMs: 60_000 };
   return {
     ...deps,
+    idempotency: deps.idempotency ?? processIdempotency,
     accounting,
     loaders: createLoaders({ repository: deps.repository, deadline: deps.deadline, accounting }),
   };

@@ -28,6 +28,7 @@ const UPSTREAM_CODES: Record<UpstreamErrorCode, true> = {
   CONFLICT: true,
   UPSTREAM_INTERNAL: true,
   UPSTREAM_UNAVAILABLE: true,
+  UPSTREAM_OUTCOME_UNKNOWN: true,
   UPSTREAM_RATE_LIMITED: true,
 };
 

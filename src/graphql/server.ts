@@ -18,6 +18,7 @@ import { createServiceSdlPlugin } from './federation/serviceSdl';
 import { createFormatError } from './errors';
 import { buildSchema } from './schema';
 import type { Repository } from '../data/repository/types';
+import type { Idempotency } from './idempotency';
 
 /**
  * The subgraph over node:http: Apollo Server at `/graphql` (POST, and GET for queries), no
@@ -29,6 +30,8 @@ export interface AppDeps {
   config: Config;
   /** The data layer (entity cache over the upstream gate, or a fake in tests). */
   repository: Repository;
+  /** Where mutations keep their idempotency keys; default: in this process. */
+  idempotency?: Idempotency;
   logger?: Logger;
   /**
    * Routes served before GraphQL (GraphiQL page, /metrics, /healthz, /readyz …). Return true
@@ -253,6 +256,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const contextFor = (requestId: string) => async (): Promise<Context> =>
     createRequestContext({
       repository: deps.repository,
+      idempotency: deps.idempotency,
       deadline: now() + deps.config.upstream.requestDeadlineMs,
       requestId,
       logger,

@@ -171,7 +171,7 @@ export class SimulatorServer {
       body: xml,
     });
 
-    await this.deliver(res, {
+    await this.deliver(res, request.operation, {
       serverError: () =>
         soapReply(
           500,
@@ -191,7 +191,7 @@ export class SimulatorServer {
           const result = this.service.execute(
             request.operation,
             request.params,
-            this.context(blocked),
+            this.context(blocked, request.operation),
           );
           return soapReply(200, soapResponse(request.version, request.operation, result));
         } catch (error) {
@@ -226,7 +226,7 @@ export class SimulatorServer {
       body: jsonError(exceptionType, message),
       headers: { jsonerror: 'true' },
     });
-    await this.deliver(res, {
+    await this.deliver(res, request.operation, {
       serverError: () =>
         errorReply('System.Exception', 'Simulated server error (fault knob http500Rate).'),
       run: () => {
@@ -237,7 +237,7 @@ export class SimulatorServer {
           const result = this.service.execute(
             request.operation,
             request.params,
-            this.context(blocked),
+            this.context(blocked, request.operation),
           );
           return {
             status: 200,
@@ -252,8 +252,19 @@ export class SimulatorServer {
     });
   }
 
-  private context(blocked: boolean): { blocked: boolean; forcedStatusCode: number | null } {
-    return { blocked, forcedStatusCode: this.faults.forceStatusCode };
+  private context(
+    blocked: boolean,
+    operation: string | null,
+  ): { blocked: boolean; forcedStatusCode: number | null } {
+    return { blocked, forcedStatusCode: this.faultsFor(operation).forceStatusCode };
+  }
+
+  /** The knobs that act on a call of `operation` (`faultOperations` narrows them). */
+  private faultsFor(operation: string | null): FaultKnobs {
+    const only = this.faults.faultOperations;
+    return only === null || (operation !== null && only.includes(operation))
+      ? this.faults
+      : NO_FAULTS;
   }
 
   /** Counts one POST (§3) and returns whether its token pair is blocked now. */
@@ -267,18 +278,26 @@ export class SimulatorServer {
 
   /**
    * Applies the fault knobs around one counted call: latency first, then a hang, an HTTP 500
-   * instead of the call, or the call followed by a truncated reply or a hostile DTD.
+   * instead of the call, or the call followed by a lost reply (hang, reset, cut body), a
+   * truncated reply or a hostile DTD.
    */
   private async deliver(
     res: ServerResponse,
+    operation: string | null,
     call: { run: () => Reply; serverError: () => Reply; hostile: boolean },
   ): Promise<void> {
-    const faults = this.faults;
+    const faults = this.faultsFor(operation);
+    const happens = (rate: number): boolean => rate > 0 && this.faultRandom() < rate;
     if (faults.latencyMs > 0) await this.delay(faults.latencyMs);
-    if (faults.hangRate > 0 && this.faultRandom() < faults.hangRate) return; // never answered; close() drops it
-    if (faults.http500Rate > 0 && this.faultRandom() < faults.http500Rate)
-      return this.send(res, call.serverError());
+    if (happens(faults.hangRate)) return; // never answered; close() drops it
+    if (happens(faults.http500Rate)) return this.send(res, call.serverError());
     const reply = call.run();
+    if (happens(faults.hangAfterApplyRate)) return; // applied, never answered
+    if (happens(faults.resetAfterApplyRate)) {
+      res.socket?.resetAndDestroy();
+      return;
+    }
+    if (happens(faults.cutReplyRate)) return this.sendCut(res, reply);
     if (call.hostile && faults.hostileXml && reply.body.startsWith('<?xml')) {
       const { doctype, reference } = hostilePrologue(faults.hostileXml);
       const declarationEnd = reply.body.indexOf('?>') + 2;
@@ -295,6 +314,25 @@ export class SimulatorServer {
     this.send(res, reply);
   }
 
+  /** The status line, headers (full `Content-Length`) and half the body; then the connection closes. */
+  private sendCut(res: ServerResponse, reply: Reply): void {
+    if (res.destroyed) return;
+    const body = this.writeHead(res, reply);
+    res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
+  }
+
+  /** Writes the status line and headers of `reply`; returns its body. */
+  private writeHead(res: ServerResponse, reply: Reply): Buffer {
+    const body = Buffer.from(reply.body, 'utf8');
+    res.writeHead(reply.status, {
+      'Content-Type': reply.contentType,
+      'Content-Length': body.length,
+      'Cache-Control': 'private, max-age=0',
+      ...reply.headers,
+    });
+    return body;
+  }
+
   private delay(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -307,14 +345,7 @@ export class SimulatorServer {
 
   private send(res: ServerResponse, reply: Reply): void {
     if (res.destroyed) return;
-    const body = Buffer.from(reply.body, 'utf8');
-    res.writeHead(reply.status, {
-      'Content-Type': reply.contentType,
-      'Content-Length': body.length,
-      'Cache-Control': 'private, max-age=0',
-      ...reply.headers,
-    });
-    res.end(body);
+    res.end(this.writeHead(res, reply));
   }
 
   // ------------------------------------------------------------------ operator endpoints

@@ -205,10 +205,18 @@ function readJsonValue(value: unknown, spec: FieldSpec): WireValue {
 
 // ---------------------------------------------------------------- writing SOAP
 
-/** The instant a stored `dateTime` value names (Date/Time fields on Berlin wall-clock). */
+/**
+ * The instant a stored `dateTime` value names in JSON mode (Date/Time fields on Berlin
+ * wall-clock). A Time field is a time of day on .NET's first day, 0001-01-01 (what a
+ * `DateTime` holding only a time of day carries), converted like every value by today's
+ * rule: UTC+1 (src/domain/asmxTime.ts). A real server would clamp 00:00–00:59 of that day
+ * to `DateTime.MinValue`; the simulator does not (not yet seen from the real service).
+ */
 function instantOf(value: string | number, spec: FieldSpec): number {
   if (typeof value === 'number') return value;
-  return fromWallClock(spec.temporal === 'time' ? wallClockOfTime(value) : wallClockOfDate(value));
+  return fromWallClock(
+    spec.temporal === 'time' ? { ...wallClockOfTime(value), year: 1 } : wallClockOfDate(value),
+  );
 }
 
 function dateTimeText(value: string | number, spec: FieldSpec): string {

@@ -12,6 +12,22 @@ export interface FaultKnobs {
   malformedXmlRate: number;
   /** Share (0..1) of calls that never get an answer (the socket stays open until the client gives up). */
   hangRate: number;
+  /**
+   * Ways a reply is lost AFTER the call was applied (a write is stored, the client cannot
+   * tell): shares (0..1) of calls that run and then
+   * - `cutReplyRate`: get the status line, headers (with the full `Content-Length`) and half
+   *   the body, then the connection closes;
+   * - `hangAfterApplyRate`: get no answer at all (the socket stays open until the client gives up);
+   * - `resetAfterApplyRate`: get a TCP reset instead of the reply.
+   */
+  cutReplyRate: number;
+  hangAfterApplyRate: number;
+  resetAfterApplyRate: number;
+  /**
+   * When set, every other knob acts only on calls of these operations (`SetCustomer`, …);
+   * the rest are served normally. `null`: on every call.
+   */
+  faultOperations: string[] | null;
   /** When set, every authorised call answers this `Status.Code` and does nothing. */
   forceStatusCode: number | null;
   /**
@@ -26,6 +42,10 @@ export const NO_FAULTS: Readonly<FaultKnobs> = Object.freeze({
   http500Rate: 0,
   malformedXmlRate: 0,
   hangRate: 0,
+  cutReplyRate: 0,
+  hangAfterApplyRate: 0,
+  resetAfterApplyRate: 0,
+  faultOperations: null,
   forceStatusCode: null,
   hostileXml: null,
 });
@@ -46,9 +66,20 @@ export function mergeFaults(current: FaultKnobs, body: unknown): FaultKnobs {
       case 'http500Rate':
       case 'malformedXmlRate':
       case 'hangRate':
+      case 'cutReplyRate':
+      case 'hangAfterApplyRate':
+      case 'resetAfterApplyRate':
         if (typeof value !== 'number' || !(value >= 0 && value <= 1))
           throw new Error(`${knob} must be a number 0..1.`);
         next[knob] = value;
+        break;
+      case 'faultOperations':
+        if (
+          value !== null &&
+          !(Array.isArray(value) && value.every((o) => typeof o === 'string' && o.length > 0))
+        )
+          throw new Error('faultOperations must be a list of operation names or null.');
+        next.faultOperations = value === null ? null : [...(value as string[])];
         break;
       case 'forceStatusCode':
         if (value !== null && (typeof value !== 'number' || !Number.isInteger(value))) {

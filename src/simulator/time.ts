@@ -1,5 +1,6 @@
 /**
- * Europe/Berlin wall-clock ⇄ instants (CONTRACT.md §6), by the EU rule in force since 1996:
+ * Europe/Berlin wall-clock ⇄ instants (CONTRACT.md §6), by the EU rule in force since 1996
+ * applied to every year, as an ASMX server on Windows converts (src/domain/asmxTime.ts):
  * summer time (UTC+2) from the last Sunday of March 01:00 UTC to the last Sunday of October
  * 01:00 UTC, otherwise UTC+1. Computed rather than looked up through `Intl`, because data
  * generation converts tens of thousands of values at startup.
@@ -14,56 +15,18 @@ export interface WallClock {
   second: number;
 }
 
-const HOUR = 3_600_000;
-
-function utc(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number {
-  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second));
-  date.setUTCFullYear(year); // Date.UTC maps years 0..99 to 1900..1999
-  return date.getTime();
-}
-
-function lastSundayOf(year: number, month: number): number {
-  const lastDay = new Date(utc(year, month + 1, 0));
-  return lastDay.getUTCDate() - lastDay.getUTCDay();
-}
-
-/** Instants at which summer time starts and ends in `year`. */
-function summerTime(year: number): { start: number; end: number } {
-  return {
-    start: utc(year, 3, lastSundayOf(year, 3), 1),
-    end: utc(year, 10, lastSundayOf(year, 10), 1),
-  };
-}
-
-export function berlinOffsetMs(instant: number): number {
-  const { start, end } = summerTime(new Date(instant).getUTCFullYear());
-  return instant >= start && instant < end ? 2 * HOUR : HOUR;
-}
-
-export function toWallClock(instant: number): WallClock {
-  const d = new Date(instant + berlinOffsetMs(instant));
-  return {
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    hour: d.getUTCHours(),
-    minute: d.getUTCMinutes(),
-    second: d.getUTCSeconds(),
-  };
-}
-
-/**
- * The instant a Berlin wall-clock time names. In autumn's repeated hour the earlier (summer
- * time) instant wins; a time in spring's skipped hour is read as winter time, i.e. one hour
- * later on the clock, as .NET does.
- */
-export function fromWallClock(w: WallClock): number {
-  const naive = utc(w.year, w.month, w.day, w.hour, w.minute, w.second);
-  for (const offset of [2 * HOUR, HOUR]) {
-    if (berlinOffsetMs(naive - offset) === offset) return naive - offset;
-  }
-  return naive - HOUR;
-}
+/** The EU rule of every year, as an ASMX server on Windows applies it (src/domain/asmxTime.ts). */
+export {
+  asmxOffsetMs as berlinOffsetMs,
+  asmxWallClockAt as toWallClock,
+  asmxInstantOf as fromWallClock,
+} from '../domain/asmxTime';
+import {
+  asmxInstantOf as fromWallClock,
+  asmxWallClockAt as toWallClock,
+  lastSundayOf,
+  utc,
+} from '../domain/asmxTime';
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 

@@ -126,7 +126,7 @@ export function api300Over(
         throw new Api300Error(
           'UPSTREAM_UNAVAILABLE',
           `API300 ${operation} failed: malformed reply (${error.message}).`,
-          { operation, retryable: false },
+          { operation, retryable: false, sent: true, answered: true },
         );
       }
       throw error;

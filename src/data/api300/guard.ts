@@ -13,7 +13,10 @@ import type { Api300Operation } from './types';
  *   sees them (no external entities, no entity bombs);
  * - only HTTP 200 and 500 reach the caller (ASMX answers faults and JSON errors with 500);
  *   any other status is a `TransportFailure` (`retryable` for 5xx).
- * Failures carry a reason that is safe to show: never a token, a body or a server text.
+ * Failures carry a reason that is safe to show: never a token, a body or a server text, and
+ * say whether the request may have reached the service (`sent`: the body was handed to the
+ * connection, or a reply began) and whether the service had finished with it (`answered`: a
+ * reply began) — what a write needs to know before it may say "not applied".
  */
 
 /** A failure below the API300 protocol: `reason` is safe to show; `retryable` as in `Api300Error`. */
@@ -22,6 +25,10 @@ export class TransportFailure extends Error {
   constructor(
     readonly reason: string,
     readonly retryable: boolean,
+    /** The request may have reached the service (see `Api300Error.details.sent`). */
+    readonly sent: boolean = true,
+    /** A reply had begun: the service had finished with the request. */
+    readonly answered: boolean = false,
   ) {
     super(reason);
   }
@@ -71,6 +78,10 @@ export class HttpGuard {
     const { timeoutMs, refuseDtd } = this.options;
     return new Promise<GuardedReply>((resolve, reject) => {
       let settled = false;
+      /** The whole body was handed to the connection: from here on it may have arrived. */
+      let written = false;
+      /** A reply (its status line) arrived: the service had finished with the request. */
+      let answered = false;
       const settle = (failure: TransportFailure | null, reply?: GuardedReply): void => {
         if (settled) return;
         settled = true;
@@ -86,17 +97,32 @@ export class HttpGuard {
           headers: { ...headers, 'Content-Length': bytes.length },
         },
         (reply) => {
+          answered = true;
           const chunks: Buffer[] = [];
           let size = 0;
           reply.on('data', (chunk: Buffer) => {
             size += chunk.length;
             if (size > MAX_REPLY_BYTES) {
+              settle(
+                new TransportFailure(
+                  `reply larger than ${MAX_REPLY_BYTES} bytes`,
+                  false,
+                  true,
+                  true,
+                ),
+              );
               request.destroy();
-              settle(new TransportFailure(`reply larger than ${MAX_REPLY_BYTES} bytes`, false));
             } else chunks.push(chunk);
           });
           reply.on('error', () =>
-            settle(new TransportFailure('connection lost while reading the reply', true)),
+            settle(
+              new TransportFailure('connection lost while reading the reply', true, true, true),
+            ),
+          );
+          reply.on('aborted', () =>
+            settle(
+              new TransportFailure('connection lost while reading the reply', true, true, true),
+            ),
           );
           reply.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
@@ -104,7 +130,9 @@ export class HttpGuard {
             if (refuseDtd && DECLARES_DTD.test(text)) {
               settle(new TransportFailure('reply refused: it declares a DTD or entities', false));
             } else if (status !== 200 && status !== 500) {
-              settle(new TransportFailure(`HTTP ${status}`, status >= 500));
+              // A 4xx refuses the request before it runs; a 5xx (a proxy's 502/504 among
+              // them) may come after the service ran it.
+              settle(new TransportFailure(`HTTP ${status}`, status >= 500, status >= 500, true));
             } else {
               settle(null, { status, headers: reply.headers, text });
             }
@@ -112,34 +140,60 @@ export class HttpGuard {
         },
       );
       const timer = setTimeout(() => {
+        settle(
+          new TransportFailure(
+            `no reply within ${timeoutMs} ms`,
+            true,
+            written || answered,
+            answered,
+          ),
+        );
         request.destroy();
-        settle(new TransportFailure(`no reply within ${timeoutMs} ms`, true));
       }, timeoutMs);
+      request.on('finish', () => (written = true));
       request.on('error', (error: NodeJS.ErrnoException) =>
-        settle(new TransportFailure(`network error${error.code ? ` ${error.code}` : ''}`, true)),
+        settle(
+          new TransportFailure(
+            `network error${error.code ? ` ${error.code}` : ''}`,
+            true,
+            written || answered,
+            answered,
+          ),
+        ),
       );
       request.end(bytes);
     });
   }
 }
 
+/**
+ * Where a failed request got to: `refused` — the service turned it away before running it
+ * (nothing applied); `answered` — the service ran it, or may have, and a reply began (it has
+ * finished with it); `lost` — it may have arrived and no reply came (the service may still be
+ * running it).
+ */
+export type Reach = 'refused' | 'answered' | 'lost';
+
 /** `UPSTREAM_UNAVAILABLE` for `operation`, with a reason safe to show. */
 export function unavailable(
   operation: Api300Operation,
   reason: string,
   retryable: boolean,
+  reach: Reach,
 ): Api300Error {
   return new Api300Error('UPSTREAM_UNAVAILABLE', `API300 ${operation} failed: ${reason}.`, {
     operation,
     retryable,
+    sent: reach !== 'refused',
+    answered: reach === 'answered',
   });
 }
 
 /** A `TransportFailure` as the typed error; anything else is passed through unchanged. */
 export function fromTransportFailure(operation: Api300Operation, error: unknown): unknown {
-  return error instanceof TransportFailure
-    ? unavailable(operation, error.reason, error.retryable)
-    : error;
+  if (!(error instanceof TransportFailure)) return error;
+  const reach: Reach = !error.sent ? 'refused' : error.answered ? 'answered' : 'lost';
+  return unavailable(operation, error.reason, error.retryable, reach);
 }
 
 /** Checks an endpoint URL once, at construction. */

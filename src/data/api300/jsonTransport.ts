@@ -44,15 +44,22 @@ const EXCEPTION_TYPE = /^[A-Za-z_][\w.`+]{0,120}$/;
 
 function serverError(operation: Api300Operation, reply: GuardedReply): Error {
   if (String(reply.headers.jsonerror).toLowerCase() !== 'true')
-    return unavailable(operation, 'HTTP 500', true);
+    return unavailable(operation, 'HTTP 500', true, 'answered');
   let type: unknown;
   try {
     type = (JSON.parse(reply.text) as { ExceptionType?: unknown } | null)?.ExceptionType;
   } catch {
-    return unavailable(operation, 'malformed error reply (HTTP 500)', true);
+    return unavailable(operation, 'malformed error reply (HTTP 500)', true, 'answered');
   }
   const shown = typeof type === 'string' && EXCEPTION_TYPE.test(type) ? type : 'unknown';
-  return unavailable(operation, `server exception ${shown}`, !BLAMES_REQUEST.test(shown));
+  // An exception that blames the request is thrown while reading it, before the operation.
+  const blamesRequest = BLAMES_REQUEST.test(shown);
+  return unavailable(
+    operation,
+    `server exception ${shown}`,
+    !blamesRequest,
+    blamesRequest ? 'refused' : 'answered',
+  );
 }
 
 export function createJsonTransport(options: JsonTransportOptions): Api300Transport {
@@ -84,10 +91,10 @@ export function createJsonTransport(options: JsonTransportOptions): Api300Transp
       try {
         parsed = JSON.parse(reply.text);
       } catch {
-        throw unavailable(operation, 'malformed reply', false);
+        throw unavailable(operation, 'malformed reply', false, 'answered');
       }
       if (typeof parsed !== 'object' || parsed === null || !('d' in parsed))
-        throw unavailable(operation, 'malformed reply (no "d")', false);
+        throw unavailable(operation, 'malformed reply (no "d")', false, 'answered');
       try {
         return readJsonValue(
           result,
@@ -96,7 +103,7 @@ export function createJsonTransport(options: JsonTransportOptions): Api300Transp
         ) as WireRecord | null;
       } catch (error) {
         if (error instanceof WireShapeError)
-          throw unavailable(operation, `malformed reply (${error.message})`, false);
+          throw unavailable(operation, `malformed reply (${error.message})`, false, 'answered');
         throw error;
       }
     },

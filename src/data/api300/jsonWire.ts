@@ -1,4 +1,4 @@
-import { fromBerlinDateTime, toBerlinOffsetDateTime } from '../../domain/berlinTime';
+import { instantOfAsmxDateTime, toAsmxOffsetDateTime } from '../../domain/asmxTime';
 import { WireRecord, WireShapeError, WireValue } from './mapping';
 import type { SchemaField, SchemaType } from './wsdlSchema';
 
@@ -17,19 +17,23 @@ import type { SchemaField, SchemaType } from './wsdlSchema';
  *
  * Dates — the one place that decides what `"\/Date(ms)\/"` means:
  * - `ms` is the UTC instant (epoch milliseconds), as ASMX's JavaScriptSerializer writes a
- *   `DateTime` (it calls `ToUniversalTime()`, which reads a `DateTimeKind.Unspecified` Berlin
- *   wall clock as the server's local time, i.e. correctly on a server running in Berlin's
- *   zone). This is what the simulator writes and reads (src/simulator/codec.ts). A `+hhmm`
- *   suffix (other .NET serializers) does not change the instant and is ignored.
- * - Date and Time fields (`Birthday`, `ReachableFrom`, …) are the instant of that Berlin wall
- *   clock (midnight of the day; the time of day on 1970-01-01).
- * - On the way in, an instant becomes Berlin wall-clock text WITH its offset
+ *   `DateTime`: it calls `ToUniversalTime()`, which reads a `DateTimeKind.Unspecified` Berlin
+ *   wall clock as the server's local time. A `+hhmm` suffix (other .NET serializers) does not
+ *   change the instant and is ignored.
+ * - The wall clock ⇄ instant conversion is the SERVER's, not history's: Windows converts with
+ *   today's EU summer-time rule for every year and UTC+1 in year 1 (src/domain/asmxTime.ts).
+ *   Converting back with the time-zone database instead (Germany's real offsets) moved
+ *   birthdays of 1950–1979 (and some before 1996) a day early, and every update wrote the
+ *   shift back; times of day dated 0001-01-01 gained Berlin's local mean time (+0:53:28).
+ *   With the server's own rule both ways, every Date and Time field comes back as written,
+ *   and since 1996 the rule and history agree for instants.
+ * - On the way in, an instant becomes the server's Berlin wall-clock text WITH its offset
  *   (`2026-10-25T02:30:00+01:00`): the mapping reads Date/Time fields from its wall clock and
  *   instants exactly, so JSON keeps autumn's repeated hour apart where SOAP text cannot.
- * - On the way out, the mapping's Berlin text is sent as the instant it names (the repeated
- *   hour as its earlier occurrence, exactly as SOAP sends it).
- * If the real service turns out to write Berlin wall clock encoded as if it were UTC (a server
- * in UTC), `instantOfJsonDate` and `jsonDateOf` are the two functions to change.
+ * - On the way out, the mapping's Berlin text is sent as the instant the server gives it (the
+ *   repeated hour as its earlier occurrence, exactly as SOAP sends it).
+ * If the real service turns out to run in another zone or to convert otherwise,
+ * src/domain/asmxTime.ts is the one place to change.
  */
 
 const JSON_DATE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;
@@ -67,7 +71,7 @@ function writeValue(type: SchemaType, value: WireValue | undefined): string {
   if (type.kind === 'struct') return writeFields(type.fields, value as WireRecord);
   switch (type.name) {
     case 'dateTime':
-      return jsonDateOf(fromBerlinDateTime(String(value)));
+      return jsonDateOf(instantOfAsmxDateTime(String(value)));
     case 'decimal':
       if (typeof value === 'string' && DECIMAL_TEXT.test(value)) return value;
       if (typeof value === 'number' && Number.isFinite(value)) return JSON.stringify(value);
@@ -131,7 +135,7 @@ export function readJsonValue(type: SchemaType, value: unknown, path: string): W
     default: {
       if (type.name !== 'dateTime' || typeof value !== 'string') return value as WireValue;
       const instant = instantOfJsonDate(value);
-      return instant === null ? value : toBerlinOffsetDateTime(instant);
+      return instant === null ? value : toAsmxOffsetDateTime(instant);
     }
   }
 }

@@ -3,7 +3,13 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { findProjectFile } from '../../platform/projectFile';
-import { HttpGuard, TransportFailure, endpointUrl, unavailable } from './guard';
+import {
+  HttpGuard,
+  TransportFailure,
+  endpointUrl,
+  fromTransportFailure,
+  unavailable,
+} from './guard';
 import type { WireRecord } from './mapping';
 import type { Api300Transport } from './transport';
 import type { Api300Operation } from './types';
@@ -82,12 +88,18 @@ function httpStatusOf(error: unknown): number | null {
 
 /** Any failure of the SOAP round trip → `UPSTREAM_UNAVAILABLE`, with a message safe to show. */
 function soapFailure(operation: Api300Operation, error: unknown): Error {
-  if (error instanceof TransportFailure)
-    return unavailable(operation, error.reason, error.retryable);
+  if (error instanceof TransportFailure) return fromTransportFailure(operation, error) as Error;
   const faultCode = faultCodeOf(error);
   if (faultCode !== null) {
+    // A Client/Sender fault refuses the request before the operation runs; a Server fault
+    // may come from inside a write that was already applied.
     const blamesRequest = /(^|:)(Client|Sender|VersionMismatch)$/.test(faultCode);
-    return unavailable(operation, `SOAP fault ${faultCode}`, !blamesRequest);
+    return unavailable(
+      operation,
+      `SOAP fault ${faultCode}`,
+      !blamesRequest,
+      blamesRequest ? 'refused' : 'answered',
+    );
   }
   const status = httpStatusOf(error);
   const serverError = status !== null && status >= 500;
@@ -95,6 +107,7 @@ function soapFailure(operation: Api300Operation, error: unknown): Error {
     operation,
     `malformed reply${serverError ? ` (HTTP ${status})` : ''}`,
     serverError,
+    'answered',
   );
 }
 

@@ -3,7 +3,7 @@ import type { Clock } from '../../platform/clock';
 import { Coalescer, type CoalescerSpec } from '../gate/coalescer';
 import type { UpstreamGate } from '../gate/gate';
 import type { ReadOptions } from '../options';
-import type { SharedCache, StoredEntry } from './sharedCache';
+import type { EntryOrigin, SharedCache, StoredEntry } from './sharedCache';
 
 /**
  * The process-wide cache of one entity kind (customers by number, reservation lists by
@@ -23,6 +23,9 @@ import type { SharedCache, StoredEntry } from './sharedCache';
  * - Misses go to the coalescer: single flight per key, merged with every concurrent caller.
  * - With a `SharedCache` (Redis) misses look there before upstream, and everything fetched or
  *   written is stored there too, with the same freshness.
+ * - A write wins over a read that started before it: a batch answers for the keys a write
+ *   stored (`set`) or dropped (`delete`) after the batch began, and is not stored for them —
+ *   its value is older than the write's (a per-key write generation, checked before storing).
  * - Holds only upstream data, never per-request state; callers get the cached objects and
  *   must not mutate them.
  */
@@ -59,6 +62,11 @@ export class EntityCache<K extends string | number, V extends object> {
   private readonly refreshing = new Set<K>();
   /** Keys whose last refresh failed, until when no new refresh starts. */
   private readonly refreshPaused: LRUCache<K, number>;
+  /** Counts writes (`set`, `delete`); `writtenAt` holds each key's count at its last write. */
+  private writes = 0;
+  private readonly writtenAt: LRUCache<K, number>;
+  /** The write count and the instant when each batch answer's fetch began. */
+  private readonly fetchedAfter = new WeakMap<ReadonlyMap<K, V>, { writes: number; at: number }>();
 
   constructor(private readonly options: EntityCacheOptions<K, V>) {
     this.lru = new LRUCache<K, StoredEntry<V>>({
@@ -69,11 +77,22 @@ export class EntityCache<K extends string | number, V extends object> {
       ttlResolution: 0,
     });
     this.refreshPaused = new LRUCache<K, number>({ max: options.max });
+    this.writtenAt = new LRUCache<K, number>({ max: options.max });
     this.coalescer = new Coalescer<K, V>(options.gate, {
       maxKeys: options.maxKeys,
-      fetch: options.fetch,
+      fetch: async (keys, call) => {
+        const began = { writes: this.writes, at: options.clock.now() };
+        const found = await options.fetch(keys, call);
+        this.fetchedAfter.set(found, began);
+        return found;
+      },
       onFetched: (keys, found) => {
-        this.storeFetched(keys, found);
+        const began = this.fetchedAfter.get(found) ?? { writes: -1, at: -1 };
+        this.storeFetched(
+          keys.filter((key) => (this.writtenAt.get(key) ?? -1) <= began.writes),
+          found,
+          began.at,
+        );
         options.onFetched?.(keys, found);
       },
     });
@@ -108,8 +127,9 @@ export class EntityCache<K extends string | number, V extends object> {
 
   /** Stores what upstream stored (after a write); memory and shared. */
   set(key: K, value: V): void {
+    this.wrote([key]);
     const now = this.options.clock.now();
-    this.put([
+    this.put({ written: now }, [
       [
         key,
         {
@@ -123,8 +143,9 @@ export class EntityCache<K extends string | number, V extends object> {
 
   /** Forgets keys whose upstream value changed in a way not known here; memory and shared. */
   delete(keys: readonly K[]): void {
+    this.wrote(keys);
     for (const key of keys) this.lru.delete(key);
-    this.options.shared?.delete(this.options.kind, keys.map(String));
+    this.options.shared?.delete(this.options.kind, keys.map(String), this.options.clock.now());
   }
 
   /** Forgets every entry of this process (the shared level keeps its entries until they expire). */
@@ -132,15 +153,21 @@ export class EntityCache<K extends string | number, V extends object> {
     this.lru.clear();
   }
 
+  private wrote(keys: readonly K[]): void {
+    this.writes++;
+    for (const key of keys) this.writtenAt.set(key, this.writes);
+  }
+
   get size(): number {
     return this.lru.size;
   }
 
   /** Stores a batch answer: found keys as values, missing keys as "not found". */
-  private storeFetched(keys: readonly K[], found: ReadonlyMap<K, V>): void {
+  private storeFetched(keys: readonly K[], found: ReadonlyMap<K, V>, fetchedFrom: number): void {
     const now = this.options.clock.now();
     const { ttlMs, staleMs, notFoundTtlMs } = this.options;
     this.put(
+      { fetchedFrom },
       keys.map((key) => {
         const value = found.get(key);
         return value === undefined
@@ -150,11 +177,12 @@ export class EntityCache<K extends string | number, V extends object> {
     );
   }
 
-  private put(entries: ReadonlyArray<readonly [K, StoredEntry<V>]>): void {
+  private put(origin: EntryOrigin, entries: ReadonlyArray<readonly [K, StoredEntry<V>]>): void {
     for (const [key, entry] of entries) this.remember(key, entry);
     this.options.shared?.setMany(
       this.options.kind,
       entries.map(([key, entry]) => [String(key), entry] as const),
+      origin,
     );
   }
 

@@ -13,7 +13,43 @@ import { decode, encode } from './recordCodec';
  *
  * Best effort by contract: a failed read is a miss, a failed write is forgotten. Redis being
  * away never fails a request by itself (the gate decides whether upstream may be asked).
+ *
+ * A write wins over a read that began before it, on every replica: a write (`set` with
+ * `written`, `delete`) leaves a stamp beside the key (`…:written:<kind>:<key>`, the write's
+ * instant, kept `WRITE_STAMP_TTL_MS`), and a read's answer (`fetchedFrom`: when its read
+ * began) is stored only where no later write left a stamp — checked and stored in one script.
  */
+
+/** How long a write's stamp is kept: longer than any read in flight may take (its timeout, 120 s at most, and pages). */
+export const WRITE_STAMP_TTL_MS = 10 * 60 * 1000;
+
+const STORE_SCRIPT = `
+local mode = ARGV[3]
+if mode == 'fetched' then
+  local stamp = tonumber(redis.call('GET', KEYS[2]) or '-1')
+  if stamp > tonumber(ARGV[4]) then return 0 end
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5])
+if mode == 'written' then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) else redis.call('DEL', KEYS[1]) end
+return 1
+`;
+
+type RedisWithStore = Redis & {
+  hypersoftCacheStore(
+    valueKey: string,
+    stampKey: string,
+    value: string,
+    ttlMs: number,
+    mode: 'fetched' | 'written' | 'deleted',
+    at: number,
+    stampTtlMs: number,
+  ): Promise<number>;
+};
+
+/** Where stored entries come from: a write at `written`, or a read that began at `fetchedFrom`. */
+export type EntryOrigin = { written: number } | { fetchedFrom: number };
 
 export interface StoredEntry<V> {
   /** `null`: the record does not exist (negative entry). */
@@ -26,22 +62,32 @@ export interface StoredEntry<V> {
 
 export interface SharedCache {
   getMany<V>(kind: string, keys: readonly string[]): Promise<(StoredEntry<V> | null)[]>;
-  setMany<V>(kind: string, entries: ReadonlyArray<readonly [string, StoredEntry<V>]>): void;
-  delete(kind: string, keys: readonly string[]): void;
+  setMany<V>(
+    kind: string,
+    entries: ReadonlyArray<readonly [string, StoredEntry<V>]>,
+    origin: EntryOrigin,
+  ): void;
+  /** Forgets keys a write changed at `at` (epoch ms). */
+  delete(kind: string, keys: readonly string[], at: number): void;
 }
 
 export class RedisSharedCache implements SharedCache {
   private readonly prefix: string;
+  private readonly redis: RedisWithStore;
 
   /**
    * @param cipher names and seals entries; default: names hashed, values plain (development).
    */
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     tokenPairId: string,
     private readonly clock: Clock,
     private readonly cipher: RecordCipher = new RecordCipher([]),
   ) {
+    const r = redis as RedisWithStore;
+    if (typeof r.hypersoftCacheStore !== 'function')
+      r.defineCommand('hypersoftCacheStore', { numberOfKeys: 2, lua: STORE_SCRIPT });
+    this.redis = r;
     this.prefix = `hypersoft:${tokenPairId}:cache:`;
   }
 
@@ -70,29 +116,62 @@ export class RedisSharedCache implements SharedCache {
     }
   }
 
-  setMany<V>(kind: string, entries: ReadonlyArray<readonly [string, StoredEntry<V>]>): void {
+  setMany<V>(
+    kind: string,
+    entries: ReadonlyArray<readonly [string, StoredEntry<V>]>,
+    origin: EntryOrigin,
+  ): void {
     if (entries.length === 0) return;
     const now = this.clock.now();
-    const pipeline = this.redis.pipeline();
+    const [mode, at] =
+      'written' in origin
+        ? (['written', origin.written] as const)
+        : (['fetched', origin.fetchedFrom] as const);
+    const pipeline = this.redis.pipeline() as unknown as RedisWithStore & {
+      exec(): Promise<unknown>;
+    };
     for (const [key, entry] of entries) {
       const name = this.keyOf(kind, key, 0);
-      pipeline.set(
+      void pipeline.hypersoftCacheStore(
         name,
+        this.stampOf(kind, key),
         this.cipher.seal(encode(entry), name),
-        'PX',
         Math.max(1, Math.round(entry.staleUntil - now)),
+        mode,
+        at,
+        WRITE_STAMP_TTL_MS,
       );
     }
     pipeline.exec().catch(() => undefined);
   }
 
-  delete(kind: string, keys: readonly string[]): void {
+  delete(kind: string, keys: readonly string[], at: number): void {
     if (keys.length === 0) return;
-    const names: string[] = [];
-    for (let generation = 0; generation < this.cipher.generations; generation++) {
-      for (const key of keys) names.push(this.keyOf(kind, key, generation));
+    const pipeline = this.redis.pipeline() as unknown as RedisWithStore & {
+      exec(): Promise<unknown>;
+    };
+    for (const key of keys) {
+      void pipeline.hypersoftCacheStore(
+        this.keyOf(kind, key, 0),
+        this.stampOf(kind, key),
+        '',
+        1,
+        'deleted',
+        at,
+        WRITE_STAMP_TTL_MS,
+      );
     }
-    this.redis.del(...names).catch(() => undefined);
+    // Entries named under an older encryption key (during a rotation) go too.
+    const older: string[] = [];
+    for (let generation = 1; generation < this.cipher.generations; generation++) {
+      for (const key of keys) older.push(this.keyOf(kind, key, generation));
+    }
+    if (older.length > 0) void pipeline.del(...older);
+    pipeline.exec().catch(() => undefined);
+  }
+
+  private stampOf(kind: string, key: string): string {
+    return this.keyOf(`written:${kind}`, key, 0);
   }
 
   private keyOf(kind: string, key: string, generation: number): string {

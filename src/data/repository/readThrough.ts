@@ -7,10 +7,13 @@ import type { RecordLock } from '../gate/recordLock';
 import {
   API300_MAX_RECORDS,
   type Customer,
+  type CustomerWrite,
   type Page,
   type Reservation,
+  type ReservationWrite,
   type Station,
   type Ticket,
+  type TicketWrite,
 } from '../../domain/models';
 import { type Api300, type Api300Operation } from '../api300/types';
 import { type CustomerQuery, type ReservationQuery, type TicketQuery } from '../../domain/queries';
@@ -18,6 +21,8 @@ import { type Repository, type ReadOptions, type WriteOptions } from './types';
 import { decode, queryKey } from '../cache/recordCodec';
 import { matchesApi300Search } from '../../domain/search';
 import { fetchSlice, offsetListPage, sliceOf } from './paging';
+import { createSettler, holdsWrite } from './settle';
+import { LRUCache } from 'lru-cache';
 import { EntityCache, type CacheCounters } from '../cache/entityCache';
 import type { SharedCache } from '../cache/sharedCache';
 
@@ -36,6 +41,9 @@ import type { SharedCache } from '../cache/sharedCache';
  *   stations `stationsTtlMs`). A status filter applies locally to each page read.
  *
  * Writes go at `write` priority, are tried once, and put what API300 stored into the cache.
+ * A write whose reply is lost is settled before it answers (settle.ts): read back through the
+ * gate, it answers the stored record, the failure when API300 certainly did not apply it, or
+ * `UPSTREAM_OUTCOME_UNKNOWN` — never a plain failure for a write that may have been applied.
  * They drop the cached lists that may now be wrong (the record's parents' lists) and this
  * process's search pages of that kind; other replicas' search pages may lag up to `ttlMs`.
  * `updateCustomer`/`updateReservation` read fresh from API300 and write under the per-record
@@ -87,17 +95,13 @@ async function allPages<T>(
   }
 }
 
-/**
- * True when storing `record` would leave `current` as it is: every field of the write holds
- * the same value (instants compared by time). Such a write is not sent.
- */
-function unchanged<W extends object>(record: W, current: W): boolean {
-  return (Object.keys(record) as (keyof W)[]).every((key) => {
-    const a: unknown = record[key];
-    const b: unknown = current[key];
-    return a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
-  });
+/** A read-modify-write's own attempt: its fresh read already shows any earlier one. */
+function freshAttempt(opts: WriteOptions): WriteOptions {
+  return { ...opts, earlierAttemptAt: undefined };
 }
+
+/** How long a redemption whose outcome stayed unknown is remembered (a day, as idempotency keys). */
+const UNSETTLED_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 function byKey<K, V>(items: readonly V[], keyOf: (item: V) => K): Map<K, V> {
   return new Map(items.map((item) => [keyOf(item), item]));
@@ -208,6 +212,26 @@ export function createReadThroughRepository(
     }),
   };
 
+  const { settled, settledUpload, find } = createSettler({ gate, clock });
+  /** Redemptions whose outcome stayed unknown in this process: `station:ticket` → attempt instant. */
+  const unsettledRedemptions = new LRUCache<string, number>({
+    max: 10_000,
+    ttl: UNSETTLED_RETENTION_MS,
+    perf: { now: () => clock.now() },
+  });
+  /** Takes `keys`' locks one after another, in one order (no two writers wait on each other). */
+  const withLocks = <T>(
+    keys: readonly string[],
+    deadline: number,
+    critical: () => Promise<T>,
+  ): Promise<T> =>
+    [...new Set(keys)]
+      .sort()
+      .reduceRight<() => Promise<T>>(
+        (inner, key) => () => lock.withLock(key, deadline, inner),
+        critical,
+      )();
+
   const writeOptions = (opts: WriteOptions) => ({
     priority: 'write' as const,
     deadline: opts.deadline,
@@ -305,7 +329,12 @@ export function createReadThroughRepository(
 
     createCustomer: async (customer, opts) =>
       customerStored(
-        await gate.call('SetCustomer', writeOptions(opts), (api) => api.setCustomer(customer)),
+        await settled(
+          'SetCustomer',
+          opts,
+          (api) => api.setCustomer(customer),
+          (attemptAt) => find.customer(customer, attemptAt, opts),
+        ),
       ),
 
     updateCustomer: (number, change, opts) =>
@@ -318,28 +347,42 @@ export function createReadThroughRepository(
             throw error;
           });
         const record = { ...change(current), number };
-        if (unchanged(record, current)) return customerStored(current);
+        // A repeat of an earlier attempt needs no look first: the fresh read just showed it.
+        if (holdsWrite<CustomerWrite>(current, record)) return customerStored(current);
         return customerStored(
-          await gate.call('SetCustomer', writeOptions(opts), (api) => api.setCustomer(record)),
+          await settled(
+            'SetCustomer',
+            freshAttempt(opts),
+            (api) => api.setCustomer(record),
+            (attemptAt) => find.customer(record, attemptAt, opts),
+          ),
         );
       }),
 
-    importCustomers: async (customers, opts) => {
-      const results = await gate.call('SetCustomers', writeOptions(opts), (api) =>
-        api.setCustomers(customers),
-      );
-      // The reply names the stored numbers but not the stored records: forget them.
-      caches.customers.delete(
-        results.filter((r) => r.error === null && r.number > 0).map((r) => r.number),
-      );
-      caches.customerSearches.clearLocal();
-      return results;
-    },
+    // Records with a number overwrite that customer as a whole: under its lock, like an
+    // update, so an update between its read and its write is never reverted.
+    importCustomers: (customers, opts) =>
+      withLocks(
+        customers.filter((c) => c.number > 0).map((c) => `customer:${c.number}`),
+        opts.deadline,
+        async () => {
+          const results = await settledUpload(customers, opts);
+          // The reply names the stored numbers but not the stored records: forget them.
+          caches.customers.delete(
+            results.filter((r) => r.error === null && r.number > 0).map((r) => r.number),
+          );
+          caches.customerSearches.clearLocal();
+          return results;
+        },
+      ),
 
     createReservation: async (reservation, opts) =>
       reservationStored(
-        await gate.call('SetReservation', writeOptions(opts), (api) =>
-          api.setReservation(reservation),
+        await settled(
+          'SetReservation',
+          opts,
+          (api) => api.setReservation(reservation),
+          (attemptAt) => find.reservation(reservation, attemptAt, opts),
         ),
       ),
 
@@ -356,27 +399,36 @@ export function createReadThroughRepository(
           });
         }
         const record = { ...change(current), id };
-        if (unchanged(record, current)) return reservationStored(current);
-        const stored = await gate.call('SetReservation', writeOptions(opts), (api) =>
-          api.setReservation(record),
+        if (holdsWrite<ReservationWrite>(current, record)) return reservationStored(current);
+        const stored = await settled(
+          'SetReservation',
+          freshAttempt(opts),
+          (api) => api.setReservation(record),
+          (attemptAt) => find.reservation(record, attemptAt, opts),
         );
         return reservationStored(stored, current.customerNumber);
       }),
 
     issueTicket: async (ticket, opts) => {
-      const issue = async () =>
-        ticketStored(
-          await gate.call('SetTicket', writeOptions(opts), (api) => api.setTicket(ticket)),
-        );
+      const issue = (attempt: WriteOptions) =>
+        settled(
+          'SetTicket',
+          attempt,
+          (api) => api.setTicket(ticket),
+          (attemptAt) => find.ticket(ticket, attemptAt, opts),
+        ).then(ticketStored);
       // Without a number Hypersoft assigns a new one: nothing to collide with.
-      if (ticket.number === '') return issue();
+      if (ticket.number === '') return issue(opts);
       return lock.withLock(`ticket:${ticket.number}`, opts.deadline, async () => {
         const { items } = await gate.call('GetTickets', writeOptions(opts), (api) =>
           api.getTickets({ numbers: [ticket.number], pageIndex: 0, pageSize: 1 }),
         );
         const existing = items.find((t) => t.number === ticket.number);
-        if (!existing) return issue();
+        if (!existing) return issue(freshAttempt(opts));
         ticketStored(existing);
+        // A repeat of an attempt whose outcome was unknown finds what that attempt stored.
+        if (opts.earlierAttemptAt !== undefined && holdsWrite<TicketWrite>(existing, ticket))
+          return existing;
         throw new Api300Error(
           'CONFLICT',
           `Ticket ${ticket.number} already exists (status ${existing.status}): issueTicket ` +
@@ -388,14 +440,32 @@ export function createReadThroughRepository(
     },
 
     // Under the ticket's lock, so a redemption and an issue of one number never interleave.
+    // A redemption whose outcome stayed unknown here is looked for before the next one of the
+    // same ticket at the same station: that retry answers the ticket our attempt redeemed,
+    // not CONFLICT.
     redeemTicket: (ticketNumber, stationNumber, opts) =>
-      lock.withLock(`ticket:${ticketNumber}`, opts.deadline, async () =>
-        ticketStored(
-          await gate.call('RedeemTicket', writeOptions(opts), (api) =>
-            api.redeemTicket(ticketNumber, stationNumber),
-          ),
-        ),
-      ),
+      lock.withLock(`ticket:${ticketNumber}`, opts.deadline, async () => {
+        const key = `${stationNumber}:${ticketNumber}`;
+        const earlierAttemptAt = opts.earlierAttemptAt ?? unsettledRedemptions.get(key);
+        try {
+          const ticket = await settled(
+            'RedeemTicket',
+            { ...opts, earlierAttemptAt },
+            (api) => api.redeemTicket(ticketNumber, stationNumber),
+            (attemptAt) => find.redemption(ticketNumber, stationNumber, attemptAt, opts),
+          );
+          unsettledRedemptions.delete(key);
+          return ticketStored(ticket);
+        } catch (error) {
+          const attemptAt =
+            error instanceof Api300Error && error.code === 'UPSTREAM_OUTCOME_UNKNOWN'
+              ? error.details.attemptAt
+              : undefined;
+          if (attemptAt !== undefined && earlierAttemptAt === undefined)
+            unsettledRedemptions.set(key, attemptAt);
+          throw error;
+        }
+      }),
   };
 
   return {

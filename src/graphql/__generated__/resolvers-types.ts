@@ -350,14 +350,32 @@ export type ImportCustomerResult = {
 /** Result of `importCustomers`: one entry per input record, in input order. */
 export type ImportCustomersPayload = {
   __typename?: 'ImportCustomersPayload';
-  /** Number of records not stored. */
+  /** Number of records not stored or, for `UPSTREAM_OUTCOME_UNKNOWN`, not known to be stored. */
   failedCount: Scalars['Int']['output'];
   /** Per-record outcomes, in input order. */
   results: Array<ImportCustomerResult>;
-  /** Number of records stored. */
+  /** Number of records API300 holds from this import (read back where a reply was lost). */
   storedCount: Scalars['Int']['output'];
 };
 
+/**
+ * Writes to Hypersoft. Like every mutation, each is null when it failed, with the error at its
+ * path; the other mutations of the operation keep their results.
+ *
+ * A write whose reply from Hypersoft is lost is read back before it answers: the answer is the
+ * stored record, a failure only when nothing was stored, or `UPSTREAM_OUTCOME_UNKNOWN` when
+ * that cannot be known in time (never send such a write again as a new one).
+ *
+ * Every mutation takes an optional `idempotencyKey`: a client-chosen key (a UUID, say; 1..255
+ * printable ASCII characters) kept for 24 hours by every replica. A retry with the same key
+ * and the same input answers the first attempt's outcome and writes nothing again; after
+ * `UPSTREAM_OUTCOME_UNKNOWN` it reads back what the first attempt stored and writes only if
+ * nothing was. The same key with other input is refused (`IDEMPOTENCY_KEY_REUSED`); while the
+ * first attempt still runs, a retry waits for it (`IDEMPOTENCY_KEY_IN_USE` at its deadline).
+ * An argument rather than an `Idempotency-Key` header, so that it passes any router unchanged
+ * and each mutation of an operation has its own. See docs/graphql-api.md, "Write outcomes and
+ * retries".
+ */
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -381,7 +399,10 @@ export type Mutation = {
    * Stores any number of whole customer records. Each record is validated locally; the valid
    * ones are uploaded in chunks of at most 500 (one upstream call per chunk). A bad record is
    * reported in its result and does not stop the others; a value API300 refused comes with
-   * its `field` in this schema's names.
+   * its `field` in this schema's names. Each record ends stored (with its number), refused,
+   * not stored (send it again), or — only when a chunk's reply was lost and the read-back
+   * could not tell — `UPSTREAM_OUTCOME_UNKNOWN`: retry the import with the same
+   * `idempotencyKey`, which stores only what is not stored yet.
    */
   importCustomers?: Maybe<ImportCustomersPayload>;
   /**
@@ -414,45 +435,197 @@ export type Mutation = {
 };
 
 
+/**
+ * Writes to Hypersoft. Like every mutation, each is null when it failed, with the error at its
+ * path; the other mutations of the operation keep their results.
+ *
+ * A write whose reply from Hypersoft is lost is read back before it answers: the answer is the
+ * stored record, a failure only when nothing was stored, or `UPSTREAM_OUTCOME_UNKNOWN` when
+ * that cannot be known in time (never send such a write again as a new one).
+ *
+ * Every mutation takes an optional `idempotencyKey`: a client-chosen key (a UUID, say; 1..255
+ * printable ASCII characters) kept for 24 hours by every replica. A retry with the same key
+ * and the same input answers the first attempt's outcome and writes nothing again; after
+ * `UPSTREAM_OUTCOME_UNKNOWN` it reads back what the first attempt stored and writes only if
+ * nothing was. The same key with other input is refused (`IDEMPOTENCY_KEY_REUSED`); while the
+ * first attempt still runs, a retry waits for it (`IDEMPOTENCY_KEY_IN_USE` at its deadline).
+ * An argument rather than an `Idempotency-Key` header, so that it passes any router unchanged
+ * and each mutation of an operation has its own. See docs/graphql-api.md, "Write outcomes and
+ * retries".
+ */
 export type MutationCancelReservationArgs = {
   id: Scalars['Int']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/**
+ * Writes to Hypersoft. Like every mutation, each is null when it failed, with the error at its
+ * path; the other mutations of the operation keep their results.
+ *
+ * A write whose reply from Hypersoft is lost is read back before it answers: the answer is the
+ * stored record, a failure only when nothing was stored, or `UPSTREAM_OUTCOME_UNKNOWN` when
+ * that cannot be known in time (never send such a write again as a new one).
+ *
+ * Every mutation takes an optional `idempotencyKey`: a client-chosen key (a UUID, say; 1..255
+ * printable ASCII characters) kept for 24 hours by every replica. A retry with the same key
+ * and the same input answers the first attempt's outcome and writes nothing again; after
+ * `UPSTREAM_OUTCOME_UNKNOWN` it reads back what the first attempt stored and writes only if
+ * nothing was. The same key with other input is refused (`IDEMPOTENCY_KEY_REUSED`); while the
+ * first attempt still runs, a retry waits for it (`IDEMPOTENCY_KEY_IN_USE` at its deadline).
+ * An argument rather than an `Idempotency-Key` header, so that it passes any router unchanged
+ * and each mutation of an operation has its own. See docs/graphql-api.md, "Write outcomes and
+ * retries".
+ */
 export type MutationCreateCustomerArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: CustomerInput;
 };
 
 
+/**
+ * Writes to Hypersoft. Like every mutation, each is null when it failed, with the error at its
+ * path; the other mutations of the operation keep their results.
+ *
+ * A write whose reply from Hypersoft is lost is read back before it answers: the answer is the
+ * stored record, a failure only when nothing was stored, or `UPSTREAM_OUTCOME_UNKNOWN` when
+ * that cannot be known in time (never send such a write again as a new one).
+ *
+ * Every mutation takes an optional `idempotencyKey`: a client-chosen key (a UUID, say; 1..255
+ * printable ASCII characters) kept for 24 hours by every replica. A retry with the same key
+ * and the same input answers the first attempt's outcome and writes nothing again; after
+ * `UPSTREAM_OUTCOME_UNKNOWN` it reads back what the first attempt stored and writes only if
+ * nothing was. The same key with other input is refused (`IDEMPOTENCY_KEY_REUSED`); while the
+ * first attempt still runs, a retry waits for it (`IDEMPOTENCY_KEY_IN_USE` at its deadline).
+ * An argument rather than an `Idempotency-Key` header, so that it passes any router unchanged
+ * and each mutation of an operation has its own. See docs/graphql-api.md, "Write outcomes and
+ * retries".
+ */
 export type MutationCreateReservationArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: ReservationInput;
 };
 
 
+/**
+ * Writes to Hypersoft. Like every mutation, each is null when it failed, with the error at its
+ * path; the other mutations of the operation keep their results.
+ *
+ * A write whose reply from Hypersoft is lost is read back before it answers: the answer is the
+ * stored record, a failure only when nothing was stored, or `UPSTREAM_OUTCOME_UNKNOWN` when
+ * that cannot be known in time (never send such a write again as a new one).
+ *
+ * Every mutation takes an optional `idempotencyKey`: a client-chosen key (a UUID, say; 1..255
+ * printable ASCII characters) kept for 24 hours by every replica. A retry with the same key
+ * and the same input answers the first attempt's outcome and writes nothing again; after
+ * `UPSTREAM_OUTCOME_UNKNOWN` it reads back what the first attempt stored and writes only if
+ * nothing was. The same key with other input is refused (`IDEMPOTENCY_KEY_REUSED`); while the
+ * first attempt still runs, a retry waits for it (`IDEMPOTENCY_KEY_IN_USE` at its deadline).
+ * An argument rather than an `Idempotency-Key` header, so that it passes any router unchanged
+ * and each mutation of an operation has its own. See docs/graphql-api.md, "Write outcomes and
+ * retries".
+ */
 export type MutationImportCustomersArgs = {
   customers: Array<CustomerInput>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/**
+ * Writes to Hypersoft. Like every mutation, each is null when it failed, with the error at its
+ * path; the other mutations of the operation keep their results.
+ *
+ * A write whose reply from Hypersoft is lost is read back before it answers: the answer is the
+ * stored record, a failure only when nothing was stored, or `UPSTREAM_OUTCOME_UNKNOWN` when
+ * that cannot be known in time (never send such a write again as a new one).
+ *
+ * Every mutation takes an optional `idempotencyKey`: a client-chosen key (a UUID, say; 1..255
+ * printable ASCII characters) kept for 24 hours by every replica. A retry with the same key
+ * and the same input answers the first attempt's outcome and writes nothing again; after
+ * `UPSTREAM_OUTCOME_UNKNOWN` it reads back what the first attempt stored and writes only if
+ * nothing was. The same key with other input is refused (`IDEMPOTENCY_KEY_REUSED`); while the
+ * first attempt still runs, a retry waits for it (`IDEMPOTENCY_KEY_IN_USE` at its deadline).
+ * An argument rather than an `Idempotency-Key` header, so that it passes any router unchanged
+ * and each mutation of an operation has its own. See docs/graphql-api.md, "Write outcomes and
+ * retries".
+ */
 export type MutationIssueTicketArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: TicketInput;
 };
 
 
+/**
+ * Writes to Hypersoft. Like every mutation, each is null when it failed, with the error at its
+ * path; the other mutations of the operation keep their results.
+ *
+ * A write whose reply from Hypersoft is lost is read back before it answers: the answer is the
+ * stored record, a failure only when nothing was stored, or `UPSTREAM_OUTCOME_UNKNOWN` when
+ * that cannot be known in time (never send such a write again as a new one).
+ *
+ * Every mutation takes an optional `idempotencyKey`: a client-chosen key (a UUID, say; 1..255
+ * printable ASCII characters) kept for 24 hours by every replica. A retry with the same key
+ * and the same input answers the first attempt's outcome and writes nothing again; after
+ * `UPSTREAM_OUTCOME_UNKNOWN` it reads back what the first attempt stored and writes only if
+ * nothing was. The same key with other input is refused (`IDEMPOTENCY_KEY_REUSED`); while the
+ * first attempt still runs, a retry waits for it (`IDEMPOTENCY_KEY_IN_USE` at its deadline).
+ * An argument rather than an `Idempotency-Key` header, so that it passes any router unchanged
+ * and each mutation of an operation has its own. See docs/graphql-api.md, "Write outcomes and
+ * retries".
+ */
 export type MutationRedeemTicketArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   number: Scalars['String']['input'];
   stationNumber: Scalars['Int']['input'];
 };
 
 
+/**
+ * Writes to Hypersoft. Like every mutation, each is null when it failed, with the error at its
+ * path; the other mutations of the operation keep their results.
+ *
+ * A write whose reply from Hypersoft is lost is read back before it answers: the answer is the
+ * stored record, a failure only when nothing was stored, or `UPSTREAM_OUTCOME_UNKNOWN` when
+ * that cannot be known in time (never send such a write again as a new one).
+ *
+ * Every mutation takes an optional `idempotencyKey`: a client-chosen key (a UUID, say; 1..255
+ * printable ASCII characters) kept for 24 hours by every replica. A retry with the same key
+ * and the same input answers the first attempt's outcome and writes nothing again; after
+ * `UPSTREAM_OUTCOME_UNKNOWN` it reads back what the first attempt stored and writes only if
+ * nothing was. The same key with other input is refused (`IDEMPOTENCY_KEY_REUSED`); while the
+ * first attempt still runs, a retry waits for it (`IDEMPOTENCY_KEY_IN_USE` at its deadline).
+ * An argument rather than an `Idempotency-Key` header, so that it passes any router unchanged
+ * and each mutation of an operation has its own. See docs/graphql-api.md, "Write outcomes and
+ * retries".
+ */
 export type MutationUpdateCustomerArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   number: Scalars['Int']['input'];
   patch: CustomerPatch;
 };
 
 
+/**
+ * Writes to Hypersoft. Like every mutation, each is null when it failed, with the error at its
+ * path; the other mutations of the operation keep their results.
+ *
+ * A write whose reply from Hypersoft is lost is read back before it answers: the answer is the
+ * stored record, a failure only when nothing was stored, or `UPSTREAM_OUTCOME_UNKNOWN` when
+ * that cannot be known in time (never send such a write again as a new one).
+ *
+ * Every mutation takes an optional `idempotencyKey`: a client-chosen key (a UUID, say; 1..255
+ * printable ASCII characters) kept for 24 hours by every replica. A retry with the same key
+ * and the same input answers the first attempt's outcome and writes nothing again; after
+ * `UPSTREAM_OUTCOME_UNKNOWN` it reads back what the first attempt stored and writes only if
+ * nothing was. The same key with other input is refused (`IDEMPOTENCY_KEY_REUSED`); while the
+ * first attempt still runs, a retry waits for it (`IDEMPOTENCY_KEY_IN_USE` at its deadline).
+ * An argument rather than an `Idempotency-Key` header, so that it passes any router unchanged
+ * and each mutation of an operation has its own. See docs/graphql-api.md, "Write outcomes and
+ * retries".
+ */
 export type MutationUpdateReservationArgs = {
   id: Scalars['Int']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   patch: ReservationPatch;
 };
 
@@ -567,8 +740,11 @@ export type RecordError = {
   __typename?: 'RecordError';
   /**
    * Machine-readable reason: `BAD_USER_INPUT` (refused by local validation before any
-   * upstream call), `UPSTREAM_VALIDATION` (refused by API300), or the code of the upstream
-   * failure that prevented the record's upload (e.g. `UPSTREAM_RATE_LIMITED`).
+   * upstream call), `UPSTREAM_VALIDATION` (refused by API300), the code of the upstream
+   * failure that prevented the record's upload (e.g. `UPSTREAM_RATE_LIMITED`,
+   * `UPSTREAM_UNAVAILABLE`: not stored, send it again), or `UPSTREAM_OUTCOME_UNKNOWN` (the
+   * reply was lost and the read-back could not tell whether it was stored: retry with the same
+   * `idempotencyKey`, never as a new record).
    */
   code: Scalars['String']['output'];
   /** The input field at fault (e.g. `email`), when known. */

@@ -7,7 +7,8 @@ import type {
 import { GraphQLError } from 'graphql';
 import type { Context } from '../context';
 import { publicError } from '../errors';
-import type { SetResult } from '../../data/repository/types';
+import type { SetResult, WriteOptions } from '../../data/repository/types';
+import { idempotent, type ResultOutcome } from '../idempotency';
 import {
   API300_MAX_RECORDS,
   type Customer,
@@ -44,7 +45,7 @@ import {
   ticketWriteFromInput,
 } from './writes';
 
-function writeOptions(ctx: Context) {
+function writeOptions(ctx: Context): WriteOptions {
   return { deadline: ctx.deadline, accounting: ctx.accounting };
 }
 
@@ -70,7 +71,11 @@ function rememberTicket(ctx: Context, ticket: Ticket): Ticket {
  * marks its records with that failure; later chunks are still tried, so the result tells
  * exactly which records to send again.
  */
-async function importCustomers(ctx: Context, customers: readonly CustomerInput[]) {
+async function importCustomers(
+  ctx: Context,
+  customers: readonly CustomerInput[],
+  opts: WriteOptions,
+) {
   const results: ImportCustomerResult[] = customers.map((_, index) => ({
     index,
     number: null,
@@ -99,7 +104,7 @@ async function importCustomers(ctx: Context, customers: readonly CustomerInput[]
     try {
       stored = await ctx.repository.importCustomers(
         chunk.map((c) => c.record),
-        writeOptions(ctx),
+        opts,
       );
     } catch (e) {
       const { code, message } = publicError(e, ctx.logger, ctx.requestId);
@@ -169,6 +174,7 @@ async function patchReservation(
   ctx: Context,
   id: number,
   patch: ReservationPatch,
+  opts: WriteOptions,
 ): Promise<Reservation> {
   const updated = await ctx.repository.updateReservation(
     id,
@@ -177,84 +183,136 @@ async function patchReservation(
         throw statusChangeRefused(current, patch.status);
       return applyReservationPatch(current, patch);
     },
-    writeOptions(ctx),
+    opts,
   );
   return rememberReservation(ctx, updated);
 }
 
+/**
+ * Runs one mutation under its `idempotencyKey`, if it has one (../idempotency.ts). `run` gets
+ * the write options, with `earlierAttemptAt` when the key's first attempt had an unknown
+ * outcome: the repository then reads back before it writes.
+ */
+function keyed<T>(
+  ctx: Context,
+  field: string,
+  args: { idempotencyKey?: string | null } & Record<string, unknown>,
+  run: (opts: WriteOptions) => Promise<T>,
+  outcomeOf?: (result: T) => ResultOutcome,
+): Promise<T> {
+  return idempotent({
+    idempotency: ctx.idempotency,
+    field,
+    args,
+    deadline: ctx.deadline,
+    logger: ctx.logger,
+    requestId: ctx.requestId,
+    run: (earlierAttemptAt) => run({ ...writeOptions(ctx), earlierAttemptAt }),
+    outcomeOf,
+  });
+}
+
+/** An import whose records include one with an unknown outcome is not done: a retry settles it. */
+function importOutcome(payload: { results: ImportCustomerResult[] }): ResultOutcome {
+  return payload.results.some((r) => r.error?.code === 'UPSTREAM_OUTCOME_UNKNOWN')
+    ? 'unknown'
+    : 'done';
+}
+
 export const Mutation: MutationResolvers<Context> = {
-  async createCustomer(_parent, { input }, ctx) {
-    assertValid(checkNewCustomer(input, 'input'));
-    return rememberCustomer(
+  createCustomer(_parent, args, ctx) {
+    return keyed(ctx, 'createCustomer', args, async (opts) => {
+      assertValid(checkNewCustomer(args.input, 'input'));
+      return rememberCustomer(
+        ctx,
+        await ctx.repository.createCustomer(customerWriteFromInput(args.input), opts),
+      );
+    });
+  },
+
+  updateCustomer(_parent, args, ctx) {
+    const { number, patch } = args;
+    return keyed(ctx, 'updateCustomer', args, async (opts) => {
+      // A patch that clears every name is refused before the read; any other patch is checked
+      // against the record it makes.
+      const clearsEveryName = CUSTOMER_NAME_FIELDS.every((f) => patch[f] !== undefined);
+      assertValid([
+        ...checkKey(number, 'number', CUSTOMER_NUMBER),
+        ...checkCustomerPatch(patch, 'patch'),
+        ...(clearsEveryName ? checkCustomerName(patch, 'patch') : []),
+      ]);
+      const updated = await ctx.repository.updateCustomer(
+        number,
+        (current) => {
+          const record = applyCustomerPatch(current, patch);
+          assertValid(checkCustomerName(record, 'patch'));
+          return record;
+        },
+        opts,
+      );
+      return rememberCustomer(ctx, updated);
+    });
+  },
+
+  importCustomers(_parent, args, ctx) {
+    return keyed(
       ctx,
-      await ctx.repository.createCustomer(customerWriteFromInput(input), writeOptions(ctx)),
+      'importCustomers',
+      args,
+      (opts) => importCustomers(ctx, args.customers, opts),
+      importOutcome,
     );
   },
 
-  async updateCustomer(_parent, { number, patch }, ctx) {
-    // A patch that clears every name is refused before the read; any other patch is checked
-    // against the record it makes.
-    const clearsEveryName = CUSTOMER_NAME_FIELDS.every((f) => patch[f] !== undefined);
-    assertValid([
-      ...checkKey(number, 'number', CUSTOMER_NUMBER),
-      ...checkCustomerPatch(patch, 'patch'),
-      ...(clearsEveryName ? checkCustomerName(patch, 'patch') : []),
-    ]);
-    const updated = await ctx.repository.updateCustomer(
-      number,
-      (current) => {
-        const record = applyCustomerPatch(current, patch);
-        assertValid(checkCustomerName(record, 'patch'));
-        return record;
-      },
-      writeOptions(ctx),
-    );
-    return rememberCustomer(ctx, updated);
+  createReservation(_parent, args, ctx) {
+    const { input } = args;
+    return keyed(ctx, 'createReservation', args, async (opts) => {
+      assertValid(checkNewReservation(input, 'input'));
+      await assertStationExists(ctx, input.stationNumber, 'input.stationNumber');
+      return rememberReservation(
+        ctx,
+        await ctx.repository.createReservation(reservationWriteFromInput(input), opts),
+      );
+    });
   },
 
-  importCustomers(_parent, { customers }, ctx) {
-    return importCustomers(ctx, customers);
-  },
-
-  async createReservation(_parent, { input }, ctx) {
-    assertValid(checkNewReservation(input, 'input'));
-    await assertStationExists(ctx, input.stationNumber, 'input.stationNumber');
-    return rememberReservation(
-      ctx,
-      await ctx.repository.createReservation(reservationWriteFromInput(input), writeOptions(ctx)),
-    );
-  },
-
-  async updateReservation(_parent, { id, patch }, ctx) {
-    assertValid([...checkKey(id, 'id', POSITIVE_ID), ...checkReservationPatch(patch, 'patch')]);
-    if (typeof patch.stationNumber === 'number')
-      await assertStationExists(ctx, patch.stationNumber, 'patch.stationNumber');
-    return patchReservation(ctx, id, patch);
+  updateReservation(_parent, args, ctx) {
+    const { id, patch } = args;
+    return keyed(ctx, 'updateReservation', args, async (opts) => {
+      assertValid([...checkKey(id, 'id', POSITIVE_ID), ...checkReservationPatch(patch, 'patch')]);
+      if (typeof patch.stationNumber === 'number')
+        await assertStationExists(ctx, patch.stationNumber, 'patch.stationNumber');
+      return patchReservation(ctx, id, patch, opts);
+    });
   },
 
   // Cancelling a cancelled reservation answers it as it is, without a write.
-  cancelReservation(_parent, { id }, ctx) {
-    assertValid(checkKey(id, 'id', POSITIVE_ID));
-    return patchReservation(ctx, id, { status: 'CANCELLED' });
+  cancelReservation(_parent, args, ctx) {
+    return keyed(ctx, 'cancelReservation', args, (opts) => {
+      assertValid(checkKey(args.id, 'id', POSITIVE_ID));
+      return patchReservation(ctx, args.id, { status: 'CANCELLED' }, opts);
+    });
   },
 
-  async issueTicket(_parent, { input }, ctx) {
-    assertValid(checkNewTicket(input, 'input'));
-    return rememberTicket(
-      ctx,
-      await ctx.repository.issueTicket(ticketWriteFromInput(input), writeOptions(ctx)),
-    );
+  issueTicket(_parent, args, ctx) {
+    return keyed(ctx, 'issueTicket', args, async (opts) => {
+      assertValid(checkNewTicket(args.input, 'input'));
+      return rememberTicket(
+        ctx,
+        await ctx.repository.issueTicket(ticketWriteFromInput(args.input), opts),
+      );
+    });
   },
 
-  async redeemTicket(_parent, { number, stationNumber }, ctx) {
-    assertValid([
-      ...checkKey(number, 'number', TICKET_NUMBER),
-      ...checkKey(stationNumber, 'stationNumber', POSITIVE_ID),
-    ]);
-    await assertStationExists(ctx, stationNumber, 'stationNumber');
-    return rememberTicket(
-      ctx,
-      await ctx.repository.redeemTicket(number, stationNumber, writeOptions(ctx)),
-    );
+  redeemTicket(_parent, args, ctx) {
+    const { number, stationNumber } = args;
+    return keyed(ctx, 'redeemTicket', args, async (opts) => {
+      assertValid([
+        ...checkKey(number, 'number', TICKET_NUMBER),
+        ...checkKey(stationNumber, 'stationNumber', POSITIVE_ID),
+      ]);
+      await assertStationExists(ctx, stationNumber, 'stationNumber');
+      return rememberTicket(ctx, await ctx.repository.redeemTicket(number, stationNumber, opts));
+    });
   },
 };

@@ -137,6 +137,39 @@ describeWithRedis('the data path on a shared Redis', () => {
     expect(await a.keys(`hypersoft:${pair}:lock:*`)).toEqual([]);
   });
 
+  it('keeps a record locked while its holder still waits for API300, past the lease it took', async () => {
+    const pair = newPair();
+    const [a, b] = [client(), client()];
+    await Promise.all([connected(a), connected(b)]);
+    const [first, second] = [a, b].map(
+      (redis) =>
+        new RedisRecordLock({
+          redis,
+          tokenPairId: pair,
+          clock: systemClock,
+          retryMs: 5,
+          leaseMs: 150,
+        }),
+    );
+    const log: string[] = [];
+    let entered!: () => void;
+    const firstIn = new Promise<void>((resolve) => (entered = resolve));
+    // The holder's upstream call takes four leases (API300_TIMEOUT_MS may be 120 s).
+    const holder = first.withLock('customer:7', Date.now() + 100, async () => {
+      log.push('first in');
+      entered();
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      log.push('first out');
+    });
+    await firstIn;
+    const waiter = second.withLock('customer:7', Date.now() + 3000, async () => {
+      log.push('second in');
+    });
+    await Promise.all([holder, waiter]);
+
+    expect(log).toEqual(['first in', 'first out', 'second in']);
+  });
+
   it('shares cached records between replicas, so the second one asks upstream nothing', async () => {
     const pair = newPair();
     const config = loadConfig({});
@@ -159,6 +192,46 @@ describeWithRedis('the data path on a shared Redis', () => {
     expect(second.get(1)?.created).toBeInstanceOf(Date);
     expect([apis[0].count(), apis[1].count()]).toEqual([1, 0]);
     expect(replicas[1].stats().cache).toEqual({ hits: 3, misses: 0, staleServes: 0 });
+  });
+
+  it("keeps a replica's write in the shared cache when another replica's older read answers after it", async () => {
+    const pair = newPair();
+    const config = loadConfig({});
+    const apis = [
+      new FakeApi300(systemClock).withCustomers(1),
+      new FakeApi300(systemClock).withCustomers(1),
+    ];
+    const [reader, writer] = apis.map((api) =>
+      createDataPath({ api, config, tokenPairId: pair, redis: client() }),
+    );
+    paths.push(reader, writer);
+    await Promise.all([connected(reader.redis!), connected(writer.redis!)]);
+    let answerRead!: () => void;
+    const readHeld = new Promise<void>((resolve) => (answerRead = resolve));
+    const getCustomers = apis[0].getCustomers.bind(apis[0]);
+    apis[0].getCustomers = async (query) => {
+      const page = await getCustomers(query); // the record before the write
+      await readHeld;
+      return page;
+    };
+    const opts = () => ({ deadline: Date.now() + 5000 });
+
+    const reading = reader.repository.customersByNumber([1], opts());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await writer.repository.updateCustomer(
+      1,
+      ({ created: _c, changed: _ch, ...c }) => ({ ...c, city: 'Bonn' }),
+      opts(),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the L2 write is fire-and-forget
+    answerRead();
+    await reading;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    writer.caches.customers.clearLocal();
+    const served = await writer.repository.customersByNumber([1], opts());
+
+    expect(served.get(1)?.city).toBe('Bonn');
+    expect(apis[1].count('GetCustomers')).toBe(0);
   });
 
   it('fails closed while Redis is away: cache answers, nothing goes upstream, and it recovers by itself', async () => {

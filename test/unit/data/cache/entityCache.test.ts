@@ -160,6 +160,32 @@ describe('the entity cache', () => {
     expect(counted).toEqual({ hit: 0, miss: 3, stale: 1, calls: 2 });
   });
 
+  it('keeps what a write stored when a read that started before it answers after it', async () => {
+    const { api, repository, read, opts } = setup();
+    let answerRead!: () => void;
+    const readHeld = new Promise<void>((resolve) => (answerRead = resolve));
+    const getCustomers = api.getCustomers.bind(api);
+    api.getCustomers = async (query) => {
+      const page = await getCustomers(query); // what API300 held when the read ran
+      await readHeld;
+      return page;
+    };
+    const reading = read(1);
+    await settle();
+    const updated = await repository.updateCustomer(
+      1,
+      ({ created: _c, changed: _ch, ...c }) => ({ ...c, city: 'Bonn' }),
+      opts(),
+    );
+    answerRead();
+    await reading;
+
+    const [served] = await read(1);
+    expect(updated.city).toBe('Bonn');
+    expect(served.city).toBe('Bonn');
+    expect(api.count('GetCustomers')).toBe(1);
+  });
+
   it('holds at most maxEntries entries per kind', async () => {
     const { read, caches } = setup({ maxEntries: 3 });
     await read(1, 2, 3, 4, 5);

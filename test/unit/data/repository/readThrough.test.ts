@@ -317,6 +317,27 @@ describe('the cached Hypersoft data interface', () => {
     expect(api.count('GetCustomers')).toBe(2);
   });
 
+  it('imports a customer by number under its lock, so an update in progress is not reverted', async () => {
+    const { api, repository, opts } = setup();
+    api.hold();
+    const update = repository.updateCustomer(1, (c) => ({ ...writeOf(c), city: 'Bonn' }), opts());
+    await settle();
+    const imported = repository.importCustomers(
+      [{ ...writeOf(makeCustomer(1)), lastName: 'Imported' }],
+      opts(),
+    );
+    await settle();
+    api.release();
+    await Promise.all([update, imported]);
+
+    expect(api.calls.map((c) => c.operation)).toEqual([
+      'GetCustomer',
+      'SetCustomer',
+      'SetCustomers',
+    ]);
+    expect(api.customers.get(1)?.lastName).toBe('Imported');
+  });
+
   it('lets a write through on the write reserve while reads are out of budget', async () => {
     const { repository, opts, api } = setup(3, 1);
     await repository.customersByNumber([1], opts());
