@@ -1,5 +1,5 @@
 import type { RunningSimulator } from '../../../src/simulator';
-import { eventually } from '../../helpers/postgres';
+import { eventually } from '../../helpers/eventually';
 import { describeWithRedis, startRedis, type RunningRedis } from '../../helpers/redis';
 import { setFaults, startTestSimulator } from '../../helpers/simulator';
 import { CUSTOMER_QUERY } from '../../helpers/operations';

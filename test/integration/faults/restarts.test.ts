@@ -1,6 +1,6 @@
 import { setTimeout as pause } from 'node:timers/promises';
 import type { GraphQLAnswer } from '../../../bench/lib/graphql';
-import { eventually } from '../../helpers/postgres';
+import { eventually } from '../../helpers/eventually';
 import { describeWithRedis, startRedis, type RunningRedis } from '../../helpers/redis';
 import type { SimulatorStats } from '../../../src/simulator';
 import { simulatorStats } from '../../helpers/simulator';

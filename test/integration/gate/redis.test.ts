@@ -7,7 +7,7 @@ import { RedisQuota, tokenPairId } from '../../../src/data/gate/quota';
 import { RedisRecordLock } from '../../../src/data/gate/recordLock';
 import { describeWithRedis, startRedis, type RunningRedis } from '../../helpers/redis';
 import { FakeApi300 } from '../../helpers/gateFakes';
-import { eventually } from '../../helpers/postgres';
+import { eventually } from '../../helpers/eventually';
 
 /**
  * The Redis-backed pieces of the data path against a real `redis-server` on a free port:

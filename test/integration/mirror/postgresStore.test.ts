@@ -13,10 +13,10 @@ import {
   makeStation,
   makeTicket,
 } from '../../helpers/fakeRepository';
+import { eventually } from '../../helpers/eventually';
 import {
   createTestDatabase,
   describeWithPostgres,
-  eventually,
   type TestDatabase,
 } from '../../helpers/postgres';
 
