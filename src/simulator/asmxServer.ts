@@ -256,7 +256,7 @@ export class SimulatorServer {
     return { blocked, forcedStatusCode: this.faults.forceStatusCode };
   }
 
-  /** Counts one POST (§3) and returns whether its token pair is blocked now. */
+  /** Counts one POST (docs/api300-contract.md §3) and returns whether its token pair is blocked now. */
   private count(operation: string | null, tokens: PairKey | null): boolean {
     this.calls++;
     const key = operation ?? UNKNOWN_OPERATION;

@@ -28,7 +28,7 @@ import { XmlElement, childElements, escapeXml, isNil } from './xml';
 
 /**
  * Values as the simulator holds them, keyed by wire names. A full `dateTime` is an instant
- * (epoch ms); a Date field is `YYYY-MM-DD`, a Time field `HH:MM:SS` (§6); `null` is nil or
+ * (epoch ms); a Date field is `YYYY-MM-DD`, a Time field `HH:MM:SS` (docs/api300-contract.md §6); `null` is nil or
  * absent.
  */
 export type WireValue = number | string | boolean | null | WireRecord | WireValue[];

@@ -18,7 +18,7 @@ export interface TokenPair {
   licences: Array<Licence>;
 }
 
-/** Status codes of CONTRACT.md §5. */
+/** Status codes of docs/api300-contract.md §5. */
 export const StatusCode = {
   OK: 0,
   INVALID_TOKEN: 10,
@@ -61,7 +61,7 @@ export interface CallContext {
 }
 
 /**
- * The operations of CONTRACT.md §8 over the store. Checks run in the order tokens (10),
+ * The operations of docs/api300-contract.md §8 over the store. Checks run in the order tokens (10),
  * block (11), licence (20), then the operation's own validation (30/31) before anything is
  * written, so a refused call changes nothing.
  */

@@ -6,7 +6,7 @@ import { customerProblem, reservationProblem, ticketProblem } from './validation
 
 /**
  * Changes "at the till": records changed, created or deleted in the POS itself, behind the
- * back of every API300 client (CONTRACT.md §11). Used by the operator endpoints
+ * back of every API300 client (docs/api300-contract.md §11). Used by the operator endpoints
  * `/__simulator/till/*`; never counted as API300 calls. `Changed` (and `Created` of a new
  * record) come from the service clock, as they do for changes through API300.
  */

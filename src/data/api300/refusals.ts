@@ -4,14 +4,14 @@ import type { Api300Operation, RecordFailure } from './types';
 
 /**
  * API300's own answers that are not OK, turned into typed errors in one place: `Status.Code`
- * → `UpstreamErrorCode` (CONTRACT.md §5), and a validation refusal (Code 30) into the shape
+ * → `UpstreamErrorCode` (docs/api300-contract.md §5), and a validation refusal (Code 30) into the shape
  * of local validation (src/graphql/validation/checks.ts): `refusal.field` in GraphQL's names
  * (`stationNumber`, `lastName`, not API300's `Reservation.StationNumber`, `Customer.Name`),
  * `refusal.value` (personal data withheld, as local validation withholds it) and
  * `refusal.allowed` in API300's words.
  *
  * API300 words a Code 30 as `<Record>.<Field>: <value> is out of range (allowed: <allowed>).`
- * (CONTRACT.md §5, §9), an operation parameter without the `<Record>.`; a text value in
+ * (docs/api300-contract.md §5, §9), an operation parameter without the `<Record>.`; a text value in
  * single quotes, cut after 40 characters as `'…' (N characters)`. A message in another form
  * keeps its text and gets no `refusal`: a caller then still learns what API300 said.
  */

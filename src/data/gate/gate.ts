@@ -18,7 +18,7 @@ import { takesWriteSlots, type Priority } from '../options';
 export type { Priority, UpstreamCallEvent, Waiter };
 
 /**
- * The upstream gate: the ONLY road to API300 (DESIGN.md §2). It alone holds the `Api300`
+ * The upstream gate: the ONLY road to API300 (docs/architecture.md). It alone holds the `Api300`
  * client; everything above asks it for calls.
  *
  * - Budget: every call first takes a slot of the `Quota` (sliding 60 s window, in memory or

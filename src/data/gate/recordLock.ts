@@ -5,7 +5,7 @@ import { Api300Error, retryAfterSeconds } from '../errors';
 
 /**
  * Per-record write serialization for read-modify-write updates (`updateCustomer`,
- * `updateReservation`): API300 overwrites whole records (CONTRACT.md §7), so two concurrent
+ * `updateReservation`): API300 overwrites whole records (docs/api300-contract.md §7), so two concurrent
  * updates of one record must not both read the old version — the second would erase the
  * first's change.
  *

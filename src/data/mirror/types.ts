@@ -14,7 +14,7 @@ export type {
 
 /**
  * The mirror: a local copy of the POS data, kept current through API300's changed-since reads
- * (CONTRACT.md §11), so that reads cost no upstream calls.
+ * (docs/api300-contract.md §11), so that reads cost no upstream calls.
  *
  *   MirrorIndex   in memory, in every replica: holds the records and answers every query.
  *                 The query semantics (filters, order, search, counts, cursors) exist here
