@@ -27,7 +27,7 @@ import type { Repository } from '../data/repository/types';
 
 export interface AppDeps {
   config: Config;
-  /** The data layer (entity cache over the upstream gate, or a fake in tests). */
+  /** The data layer (the mirror, with the entity cache over the upstream gate behind it; a fake in tests). */
   repository: Repository;
   logger?: Logger;
   /**

@@ -26,8 +26,8 @@ export type { Priority, UpstreamCallEvent, Waiter };
  *   `write` slots, reads, the sync and background refreshes `read` slots, so the write
  *   reserve stays free for writes.
  * - Queue (queue.ts): callers wait for budget in priority order (`PRIORITIES` in
- *   ../options.ts: writes, interactive reads, the mirror's sync, background refreshes), first
- *   come first served within a priority.
+ *   ../options.ts: the sync's urgent deltas, writes, interactive reads, the mirror's sync,
+ *   background refreshes), first come first served within a priority.
  * - Deadlines: every waiter has one (epoch ms). When the quota says the next slot comes after
  *   it, the waiter is rejected AT ONCE with `UPSTREAM_RATE_LIMITED` and `details.retryAfter`
  *   (seconds until a slot frees); a waiter whose deadline passes is rejected then. Nothing
