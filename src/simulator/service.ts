@@ -126,7 +126,7 @@ export class Api300Service {
       case 'SetCustomer': {
         const stored = this.setCustomer(store, p.Customer as CustomerRow | null);
         if (typeof stored === 'string') fail(StatusCode.VALIDATION, stored);
-        return { Customer: stored as CustomerRow };
+        return { Customer: stored };
       }
       case 'SetCustomers':
         return {
@@ -147,7 +147,7 @@ export class Api300Service {
             StatusCode.NOT_FOUND,
             `Reservation ${(p.Reservation as ReservationRow).ReservationID} not found.`,
           );
-        return { Reservation: stored as ReservationRow };
+        return { Reservation: stored };
       }
       case 'SetReservations':
         return {
@@ -163,7 +163,7 @@ export class Api300Service {
       case 'SetTicket': {
         const stored = this.setTicket(store, p.Ticket as TicketRow | null);
         if (typeof stored === 'string') fail(StatusCode.VALIDATION, stored);
-        return { Ticket: stored as TicketRow };
+        return { Ticket: stored };
       }
       case 'RedeemTicket':
         return {

@@ -90,7 +90,7 @@ export function tillPut(store: Store, kind: TillKind, input: unknown, now: numbe
       input,
       fields.filter((f) => f.name in input),
       false,
-    ) as Partial<Row>;
+    );
   } catch (error) {
     if (error instanceof WireTypeError) throw new TillError(error.message);
     throw error;
@@ -99,7 +99,7 @@ export function tillPut(store: Store, kind: TillKind, input: unknown, now: numbe
   const key = (given as Record<string, unknown>)[keyName] as number | string | undefined;
   const held = key ? heldRow(store, kind, key) : undefined;
   const stamp = truncateToSecond(now);
-  const row = { ...(held ?? newRow(kind, store, now)), ...given } as Row;
+  const row = { ...(held ?? newRow(kind, store, now)), ...given };
   const record = row as Record<string, unknown>;
   if (!key) record[keyName] = allocate(store, kind);
   record.Created = held?.Created ?? stamp;

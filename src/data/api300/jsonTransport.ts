@@ -89,11 +89,7 @@ export function createJsonTransport(options: JsonTransportOptions): Api300Transp
       if (typeof parsed !== 'object' || parsed === null || !('d' in parsed))
         throw unavailable(operation, 'malformed reply (no "d")', false);
       try {
-        return readJsonValue(
-          result,
-          (parsed as { d: unknown }).d,
-          `${operation}Result`,
-        ) as WireRecord | null;
+        return readJsonValue(result, parsed.d, `${operation}Result`) as WireRecord | null;
       } catch (error) {
         if (error instanceof WireShapeError)
           throw unavailable(operation, `malformed reply (${error.message})`, false);

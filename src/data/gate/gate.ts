@@ -1,5 +1,4 @@
-import type { BreakerState } from './breaker';
-import { Breaker } from './breaker';
+import { Breaker, type BreakerState } from './breaker';
 import {
   CallStats,
   type LastUpstreamCall,

@@ -1,4 +1,13 @@
-import type { Customer, Reservation, Station, Ticket } from '../../domain/models';
+import {
+  KEYED_KINDS,
+  RECORD_KINDS,
+  type Customer,
+  type KeyedKind,
+  type RecordKind,
+  type Reservation,
+  type Station,
+  type Ticket,
+} from '../../domain/models';
 import type { CustomerFind, FoundPage, ReservationFind, TicketFind } from '../../domain/queries';
 
 export type {
@@ -27,8 +36,6 @@ export type {
  */
 
 /** The kinds of record the mirror holds. */
-import { KEYED_KINDS, RECORD_KINDS, type KeyedKind, type RecordKind } from '../../domain/models';
-
 export { KEYED_KINDS, RECORD_KINDS, type KeyedKind, type RecordKind };
 
 export interface RecordOf {

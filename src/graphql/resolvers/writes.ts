@@ -81,7 +81,7 @@ export function applyCustomerPatch(current: Customer, patch: CustomerPatch): Cus
   const { created: _created, changed: _changed, ...whole } = current;
   void _created;
   void _changed;
-  return merge<CustomerWrite>(whole, patch as Fields<CustomerWrite>, CUSTOMER_DEFAULTS);
+  return merge<CustomerWrite>(whole, patch, CUSTOMER_DEFAULTS);
 }
 
 const RESERVATION_TEXT_DEFAULTS = {
@@ -121,7 +121,7 @@ export function applyReservationPatch(
   const { created: _created, changed: _changed, ...whole } = current;
   void _created;
   void _changed;
-  return merge<ReservationWrite>(whole, patch as Fields<ReservationWrite>, {
+  return merge<ReservationWrite>(whole, patch, {
     ...whole,
     ...RESERVATION_TEXT_DEFAULTS,
   });

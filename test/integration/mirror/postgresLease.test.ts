@@ -52,7 +52,7 @@ describeWithPostgres('The leader lease on PostgreSQL', () => {
         "SELECT bool_and(renewed_at + $1 * interval '1 millisecond' <= clock_timestamp()) AS passed FROM hypersoft_mirror_lease",
         [ms],
       );
-      return rows[0]!.passed;
+      return rows[0].passed;
     });
   /** Until every lease has expired on the database's clock (the one expiry runs on). */
   const leasesExpired = () =>
@@ -62,7 +62,7 @@ describeWithPostgres('The leader lease on PostgreSQL', () => {
         const { rows } = await store.pool.query<{ expired: boolean }>(
           'SELECT bool_and(expires_at <= clock_timestamp()) AS expired FROM hypersoft_mirror_lease',
         );
-        return rows[0]!.expired;
+        return rows[0].expired;
       },
       TTL_MS + 5_000,
     );
@@ -91,7 +91,7 @@ describeWithPostgres('The leader lease on PostgreSQL', () => {
 
     const leaders = replicas.filter((r) => r.lease.isLeader());
     expect(leaders).toHaveLength(1);
-    const leader = leaders[0]!.lease.status();
+    const leader = leaders[0].lease.status();
     expect(leader).toMatchObject({ leader: true, epoch: 1, acquisitions: 1 });
     for (const r of replicas) await r.lease.renewNow();
     for (const r of replicas) expect(r.lease.status().holder).toBe(leader.holder);
@@ -180,7 +180,7 @@ describeWithPostgres('The leader lease on PostgreSQL', () => {
         "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
         [db.name],
       );
-      return rows[0]!.n >= 1;
+      return rows[0].n >= 1;
     });
     await leasesExpired();
     const takeover = b.lease.renewNow().then((leading) => {
@@ -191,7 +191,7 @@ describeWithPostgres('The leader lease on PostgreSQL', () => {
         "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
         [db.name],
       );
-      return rows[0]!.n >= 2;
+      return rows[0].n >= 2;
     });
     expect(order).toEqual([]);
 
