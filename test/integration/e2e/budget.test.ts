@@ -153,7 +153,7 @@ describe('misses of concurrent requests waiting for one paced slot', () => {
       subgraph.query(CUSTOMER_QUERY, { number: FIRST_CUSTOMER + burst + i }),
     );
     // Every one of the 40 has missed the cache and waits, and the paced slot has not come yet.
-    await eventually('all 40 to miss the cache', () => misses() >= missesBefore + 40);
+    await eventually('all 40 to miss the cache', () => misses() >= missesBefore + 40, 30_000);
     expect(await subgraphCalls(sim)).toBe(burst);
 
     const answers = await Promise.all(waiting);

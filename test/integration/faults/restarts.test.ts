@@ -26,10 +26,13 @@ import { CUSTOMER_QUERY } from '../../helpers/operations';
  *
  * The load's clock drives nothing: the dependency goes once the uncached client has had
  * data, and comes back once that client has been answered for a request it sent while the
- * dependency was away.
+ * dependency was away. The load runs `LOAD_MS`, and on until `AFTER_BACK_MS` after the
+ * dependency is back, however slowly the steps came on a loaded machine.
  */
 
 const LOAD_MS = 3000;
+/** How long the load goes on once the dependency is back. */
+const AFTER_BACK_MS = 1000;
 /** Bound on waiting for the load to reach a step of the scenario. */
 const STEP_MS = 10_000;
 
@@ -43,14 +46,19 @@ function describePromises(load: () => MixedLoadReport) {
   });
 }
 
-/** The answers of the load's uncached client, with when each was sent (`performance.now()`). */
-function coldAnswers() {
+/**
+ * The steps of a restart in the middle of the load, from the answers of its uncached client
+ * (with when each was sent, `performance.now()`); pass it to `runMixedLoad` as its options.
+ */
+function restartSteps() {
   const answers: { outcome: string; sentAt: number }[] = [];
+  let backAt: number | null = null;
   return {
     onAnswer(answer: GraphQLAnswer, client: number): void {
       if (client === COLD_CLIENT)
         answers.push({ outcome: answer.outcome, sentAt: performance.now() - answer.latencyMs });
     },
+    extendWhile: () => backAt === null || performance.now() < backAt + AFTER_BACK_MS,
     /** Until the uncached client has had data: the load and the upstream work. */
     firstData: () =>
       eventually(
@@ -65,6 +73,10 @@ function coldAnswers() {
         () => answers.some((a) => a.sentAt > since),
         STEP_MS,
       ),
+    /** The dependency is back: the load ends `AFTER_BACK_MS` from now (or at `LOAD_MS`). */
+    back(): void {
+      backAt = performance.now();
+    },
   };
 }
 
@@ -88,13 +100,17 @@ describe('when the simulator is restarted in the middle of the load', () => {
   beforeAll(async () => {
     rig = await startFaultRig();
     await warmCustomersUntilStale(rig);
-    const cold = coldAnswers();
-    const load = runMixedLoad(rig, LOAD_MS, cold);
-    await cold.firstData();
-    beforeRestart = await simulatorStats(rig.sim);
-    await rig.closeSimulator();
-    await cold.sentAfter(performance.now());
-    await rig.reopenSimulator();
+    const steps = restartSteps();
+    const load = runMixedLoad(rig, LOAD_MS, steps);
+    try {
+      await steps.firstData();
+      beforeRestart = await simulatorStats(rig.sim);
+      await rig.closeSimulator();
+      await steps.sentAfter(performance.now());
+      await rig.reopenSimulator();
+    } finally {
+      steps.back();
+    }
     report = await load;
   });
 
@@ -129,15 +145,19 @@ describeWithRedis('when Redis is restarted in the middle of the load', () => {
     rig = await startFaultRig({ env: { REDIS_URL: redis.url } });
     rig.subgraph.dataPath.gate.onCall((call) => callStarts.push(Date.now() - call.durationMs));
     await warmCustomersUntilStale(rig);
-    const cold = coldAnswers();
-    const load = runMixedLoad(rig, LOAD_MS, cold);
-    await cold.firstData();
-    await redis.stop();
-    // Calls already under way when Redis went may still land; none may start after.
-    outage.from = Date.now();
-    await cold.sentAfter(performance.now());
-    outage.to = Date.now();
-    await redis.restart();
+    const steps = restartSteps();
+    const load = runMixedLoad(rig, LOAD_MS, steps);
+    try {
+      await steps.firstData();
+      await redis.stop();
+      // Calls already under way when Redis went may still land; none may start after.
+      outage.from = Date.now();
+      await steps.sentAfter(performance.now());
+      outage.to = Date.now();
+      await redis.restart();
+    } finally {
+      steps.back();
+    }
     report = await load;
     // The same load once more with Redis back (and empty): the window's calls must still count.
     afterRestart = await runMixedLoad(rig, LOAD_MS);

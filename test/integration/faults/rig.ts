@@ -151,6 +151,8 @@ export interface MixedLoadReport extends LoadReport {
 export interface MixedLoadOptions {
   /** Told of every answer as it comes, with its client (e.g. to act mid-load). */
   onAnswer?(answer: GraphQLAnswer, client: number): void;
+  /** Keeps the load going past its duration while this returns true (steps still to come). */
+  extendWhile?(): boolean;
 }
 
 /**
@@ -169,6 +171,7 @@ export async function runMixedLoad(
     const report = await runLoad({
       clients: 5,
       durationMs,
+      extendWhile: options.extendWhile,
       request: async (client, index) => {
         if (client === COLD_CLIENT) await pause(COLD_PAUSE_MS);
         const number =
