@@ -7,7 +7,7 @@ module.exports = tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
-      // The SOAP transport is the only importer of `soap` (see DESIGN.md).
+      // The SOAP transport is the only importer of `soap` (docs/architecture.md).
       'no-restricted-imports': [
         'error',
         {
@@ -16,6 +16,19 @@ module.exports = tseslint.config(
           ],
         },
       ],
+    },
+  },
+  {
+    // Type-checked rules for what review kept catching: a promise nobody awaits or handles,
+    // a promise where a callback's result is ignored, a cast that changes nothing, and a
+    // module imported twice. `projectService` uses tsconfig.json's program.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unnecessary-type-assertion': 'error',
+      'no-duplicate-imports': 'error',
     },
   },
   {

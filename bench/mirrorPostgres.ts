@@ -75,7 +75,7 @@ function reservation(id: number): Reservation {
 }
 
 const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function main(): Promise<void> {
   const database = await createBenchDatabase();
@@ -142,7 +142,7 @@ async function main(): Promise<void> {
 | fill ${CUSTOMERS.toLocaleString('en')} customers + ${RESERVATIONS.toLocaleString('en')} reservations, pages of ${PAGE} | ${fillS.toFixed(1)} s; page apply p50 ${percentile(pageMs, 50).toFixed(0)} ms, p99 ${percentile(pageMs, 99).toFixed(0)} ms |
 | cold \`load()\` of the whole copy by another replica | ${loadS.toFixed(1)} s, ${(snapshot.customers.length + snapshot.reservations.length).toLocaleString('en')} records, +${heapMb.toFixed(0)} MB heap |
 | write on one replica → in another's hands (NOTIFY + \`changesSince\`), ${CHANGES} changes | p50 ${percentile(feedMs, 50).toFixed(1)} ms, p99 ${percentile(feedMs, 99).toFixed(1)} ms |
-| records table with indexes on disk | ${(Number(rows[0]!.bytes) / 1e6).toFixed(0)} MB |`);
+| records table with indexes on disk | ${(Number(rows[0].bytes) / 1e6).toFixed(0)} MB |`);
   } finally {
     await reader.close();
     await writer.close();

@@ -10,8 +10,7 @@ import { stopApi300Thread } from '../src/data/api300/clientThread';
 import { createSoapTransport } from '../src/data/api300/soapTransport';
 import type { Api300Transport } from '../src/data/api300/transport';
 import type { Customer } from '../src/domain/models';
-import { DEMO_TOKENS } from '../src/simulator';
-import type { SimulatorStats } from '../src/simulator';
+import { DEMO_TOKENS, type SimulatorStats } from '../src/simulator';
 import { forkServer, type ChildServer } from './lib/processes';
 import { machine, ms, runAsMain, sleep, table, type ScenarioResult } from './lib/scenario';
 

@@ -11,6 +11,8 @@ export interface LoadOptions {
   clients: number;
   /** Stop starting requests after this long. */
   durationMs?: number;
+  /** Keeps starting requests past `durationMs` while this returns true (a scenario's steps). */
+  extendWhile?(): boolean;
   /** Stop after this many requests in all (each gets a distinct `index` from 0). */
   total?: number;
   /** Sends request number `index` for client `client`. Must not throw. */
@@ -54,7 +56,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   let next = 0;
   const more = () =>
     (options.total === undefined || next < options.total) &&
-    (options.durationMs === undefined || elapsed() < options.durationMs);
+    (options.durationMs === undefined ||
+      elapsed() < options.durationMs ||
+      options.extendWhile?.() === true);
 
   async function client(id: number): Promise<void> {
     while (more()) {

@@ -98,12 +98,12 @@ export async function startRedisServer(): Promise<ChildServer> {
       READY_TIMEOUT_MS,
     );
     child.once('error', reject);
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
       if (seen.includes('Ready to accept connections')) {
         clearTimeout(timer);
-        child.stdout!.removeAllListeners('data');
-        child.stdout!.resume();
+        child.stdout.removeAllListeners('data');
+        child.stdout.resume();
         resolve();
       }
     });

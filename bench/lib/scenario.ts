@@ -1,6 +1,10 @@
 import { cpus } from 'node:os';
-import { DEMO_TOKENS, startSimulator, type RunningSimulator } from '../../src/simulator';
-import type { SimulatorOptions } from '../../src/simulator';
+import {
+  DEMO_TOKENS,
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from '../../src/simulator';
 import type { LatencySummary } from './load';
 
 /**

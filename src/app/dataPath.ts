@@ -22,7 +22,7 @@ import type { Logger } from '../platform/logger';
 import { createConfiguredMirror } from './mirror';
 
 /**
- * The data path of DESIGN.md §2 for the composition root: the repository over the mirror
+ * The data path of docs/architecture.md for the composition root: the repository over the mirror
  * (src/data/mirror/) and the entity caches (src/data/cache/), both over the upstream gate
  * (src/data/gate/gate.ts) over the one `Api300` client, which nothing else gets.
  *

@@ -110,7 +110,7 @@ export function retryAfterSeconds(retryAt: number, now: number): number {
 }
 
 /**
- * API300 `Status.Code` → error code (CONTRACT.md §5). 0 is not an error. Only the client
+ * API300 `Status.Code` → error code (docs/api300-contract.md §5). 0 is not an error. Only the client
  * (src/data/api300/refusals.ts) reads Status codes.
  */
 export function codeForStatus(statusCode: number): UpstreamErrorCode {

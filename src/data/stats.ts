@@ -2,10 +2,10 @@ import type { GateStats } from './gate/gate';
 import type { MirrorStatus } from './mirror/mirror';
 
 /**
- * What observability needs from the data path (entity cache over the upstream gate): a cheap,
- * synchronous snapshot of its state. Metrics read it on every scrape and readiness on every
- * probe, so `stats()` must never reach API300 or Redis; it reports what the data path
- * already knows.
+ * What observability needs from the data path (the mirror, and the entity cache over the
+ * upstream gate): a cheap, synchronous snapshot of its state. Metrics read it on every scrape
+ * and readiness on every probe, so `stats()` must never reach API300 or Redis; it reports
+ * what the data path already knows.
  *
  * The data path implements this (e.g. `createDataPath(...).stats`); tests use plain objects.
  */

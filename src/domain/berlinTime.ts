@@ -1,6 +1,6 @@
 /**
  * API300 writes every `dateTime` as Europe/Berlin wall-clock text without an offset
- * (CONTRACT.md §6). This module is the one place that turns such text into instants and back,
+ * (docs/api300-contract.md §6). This module is the one place that turns such text into instants and back,
  * reads the two special kinds of fields (Date fields such as `Birthday`, Time fields such as
  * `ReachableFrom`), and holds the DST watermark rule of changed-since reads.
  *
@@ -297,7 +297,7 @@ function isDstTransitionDay(w: Pick<WallClock, 'year' | 'month' | 'day'>): boole
 }
 
 /**
- * The DST rule of CONTRACT.md §6 for a changed-since watermark: when the watermark's Berlin
+ * The DST rule of docs/api300-contract.md §6 for a changed-since watermark: when the watermark's Berlin
  * wall clock reads 02:00–02:59:59 on a day the clocks change, it is widened to 02:00 that
  * day (its earlier occurrence in autumn). Otherwise it is returned unchanged.
  *

@@ -1,6 +1,6 @@
 /**
  * Domain model of the Hypersoft data this subgraph serves, and the contracts between the
- * layers of the data path (DESIGN.md §2):
+ * layers of the data path (docs/architecture.md):
  *
  *   resolvers → loaders → `Repository` (mirror, entity cache, gate) → `Api300` (the client)
  *
@@ -11,7 +11,7 @@
 
 /**
  * Most records API300 takes or returns in one call: keys per list filter, records per
- * upload (more → Status 31) and records per page (CONTRACT.md §3). Every batch, chunk and
+ * upload (more → Status 31) and records per page (docs/api300-contract.md §3). Every batch, chunk and
  * page size of the data path derives from it.
  */
 export const API300_MAX_RECORDS = 500;
@@ -24,7 +24,7 @@ export type RecordKind = (typeof RECORD_KINDS)[number];
 export const KEYED_KINDS = ['customers', 'reservations', 'tickets'] as const;
 export type KeyedKind = (typeof KEYED_KINDS)[number];
 
-/** `Gender` of CONTRACT.md §9 (0 unknown, 1 male, 2 female, 3 diverse). */
+/** `Gender` of docs/api300-contract.md §9 (0 unknown, 1 male, 2 female, 3 diverse). */
 export type Gender = 'UNKNOWN' | 'MALE' | 'FEMALE' | 'DIVERSE';
 
 /** Reservation `Status` (0 requested … 5 no-show). */

@@ -1,5 +1,5 @@
 /**
- * Names of the API300 operations (CONTRACT.md §8), as counted by the gate and the metrics and
+ * Names of the API300 operations (docs/api300-contract.md §8), as counted by the gate and the metrics and
  * served by the simulator.
  */
 export const API300_OPERATIONS = [

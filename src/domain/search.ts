@@ -1,7 +1,7 @@
 import type { Customer } from './models';
 
 /**
- * The customer fields API300's `SearchText` looks in (CONTRACT.md §8: name, first name,
+ * The customer fields API300's `SearchText` looks in (docs/api300-contract.md §8: name, first name,
  * company, e-mail, phones, card number). The mirror searches the same fields.
  */
 export const SEARCHED_FIELDS = [

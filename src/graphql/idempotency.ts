@@ -74,7 +74,7 @@ function refused(code: IdempotencyErrorCode, message: string, extra: object = {}
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object' && !(value instanceof Date)) {
-    const entries = Object.keys(value as object)
+    const entries = Object.keys(value)
       .sort()
       .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
       .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`);
@@ -221,7 +221,7 @@ async function attempt<T>(
   }
   if ((call.outcomeOf?.(result) ?? 'done') === 'unknown')
     await settle({ ...entry, state: 'unknown' });
-  else await settle({ ...entry, state: 'done', outcome: encode({ value: result } as Outcome) });
+  else await settle({ ...entry, state: 'done', outcome: encode({ value: result }) });
   return result;
 }
 

@@ -1,6 +1,5 @@
-import { RECORD_KINDS, type RecordKind } from '../domain/models';
+import { API300_MAX_RECORDS, RECORD_KINDS, type RecordKind } from '../domain/models';
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import { API300_MAX_RECORDS } from '../domain/models';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import {
   getNamedType,

@@ -28,7 +28,7 @@ import type { Idempotency } from './idempotency';
 
 export interface AppDeps {
   config: Config;
-  /** The data layer (entity cache over the upstream gate, or a fake in tests). */
+  /** The data layer (the mirror, with the entity cache over the upstream gate behind it; a fake in tests). */
   repository: Repository;
   /** Where mutations keep their idempotency keys; default: in this process. */
   idempotency?: Idempotency;

@@ -90,11 +90,11 @@ export function createHealth(deps: HealthDeps = {}): Health {
       const behind = Object.entries(mirror.kinds)
         .filter(([, k]) => k && k.phase !== 'synced')
         .map(([kind, k]) =>
-          k!.phase === 'loading' && k!.progress
-            ? `${kind} loading ${k!.progress.loaded} of ${k!.progress.total ?? '?'}`
-            : k!.phase === 'licence-missing'
-              ? `${kind} not mirrored: licence missing (${k!.licenceMissing ?? 'unknown'})`
-              : `${kind} ${k!.phase}${k!.lagSeconds !== null ? `, ${Math.round(k!.lagSeconds)} s behind` : ''}`,
+          k.phase === 'loading' && k.progress
+            ? `${kind} loading ${k.progress.loaded} of ${k.progress.total ?? '?'}`
+            : k.phase === 'licence-missing'
+              ? `${kind} not mirrored: licence missing (${k.licenceMissing ?? 'unknown'})`
+              : `${kind} ${k.phase}${k.lagSeconds !== null ? `, ${Math.round(k.lagSeconds)} s behind` : ''}`,
         );
       checks.mirror = {
         ok: true,

@@ -267,7 +267,7 @@ export class SimulatorServer {
       : NO_FAULTS;
   }
 
-  /** Counts one POST (§3) and returns whether its token pair is blocked now. */
+  /** Counts one POST (docs/api300-contract.md §3) and returns whether its token pair is blocked now. */
   private count(operation: string | null, tokens: PairKey | null): boolean {
     this.calls++;
     const key = operation ?? UNKNOWN_OPERATION;

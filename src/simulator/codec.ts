@@ -1,13 +1,4 @@
-import {
-  ARRAYS,
-  FieldSpec,
-  NAMESPACE,
-  STRUCTS,
-  StructName,
-  TypeName,
-  isArray,
-  isScalar,
-} from './contract';
+import { ARRAYS, FieldSpec, NAMESPACE, STRUCTS, TypeName, isArray, isScalar } from './contract';
 import {
   MIN_INSTANT,
   WallClock,
@@ -28,7 +19,7 @@ import { XmlElement, childElements, escapeXml, isNil } from './xml';
 
 /**
  * Values as the simulator holds them, keyed by wire names. A full `dateTime` is an instant
- * (epoch ms); a Date field is `YYYY-MM-DD`, a Time field `HH:MM:SS` (§6); `null` is nil or
+ * (epoch ms); a Date field is `YYYY-MM-DD`, a Time field `HH:MM:SS` (docs/api300-contract.md §6); `null` is nil or
  * absent.
  */
 export type WireValue = number | string | boolean | null | WireRecord | WireValue[];
@@ -86,7 +77,7 @@ function readXmlValue(element: XmlElement, spec: FieldSpec): WireValue {
     const item = itemSpec(spec.type);
     return childElements(element, NAMESPACE, item.name).map((child) => readXmlValue(child, item));
   }
-  if (!isScalar(spec.type)) return readXmlFields(element, STRUCTS[spec.type as StructName]);
+  if (!isScalar(spec.type)) return readXmlFields(element, STRUCTS[spec.type]);
   return readScalarText(element.text, spec);
 }
 
@@ -177,7 +168,7 @@ function readJsonValue(value: unknown, spec: FieldSpec): WireValue {
     const item = itemSpec(spec.type);
     return value.map((v) => readJsonValue(v, item));
   }
-  if (!isScalar(spec.type)) return readJsonFields(value, STRUCTS[spec.type as StructName], false);
+  if (!isScalar(spec.type)) return readJsonFields(value, STRUCTS[spec.type], false);
   switch (spec.type) {
     case 'string':
       if (typeof value !== 'string') throw new WireTypeError(`${spec.name}: expected a string.`);
@@ -245,7 +236,7 @@ export function writeXmlField(spec: FieldSpec, value: WireValue): string {
     return items.length === 0 ? `<${name} />` : `<${name}>${items.join('')}</${name}>`;
   }
   if (!isScalar(spec.type)) {
-    return `<${name}>${writeXmlFields(STRUCTS[spec.type as StructName], value as WireRecord)}</${name}>`;
+    return `<${name}>${writeXmlFields(STRUCTS[spec.type], value as WireRecord)}</${name}>`;
   }
   switch (spec.type) {
     case 'string':
@@ -279,7 +270,7 @@ export function writeJsonValue(type: TypeName, value: WireValue, spec?: FieldSpe
   if (!isScalar(type)) {
     const record = value as WireRecord;
     const members = [`"__type":${JSON.stringify(JSON_TYPE_PREFIX + type)}`];
-    for (const field of STRUCTS[type as StructName]) {
+    for (const field of STRUCTS[type]) {
       members.push(
         `${JSON.stringify(field.name)}:${writeJsonValue(field.type, record[field.name] ?? defaultValue(field), field)}`,
       );

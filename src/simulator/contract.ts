@@ -1,5 +1,5 @@
 /**
- * CONTRACT.md §8/§9 as data: every structure, array and operation of API300 with its XSD
+ * docs/api300-contract.md §8/§9 as data: every structure, array and operation of API300 with its XSD
  * types, in wire order. It is the one description the simulator uses to render the WSDL
  * (`schema/upstream/API300.wsdl` is generated from it and a test keeps both equal), to read
  * request elements into typed values, and to write replies in the right element order.
@@ -161,7 +161,7 @@ export const ARRAYS: Record<ArrayName, { item: string; type: Scalar | StructName
   ArrayOfString: { item: 'string', type: 'string' },
 };
 
-/** The operations of CONTRACT.md §8; the product's gate and metrics name them the same way. */
+/** The operations of docs/api300-contract.md §8; the product's gate and metrics name them the same way. */
 export type OperationName = Api300Operation;
 
 export type Licence = 'customers' | 'reservations' | 'tickets';

@@ -85,7 +85,7 @@ export function mergeFaults(current: FaultKnobs, body: unknown): FaultKnobs {
         if (value !== null && (typeof value !== 'number' || !Number.isInteger(value))) {
           throw new Error('forceStatusCode must be an integer status code or null.');
         }
-        next.forceStatusCode = value as number | null;
+        next.forceStatusCode = value;
         break;
       case 'hostileXml':
         if (value !== null && value !== 'xxe' && value !== 'billion-laughs') {

@@ -4,7 +4,7 @@ import { SimulatorServer } from './asmxServer';
 import { TokenPair } from './service';
 
 /**
- * The API300 stand-in (CONTRACT.md): SOAP 1.1, SOAP 1.2 and JSON mode over seeded data, with
+ * The API300 stand-in (docs/api300-contract.md): SOAP 1.1, SOAP 1.2 and JSON mode over seeded data, with
  * the 60-calls-per-minute lock, licences per token pair, and operator endpoints under
  * `/__simulator/` (docs/simulator.md).
  */

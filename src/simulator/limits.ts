@@ -1,5 +1,5 @@
 /**
- * The call limit of CONTRACT.md §3, per token pair: every POST counts (failed, invalid and
+ * The call limit of docs/api300-contract.md §3, per token pair: every POST counts (failed, invalid and
  * blocked ones too); the 61st call inside any rolling 60 s window blocks the pair until an
  * operator reactivates it. A window holds the calls at times `t` with `now - 60 s < t <= now`.
  */

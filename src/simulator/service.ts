@@ -18,7 +18,7 @@ export interface TokenPair {
   licences: Array<Licence>;
 }
 
-/** Status codes of CONTRACT.md §5. */
+/** Status codes of docs/api300-contract.md §5. */
 export const StatusCode = {
   OK: 0,
   INVALID_TOKEN: 10,
@@ -61,7 +61,7 @@ export interface CallContext {
 }
 
 /**
- * The operations of CONTRACT.md §8 over the store. Checks run in the order tokens (10),
+ * The operations of docs/api300-contract.md §8 over the store. Checks run in the order tokens (10),
  * block (11), licence (20), then the operation's own validation (30/31) before anything is
  * written, so a refused call changes nothing.
  */
@@ -126,7 +126,7 @@ export class Api300Service {
       case 'SetCustomer': {
         const stored = this.setCustomer(store, p.Customer as CustomerRow | null);
         if (typeof stored === 'string') fail(StatusCode.VALIDATION, stored);
-        return { Customer: stored as CustomerRow };
+        return { Customer: stored };
       }
       case 'SetCustomers':
         return {
@@ -147,7 +147,7 @@ export class Api300Service {
             StatusCode.NOT_FOUND,
             `Reservation ${(p.Reservation as ReservationRow).ReservationID} not found.`,
           );
-        return { Reservation: stored as ReservationRow };
+        return { Reservation: stored };
       }
       case 'SetReservations':
         return {
@@ -163,7 +163,7 @@ export class Api300Service {
       case 'SetTicket': {
         const stored = this.setTicket(store, p.Ticket as TicketRow | null);
         if (typeof stored === 'string') fail(StatusCode.VALIDATION, stored);
-        return { Ticket: stored as TicketRow };
+        return { Ticket: stored };
       }
       case 'RedeemTicket':
         return {

@@ -1,6 +1,6 @@
 /**
  * The simulated POS database: records under their wire names (codec.ts explains the value
- * forms). Rows are replaced whole, never patched (§7).
+ * forms). Rows are replaced whole, never patched (docs/api300-contract.md §7).
  */
 
 export type CustomerRow = {

@@ -6,7 +6,7 @@ import { customerProblem, reservationProblem, ticketProblem } from './validation
 
 /**
  * Changes "at the till": records changed, created or deleted in the POS itself, behind the
- * back of every API300 client (CONTRACT.md §11). Used by the operator endpoints
+ * back of every API300 client (docs/api300-contract.md §11). Used by the operator endpoints
  * `/__simulator/till/*`; never counted as API300 calls. `Changed` (and `Created` of a new
  * record) come from the service clock, as they do for changes through API300.
  */
@@ -90,7 +90,7 @@ export function tillPut(store: Store, kind: TillKind, input: unknown, now: numbe
       input,
       fields.filter((f) => f.name in input),
       false,
-    ) as Partial<Row>;
+    );
   } catch (error) {
     if (error instanceof WireTypeError) throw new TillError(error.message);
     throw error;
@@ -99,7 +99,7 @@ export function tillPut(store: Store, kind: TillKind, input: unknown, now: numbe
   const key = (given as Record<string, unknown>)[keyName] as number | string | undefined;
   const held = key ? heldRow(store, kind, key) : undefined;
   const stamp = truncateToSecond(now);
-  const row = { ...(held ?? newRow(kind, store, now)), ...given } as Row;
+  const row = { ...(held ?? newRow(kind, store, now)), ...given };
   const record = row as Record<string, unknown>;
   if (!key) record[keyName] = allocate(store, kind);
   record.Created = held?.Created ?? stamp;

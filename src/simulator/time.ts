@@ -1,5 +1,5 @@
 /**
- * Europe/Berlin wall-clock ⇄ instants (CONTRACT.md §6), by the EU rule in force since 1996
+ * Europe/Berlin wall-clock ⇄ instants (docs/api300-contract.md §6), by the EU rule in force since 1996
  * applied to every year, as an ASMX server on Windows converts (src/domain/asmxTime.ts):
  * summer time (UTC+2) from the last Sunday of March 01:00 UTC to the last Sunday of October
  * 01:00 UTC, otherwise UTC+1. Computed rather than looked up through `Intl`, because data

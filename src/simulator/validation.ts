@@ -2,7 +2,7 @@ import { CustomerRow, ReservationRow, Store, TicketRow } from './store';
 import { MIN_INSTANT, formatInstant, fromWallClock } from './time';
 
 /**
- * The ranges of CONTRACT.md §9. Each check returns `null` or the `Status.Message` of Code 30,
+ * The ranges of docs/api300-contract.md §9. Each check returns `null` or the `Status.Message` of Code 30,
  * which names the field, the value and the allowed range.
  */
 

@@ -9,7 +9,6 @@ import {
   OPERATIONS,
   STRUCTS,
   SERVICE_PATH,
-  StructName,
   TypeName,
   isArray,
   isScalar,
@@ -59,7 +58,7 @@ export function renderWsdl(location = `http://localhost${SERVICE_PATH}`): string
       emitType(itemType);
       return;
     }
-    const fields = STRUCTS[type as StructName];
+    const fields = STRUCTS[type];
     for (const field of fields) line(5, elementFor(field));
     line(4, '</s:sequence>');
     line(3, '</s:complexType>');

@@ -1,7 +1,6 @@
 import type { Clock } from '../../src/platform/clock';
-import type { Api300Page } from '../../src/data/api300/types';
 import { Api300Error } from '../../src/data/errors';
-import type { Api300, Api300Operation, SetResult } from '../../src/data/api300/types';
+import type { Api300, Api300Operation, Api300Page, SetResult } from '../../src/data/api300/types';
 import type {
   Customer,
   CustomerWrite,

@@ -29,7 +29,7 @@ export async function createHarness(fake = new FakeRepository()) {
     });
     const response = await app.apollo.executeOperation({ query, variables }, { contextValue });
     if (response.body.kind !== 'single') throw new Error('expected a single result');
-    return response.body.singleResult as Result;
+    return response.body.singleResult;
   }
   return { fake, run, stop: () => app.stop() };
 }

@@ -208,7 +208,7 @@ export interface ListReadEvent {
 }
 
 /**
- * FakeApi300 whose list reads behave like API300's (CONTRACT.md §11): ordered by key, paged
+ * FakeApi300 whose list reads behave like API300's (docs/api300-contract.md §11): ordered by key, paged
  * by position, `changedSince` (≥) and `from` honoured, `serverTime` from a server clock that
  * may differ from the local one (`skewMs`). `beforeListRead` runs before each list read is
  * answered — the place to change records "between page reads".

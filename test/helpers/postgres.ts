@@ -90,18 +90,3 @@ export function describeWithPostgres(name: string, body: () => void): void {
   console.warn(`Skipping "${name}": ${missing}.`);
   describe.skip(name, body);
 }
-
-/** Resolves once `condition` holds, polling every 10 ms; rejects after `timeoutMs` naming `what`. */
-export async function eventually(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 5_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

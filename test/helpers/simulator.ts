@@ -4,7 +4,6 @@ import {
   NAMESPACE,
   OperationName,
   STRUCTS,
-  StructName,
   isArray,
   isScalar,
   parametersOf,
@@ -147,7 +146,7 @@ function looseXml(spec: FieldSpec, value: unknown): string {
   }
   if (!isScalar(spec.type)) {
     const record = value as Record<string, unknown>;
-    return `<${spec.name}>${STRUCTS[spec.type as StructName].map((f) => looseXml(f, record[f.name])).join('')}</${spec.name}>`;
+    return `<${spec.name}>${STRUCTS[spec.type].map((f) => looseXml(f, record[f.name])).join('')}</${spec.name}>`;
   }
   return `<${spec.name}>${escapeXml(String(value))}</${spec.name}>`;
 }

@@ -137,7 +137,7 @@ class ClientThread {
     return new Promise<ClientThreadReply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
-      this.worker.postMessage({ ...message, id } as ClientThreadRequest);
+      this.worker.postMessage({ ...message, id });
     });
   }
 }

@@ -9,7 +9,7 @@ import type { Api300Operation } from './types';
 import { readWsdlSchema } from './wsdlSchema';
 
 /**
- * API300 in ASMX's JSON mode (CONTRACT.md §1): `POST <endpoint>/<Operation>` with
+ * API300 in ASMX's JSON mode (docs/api300-contract.md §1): `POST <endpoint>/<Operation>` with
  * `Content-Type: application/json; charset=UTF-8`, no SOAP headers, over Node's own HTTP
  * through the transport guard. Parameters and result types come from the local WSDL
  * (wsdlSchema.ts); the JSON ⇄ neutral shape and the meaning of dates are in jsonWire.ts.
@@ -96,11 +96,7 @@ export function createJsonTransport(options: JsonTransportOptions): Api300Transp
       if (typeof parsed !== 'object' || parsed === null || !('d' in parsed))
         throw unavailable(operation, 'malformed reply (no "d")', false, 'answered');
       try {
-        return readJsonValue(
-          result,
-          (parsed as { d: unknown }).d,
-          `${operation}Result`,
-        ) as WireRecord | null;
+        return readJsonValue(result, parsed.d, `${operation}Result`) as WireRecord | null;
       } catch (error) {
         if (error instanceof WireShapeError)
           throw unavailable(operation, `malformed reply (${error.message})`, false, 'answered');

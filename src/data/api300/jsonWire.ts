@@ -3,7 +3,7 @@ import { WireRecord, WireShapeError, WireValue } from './mapping';
 import type { SchemaField, SchemaType } from './wsdlSchema';
 
 /**
- * API300's JSON mode (CONTRACT.md §1) ⇄ the neutral wire shape the mapping reads and writes
+ * API300's JSON mode (docs/api300-contract.md §1) ⇄ the neutral wire shape the mapping reads and writes
  * (transport.ts), driven by the WSDL's types so that only `dateTime` members are dates: a
  * string member that happens to read `/Date(0)/` stays a string.
  *

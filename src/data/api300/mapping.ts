@@ -24,7 +24,7 @@ import {
 } from '../../domain/berlinTime';
 
 /**
- * SOAP ⇄ domain for API300 (CONTRACT.md §8, §9): the one place that knows wire names, enum
+ * SOAP ⇄ domain for API300 (docs/api300-contract.md §8, §9): the one place that knows wire names, enum
  * codes and the special `dateTime` fields. When the real WSDL arrives, this file and the
  * WSDL change; the domain types do not.
  *

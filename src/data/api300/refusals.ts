@@ -4,14 +4,14 @@ import type { Api300Operation, RecordFailure } from './types';
 
 /**
  * API300's own answers that are not OK, turned into typed errors in one place: `Status.Code`
- * → `UpstreamErrorCode` (CONTRACT.md §5), and a validation refusal (Code 30) into the shape
+ * → `UpstreamErrorCode` (docs/api300-contract.md §5), and a validation refusal (Code 30) into the shape
  * of local validation (src/graphql/validation/checks.ts): `refusal.field` in GraphQL's names
  * (`stationNumber`, `lastName`, not API300's `Reservation.StationNumber`, `Customer.Name`),
  * `refusal.value` (personal data withheld, as local validation withholds it) and
  * `refusal.allowed` in API300's words.
  *
  * API300 words a Code 30 as `<Record>.<Field>: <value> is out of range (allowed: <allowed>).`
- * (CONTRACT.md §5, §9), an operation parameter without the `<Record>.`; a text value in
+ * (docs/api300-contract.md §5, §9), an operation parameter without the `<Record>.`; a text value in
  * single quotes, cut after 40 characters as `'…' (N characters)`.
  *
  * API300's own text reaches a client only where it describes the token pair, a licence or
@@ -155,7 +155,7 @@ export function statusError(
 /** Codes whose message describes the account, never a record: shown as API300 wrote it. */
 const ACCOUNT_CODES: ReadonlySet<number> = new Set([10, 11, 20, 31]);
 
-/** Reasons of a Code 41 that are shown (CONTRACT.md §5: a ticket's state or validity). */
+/** Reasons of a Code 41 that are shown (docs/api300-contract.md §5: a ticket's state or validity). */
 const CONFLICT_REASONS = ['already redeemed', 'cancelled', 'outside its validity'] as const;
 
 /** `: <detail>` of a status error: API300's text for account codes, this subgraph's otherwise. */

@@ -16,8 +16,8 @@ import type { Api300Operation } from './types';
 
 /**
  * API300 over SOAP 1.1 or 1.2, through node-soap: the only importer of `soap` in the product
- * (DESIGN.md §2). The WSDL is read once, from the local file, never from the service
- * (CONTRACT.md §1); node-soap writes the envelope and parses the reply; every POST goes
+ * (docs/architecture.md). The WSDL is read once, from the local file, never from the service
+ * (docs/api300-contract.md §1); node-soap writes the envelope and parses the reply; every POST goes
  * through the transport guard (guard.ts), which also refuses DTDs before node-soap sees them.
  */
 

@@ -14,7 +14,7 @@ import type { CustomerQuery, ReservationQuery, TicketQuery } from '../../domain/
 
 /**
  * A page of a list read, with API300's clock when it answered (`Status.ServerDateTime`): the
- * mirror's watermarks come from this clock, never the local one (CONTRACT.md §11).
+ * mirror's watermarks come from this clock, never the local one (docs/api300-contract.md §11).
  */
 export interface Api300Page<T> extends Page<T> {
   serverTime: Date;
@@ -55,7 +55,7 @@ export interface SetResult {
 }
 
 /**
- * The API300 client: one method per SOAP operation (CONTRACT.md §8), typed in domain terms.
+ * The API300 client: one method per SOAP operation (docs/api300-contract.md §8), typed in domain terms.
  * Each method is exactly one upstream call. Failures reject with `Api300Error`
  * (src/data/errors.ts). Only the gate may hold an instance.
  */

@@ -66,8 +66,8 @@ export function readWsdlSchema(
     processEntities: false,
     isArray: (name) => ['element', 'complexType', 'sequence', 'schema'].includes(name),
   });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the parsed WSDL tree
-  const definitions = (parser.parse(readFileSync(wsdlPath, 'utf8')) as any).definitions;
+
+  const definitions = parser.parse(readFileSync(wsdlPath, 'utf8')).definitions;
   const schema = definitions?.types?.schema?.[0] as
     { element?: XsdElement[]; complexType?: XsdComplexType[] } | undefined;
   if (!schema) throw new Error(`API300 WSDL ${wsdlPath} has no XML schema`);

@@ -1,5 +1,4 @@
-import type { BreakerState } from './breaker';
-import { Breaker } from './breaker';
+import { Breaker, type BreakerState } from './breaker';
 import {
   CallStats,
   type LastUpstreamCall,
@@ -18,7 +17,7 @@ import { takesWriteSlots, type Priority } from '../options';
 export type { Priority, UpstreamCallEvent, Waiter };
 
 /**
- * The upstream gate: the ONLY road to API300 (DESIGN.md §2). It alone holds the `Api300`
+ * The upstream gate: the ONLY road to API300 (docs/architecture.md). It alone holds the `Api300`
  * client; everything above asks it for calls.
  *
  * - Budget: every call first takes a slot of the `Quota` (sliding 60 s window, in memory or
@@ -26,8 +25,8 @@ export type { Priority, UpstreamCallEvent, Waiter };
  *   `write` slots, reads, the sync and background refreshes `read` slots, so the write
  *   reserve stays free for writes.
  * - Queue (queue.ts): callers wait for budget in priority order (`PRIORITIES` in
- *   ../options.ts: writes, interactive reads, the mirror's sync, background refreshes), first
- *   come first served within a priority.
+ *   ../options.ts: the sync's urgent deltas, writes, interactive reads, the mirror's sync,
+ *   background refreshes), first come first served within a priority.
  * - Deadlines: every waiter has one (epoch ms). When the quota says the next slot comes after
  *   it, the waiter is rejected AT ONCE with `UPSTREAM_RATE_LIMITED` and `details.retryAfter`
  *   (seconds until a slot frees); a waiter whose deadline passes is rejected then. Nothing

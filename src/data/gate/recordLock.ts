@@ -5,7 +5,7 @@ import { Api300Error, retryAfterSeconds } from '../errors';
 
 /**
  * Per-record write serialization for read-modify-write updates (`updateCustomer`,
- * `updateReservation`): API300 overwrites whole records (CONTRACT.md §7), so two concurrent
+ * `updateReservation`): API300 overwrites whole records (docs/api300-contract.md §7), so two concurrent
  * updates of one record must not both read the old version — the second would erase the
  * first's change.
  *
@@ -127,7 +127,8 @@ export class RedisRecordLock implements RecordLock {
     let cancelRenewal = (): void => undefined;
     const renewLater = (): void => {
       cancelRenewal = clock.schedule(Math.max(1, Math.floor(leaseMs / 3)), () => {
-        this.redis
+        // Renewal runs beside the holder; its outcome only decides whether to renew again.
+        void this.redis
           .hypersoftLockRenew(redisKey, token, leaseMs)
           // 0: the lease ended (Redis away a whole lease): nothing left to renew.
           .then(

@@ -11,7 +11,7 @@ import type { CustomerFind, ReservationFind, TicketFind } from '../../domain/que
 import { type ListPage, type Repository, type ReadOptions } from '../repository/types';
 
 /**
- * Per-request DataLoaders over the `Repository` (DESIGN.md §2). Every `load` issued in one
+ * Per-request DataLoaders over the `Repository` (docs/architecture.md). Every `load` issued in one
  * tick of resolver execution becomes one repository call per loader and `API300_MAX_RECORDS`
  * keys, with duplicate keys sent once. Create one set per GraphQL request: the loaders memoize
  * for the request's lifetime; only the layers below may keep data across requests.

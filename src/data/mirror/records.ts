@@ -6,8 +6,7 @@ import type { KeyOf, RecordOf } from './types';
  * fields, the newer-or-equal rule, and immutable copies.
  */
 
-/** The kinds with keys and a `changed` instant (stations are a plain list). */
-
+/** The key of a record of `kind` (the keyed kinds; stations are a plain list without keys). */
 export function keyOf<K extends KeyedKind>(kind: K, record: RecordOf[K]): KeyOf[K] {
   switch (kind) {
     case 'customers':

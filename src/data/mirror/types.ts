@@ -1,4 +1,13 @@
-import type { Customer, Reservation, Station, Ticket } from '../../domain/models';
+import {
+  KEYED_KINDS,
+  RECORD_KINDS,
+  type Customer,
+  type KeyedKind,
+  type RecordKind,
+  type Reservation,
+  type Station,
+  type Ticket,
+} from '../../domain/models';
 import type { CustomerFind, FoundPage, ReservationFind, TicketFind } from '../../domain/queries';
 
 export type {
@@ -14,7 +23,7 @@ export type {
 
 /**
  * The mirror: a local copy of the POS data, kept current through API300's changed-since reads
- * (CONTRACT.md §11), so that reads cost no upstream calls.
+ * (docs/api300-contract.md §11), so that reads cost no upstream calls.
  *
  *   MirrorIndex   in memory, in every replica: holds the records and answers every query.
  *                 The query semantics (filters, order, search, counts, cursors) exist here
@@ -27,8 +36,6 @@ export type {
  */
 
 /** The kinds of record the mirror holds. */
-import { KEYED_KINDS, RECORD_KINDS, type KeyedKind, type RecordKind } from '../../domain/models';
-
 export { KEYED_KINDS, RECORD_KINDS, type KeyedKind, type RecordKind };
 
 export interface RecordOf {

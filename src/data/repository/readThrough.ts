@@ -27,7 +27,7 @@ import { EntityCache, type CacheCounters } from '../cache/entityCache';
 import type { SharedCache } from '../cache/sharedCache';
 
 /**
- * `Hypersoft` (src/domain/models.ts) implemented as entity caches over the upstream gate.
+ * The `Repository` (./types.ts) implemented as entity caches over the upstream gate.
  *
  * Reads (each kind its own `EntityCache`, so cached, single-flight, coalesced, SWR):
  * - `customersByNumber` → GetCustomers(numbers), `reservationsById` → GetReservations(ids),

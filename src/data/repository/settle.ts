@@ -14,7 +14,7 @@ import {
 import type { Api300, Api300Operation, Api300Page, SetResult } from '../api300/types';
 
 /**
- * Writes whose reply is lost (CONTRACT.md §12): API300 may have applied a write although no
+ * Writes whose reply is lost (docs/api300-contract.md §12): API300 may have applied a write although no
  * reply arrived, and it has no idempotency of its own. Before a write answers, what API300
  * did is read back through the gate at write priority, within the request's deadline:
  *

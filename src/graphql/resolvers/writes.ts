@@ -14,7 +14,7 @@ import type {
 } from '../../domain/models';
 
 /**
- * GraphQL inputs → the whole records API300 writes (CONTRACT.md §7: every write replaces the
+ * GraphQL inputs → the whole records API300 writes (docs/api300-contract.md §7: every write replaces the
  * whole record). Inputs are validated before they get here.
  */
 
@@ -81,7 +81,7 @@ export function applyCustomerPatch(current: Customer, patch: CustomerPatch): Cus
   const { created: _created, changed: _changed, ...whole } = current;
   void _created;
   void _changed;
-  return merge<CustomerWrite>(whole, patch as Fields<CustomerWrite>, CUSTOMER_DEFAULTS);
+  return merge<CustomerWrite>(whole, patch, CUSTOMER_DEFAULTS);
 }
 
 const RESERVATION_TEXT_DEFAULTS = {
@@ -121,7 +121,7 @@ export function applyReservationPatch(
   const { created: _created, changed: _changed, ...whole } = current;
   void _created;
   void _changed;
-  return merge<ReservationWrite>(whole, patch as Fields<ReservationWrite>, {
+  return merge<ReservationWrite>(whole, patch, {
     ...whole,
     ...RESERVATION_TEXT_DEFAULTS,
   });
@@ -129,7 +129,7 @@ export function applyReservationPatch(
 
 export function ticketWriteFromInput(input: TicketInput): TicketWrite {
   return {
-    // Empty = Hypersoft assigns the number (CONTRACT.md §8 `SetTicket` issues or changes).
+    // Empty = Hypersoft assigns the number (docs/api300-contract.md §8 `SetTicket` issues or changes).
     number: input.number ?? '',
     articleNumber: input.articleNumber,
     articleName: textOrNull(input.articleName),

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import { isPersonalField, withheldValue } from '../../domain/personalData';
 
 /**
- * Local input validation: the ranges of CONTRACT.md §9, checked before any upstream call so a
+ * Local input validation: the ranges of docs/api300-contract.md §9, checked before any upstream call so a
  * bad value never spends quota. Every refusal names the field, the value and what is allowed,
  * both in the message and in `extensions` (`field`, `value`, `allowed`).
  */

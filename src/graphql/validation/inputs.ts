@@ -24,7 +24,7 @@ import {
   type InputIssue,
 } from './checks';
 
-/** CONTRACT.md §9 ranges, one place for every operation that takes these records. */
+/** docs/api300-contract.md §9 ranges, one place for every operation that takes these records. */
 
 export const CUSTOMER_NUMBER = intRange(1, 9_999_999);
 export const POSITIVE_ID = intAtLeast(1);

@@ -4,6 +4,7 @@ import { stopApi300Thread } from '../../../src/data/api300/clientThread';
 import { defaultWsdlPath } from '../../../src/data/api300/soapTransport';
 import { Api300Error } from '../../../src/data/errors';
 import { Api300 } from '../../../src/data/api300/types';
+import { eventually } from '../../helpers/eventually';
 import { failureOf as sharedFailureOf, newCustomer } from '../../helpers/records';
 import { ScriptedServer, startScriptedServer } from '../../helpers/scriptedServer';
 
@@ -53,10 +54,6 @@ function fault12(code: string, text: string): string {
     '1.2',
     `<soap:Fault><soap:Code><soap:Value>soap:${code}</soap:Value></soap:Code><soap:Reason><soap:Text xml:lang="en">${text}</soap:Text></soap:Reason></soap:Fault>`,
   );
-}
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Every failure here is also checked to carry neither token nor XML. */
@@ -328,7 +325,7 @@ describe('the API300 client against a scripted server', () => {
       const threaded = await createApi300Client(options({ thread: 'worker' }));
       server.answer('hang');
       const inFlight = failureOf(threaded.getStations());
-      await waitFor(() => server.requests.length === 1);
+      await eventually('the request at the server', () => server.requests.length === 1);
       await stopApi300Thread();
       const failure = await inFlight;
       expect(failure).toMatchObject({

@@ -1,5 +1,5 @@
-import { setTimeout as pause } from 'node:timers/promises';
 import type { RunningSimulator } from '../../../src/simulator';
+import { eventually } from '../../helpers/eventually';
 import { describeWithRedis, startRedis, type RunningRedis } from '../../helpers/redis';
 import { setFaults, startTestSimulator } from '../../helpers/simulator';
 import { CUSTOMER_QUERY } from '../../helpers/operations';
@@ -86,19 +86,6 @@ async function readiness(subgraph: E2eSubgraph): Promise<{ status: number; reaso
   return { status: response.status, reasons: body.reasons };
 }
 
-async function eventually<T>(
-  withinMs: number,
-  attempt: () => Promise<T>,
-  done: (value: T) => boolean,
-): Promise<T> {
-  const until = Date.now() + withinMs;
-  for (;;) {
-    const value = await attempt();
-    if (done(value) || Date.now() > until) return value;
-    await pause(200);
-  }
-}
-
 const UPDATE_EMAIL = /* GraphQL */ `
   mutation Touch($number: Int!, $email: String!) {
     updateCustomer(number: $number, patch: { email: $email }) {
@@ -166,7 +153,7 @@ describe('misses of concurrent requests waiting for one paced slot', () => {
       subgraph.query(CUSTOMER_QUERY, { number: FIRST_CUSTOMER + burst + i }),
     );
     // Every one of the 40 has missed the cache and waits, and the paced slot has not come yet.
-    while (misses() < missesBefore + 40) await pause(10);
+    await eventually('all 40 to miss the cache', () => misses() >= missesBefore + 40, 30_000);
     expect(await subgraphCalls(sim)).toBe(burst);
 
     const answers = await Promise.all(waiting);
@@ -209,8 +196,13 @@ describeWithRedis('three subgraphs sharing one Redis', () => {
         if (answered !== 300) return;
         outageDone = (async () => {
           await redis.stop();
-          // A call granted before the stop may still be on its way; none may start after.
-          await pause(300);
+          // A call granted before the stop may still be on its way; none may start after. The
+          // reads spent their whole share before the stop: once it has reached API300, it is
+          // all that came before.
+          await eventually(
+            'the reads granted before the stop to reach API300',
+            async () => (await subgraphCalls(sim)) >= READ_CAP,
+          );
           outage.callsAtStop = await subgraphCalls(sim);
           // Even a write, which has budget reserved, is refused: no slot without Redis.
           outage.writeWhileDown = (
@@ -242,27 +234,23 @@ describeWithRedis('three subgraphs sharing one Redis', () => {
 
     // Back by itself: ready again, and a write (the reserve is still free) reaches API300.
     for (const replica of replicas) {
-      expect(
-        await eventually(
-          5000,
-          () => readiness(replica),
-          (r) => r.status === 200,
-        ),
-      ).toEqual({
-        status: 200,
-        reasons: [],
-      });
+      await eventually(
+        'the replica to be ready',
+        async () => (await readiness(replica)).status === 200,
+      );
+      expect(await readiness(replica)).toEqual({ status: 200, reasons: [] });
     }
-    const write = await eventually(
-      5000,
-      () =>
-        replicas[1].query(UPDATE_EMAIL, {
+    let write = '';
+    await eventually('a write to reach API300', async () => {
+      write = (
+        await replicas[1].query(UPDATE_EMAIL, {
           number: FIRST_CUSTOMER,
           email: 'after.redis.restart@example.com',
-        }),
-      (answer) => answer.outcome === 'data',
-    );
-    expect(write.outcome).toBe('data');
+        })
+      ).outcome;
+      return write === 'data';
+    });
+    expect(write).toBe('data');
 
     // The restarted Redis came back empty, yet the window's calls still counted: after it,
     // only the write (GetCustomer + SetCustomer from the reserve) reached API300.

@@ -7,6 +7,7 @@ import { RedisQuota, tokenPairId } from '../../../src/data/gate/quota';
 import { RedisRecordLock } from '../../../src/data/gate/recordLock';
 import { describeWithRedis, startRedis, type RunningRedis } from '../../helpers/redis';
 import { FakeApi300 } from '../../helpers/gateFakes';
+import { eventually } from '../../helpers/eventually';
 
 /**
  * The Redis-backed pieces of the data path against a real `redis-server` on a free port:
@@ -25,13 +26,8 @@ function client(): Redis {
   return redis;
 }
 
-async function connected(redis: Redis, withinMs = 10_000): Promise<void> {
-  const until = Date.now() + withinMs;
-  while (redis.status !== 'ready') {
-    if (Date.now() > until) throw new Error(`redis still ${redis.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const connected = (redis: Redis): Promise<void> =>
+  eventually('the Redis client to be ready', () => redis.status === 'ready', 10_000);
 
 const newPair = () => tokenPairId(`cus-${process.pid}-${++pairSeq}`, 'auth');
 
@@ -81,13 +77,16 @@ describeWithRedis('the data path on a shared Redis', () => {
       clock: systemClock,
       redis,
     });
+    const firstAsked = Date.now();
     expect((await quota.acquire('read')).granted).toBe(true);
     expect((await quota.acquire('read')).granted).toBe(true);
 
     const refused = await quota.acquire('read');
     if (refused.granted) throw new Error('a third call fit into a window of two');
     expect(refused.reason).toBe('budget');
-    expect(refused.retryAt - Date.now()).toBeGreaterThan(300);
+    // The slot frees when the first grant leaves the window (Redis's clock and this one are
+    // the machine's, to the millisecond), never more than a window from now.
+    expect(refused.retryAt).toBeGreaterThanOrEqual(firstAsked + 500 - 1);
     expect(refused.retryAt - Date.now()).toBeLessThanOrEqual(500);
 
     await new Promise((resolve) => setTimeout(resolve, refused.retryAt - Date.now() + 5));
@@ -95,12 +94,13 @@ describeWithRedis('the data path on a shared Redis', () => {
   });
 
   it('remembers the grants of the window when Redis restarts empty', async () => {
+    const pair = newPair();
     const redis = client();
     await connected(redis);
     const quota = new RedisQuota({
       limit: 3,
       writeReserve: 0,
-      tokenPairId: newPair(),
+      tokenPairId: pair,
       clock: systemClock,
       redis,
     });
@@ -108,7 +108,10 @@ describeWithRedis('the data path on a shared Redis', () => {
 
     await server.restart();
     await connected(redis);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually(
+      'the grants to be put back',
+      async () => (await redis.zcard(`hypersoft:${pair}:quota`)) === 3,
+    );
     expect(await quota.acquire('read')).toMatchObject({ granted: false, reason: 'budget' });
   });
 
@@ -185,7 +188,12 @@ describeWithRedis('the data path on a shared Redis', () => {
     const opts = { deadline: Date.now() + 5000 };
 
     const first = await replicas[0].repository.customersByNumber([1, 2, 3], opts);
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the L2 write is fire-and-forget
+    // The shared level is written without waiting (fire-and-forget): until all three are there.
+    await eventually(
+      'the three entries in Redis',
+      async () =>
+        (await replicas[0].redis!.keys(`hypersoft:${pair}:cache:customer:*`)).length === 3,
+    );
     const second = await replicas[1].repository.customersByNumber([1, 2, 3], opts);
 
     expect([...second.entries()]).toEqual([...first.entries()]);

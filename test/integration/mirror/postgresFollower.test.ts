@@ -6,10 +6,10 @@ import {
 import type { MirrorBatch, MirrorIndex, MirrorStore } from '../../../src/data/mirror/types';
 import type { Customer } from '../../../src/domain/models';
 import { makeCustomer, makeStation } from '../../helpers/fakeRepository';
+import { eventually } from '../../helpers/eventually';
 import {
   createTestDatabase,
   describeWithPostgres,
-  eventually,
   type TestDatabase,
 } from '../../helpers/postgres';
 

@@ -9,17 +9,17 @@ import {
 } from '../../../src/data/mirror/store/postgres';
 import { makeCustomer } from '../../helpers/fakeRepository';
 import { ManualClock } from '../../helpers/gateFakes';
+import { eventually } from '../../helpers/eventually';
 import {
   createTestDatabase,
   describeWithPostgres,
-  eventually,
   type TestDatabase,
 } from '../../helpers/postgres';
 
 /**
- * Lease expiry runs on the database's clock, so these tests use a short ttl and wait it out
- * (about a second: long enough that a loaded machine does not expire a lease between two
- * statements of one test). Each replica's own clock is a ManualClock unless a test needs timers:
+ * Lease expiry runs on the database's clock, so these tests use a short ttl and wait for it
+ * to pass on that clock (about a second: long enough that a loaded machine does not expire a
+ * lease between two statements of one test). Each replica's own clock is a ManualClock unless a test needs timers:
  * it moves only when the test says, as the clock of a paused process would not move either.
  */
 const TTL_MS = 1_000;
@@ -45,7 +45,27 @@ describeWithPostgres('The leader lease on PostgreSQL', () => {
     leases.push(lease);
     return { lease, store: own };
   };
-  const waitOut = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Until `ms` have passed on the database's clock since the lease was last renewed. */
+  const sinceRenewal = (ms: number) =>
+    eventually(`${ms} ms past the last renewal on the database clock`, async () => {
+      const { rows } = await store.pool.query<{ passed: boolean }>(
+        "SELECT bool_and(renewed_at + $1 * interval '1 millisecond' <= clock_timestamp()) AS passed FROM hypersoft_mirror_lease",
+        [ms],
+      );
+      return rows[0].passed;
+    });
+  /** Until every lease has expired on the database's clock (the one expiry runs on). */
+  const leasesExpired = () =>
+    eventually(
+      'the lease to expire on the database clock',
+      async () => {
+        const { rows } = await store.pool.query<{ expired: boolean }>(
+          'SELECT bool_and(expires_at <= clock_timestamp()) AS expired FROM hypersoft_mirror_lease',
+        );
+        return rows[0].expired;
+      },
+      TTL_MS + 5_000,
+    );
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -71,7 +91,7 @@ describeWithPostgres('The leader lease on PostgreSQL', () => {
 
     const leaders = replicas.filter((r) => r.lease.isLeader());
     expect(leaders).toHaveLength(1);
-    const leader = leaders[0]!.lease.status();
+    const leader = leaders[0].lease.status();
     expect(leader).toMatchObject({ leader: true, epoch: 1, acquisitions: 1 });
     for (const r of replicas) await r.lease.renewNow();
     for (const r of replicas) expect(r.lease.status().holder).toBe(leader.holder);
@@ -83,7 +103,7 @@ describeWithPostgres('The leader lease on PostgreSQL', () => {
     const { lease } = await replica('a');
     await lease.start();
     for (let i = 0; i < 3; i++) {
-      await waitOut(TTL_MS / 3);
+      await sinceRenewal(TTL_MS / 3);
       expect(await lease.renewNow()).toBe(true);
     }
     expect(lease.status()).toMatchObject({ epoch: 1, acquisitions: 1, takeovers: 0 });
@@ -98,7 +118,7 @@ describeWithPostgres('The leader lease on PostgreSQL', () => {
     expect(b.lease.isLeader()).toBe(false);
 
     // a hangs: no renewal, and its own clock does not move (it still believes it leads).
-    await waitOut(TTL_MS + 50);
+    await leasesExpired();
     expect(await b.lease.renewNow()).toBe(true);
     expect(b.lease.status()).toMatchObject({ epoch: 2, holder: 'b', takeovers: 1 });
     expect(a.lease.isLeader()).toBe(true);
@@ -160,13 +180,19 @@ describeWithPostgres('The leader lease on PostgreSQL', () => {
         "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
         [db.name],
       );
-      return rows[0]!.n >= 1;
+      return rows[0].n >= 1;
     });
-    await waitOut(TTL_MS + 50);
+    await leasesExpired();
     const takeover = b.lease.renewNow().then((leading) => {
       order.push(`takeover: ${leading}`);
     });
-    await waitOut(100);
+    await eventually('the takeover to wait for the old tenure', async () => {
+      const { rows } = await store.pool.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
+        [db.name],
+      );
+      return rows[0].n >= 2;
+    });
     expect(order).toEqual([]);
 
     await blocker.query('ROLLBACK');
@@ -179,7 +205,7 @@ describeWithPostgres('The leader lease on PostgreSQL', () => {
   it('fences an apply whose lease expired even when nobody took it over', async () => {
     const { lease, store: own } = await replica('a');
     await lease.start();
-    await waitOut(TTL_MS + 50);
+    await leasesExpired();
     await expect(
       own.apply({ customers: { put: [makeCustomer(1)] } }, {}, { fence: 1 }),
     ).rejects.toThrow(/epoch 1 is no longer held/);

@@ -13,10 +13,10 @@ import {
   makeStation,
   makeTicket,
 } from '../../helpers/fakeRepository';
+import { eventually } from '../../helpers/eventually';
 import {
   createTestDatabase,
   describeWithPostgres,
-  eventually,
   type TestDatabase,
 } from '../../helpers/postgres';
 
@@ -81,8 +81,8 @@ describeWithPostgres('The PostgreSQL mirror store', () => {
           fresh.url,
         );
         expect(rows).toEqual([{ version: SCHEMA_VERSION }]);
-        await stores[0]!.apply({ customers: { put: [makeCustomer(1)] } });
-        expect((await stores[4]!.load()).customers.map((c) => c.number)).toEqual([1]);
+        await stores[0].apply({ customers: { put: [makeCustomer(1)] } });
+        expect((await stores[4].load()).customers.map((c) => c.number)).toEqual([1]);
       } finally {
         await Promise.all(open.splice(0).map((s) => s.close()));
         await fresh.drop();
@@ -148,14 +148,14 @@ describeWithPostgres('The PostgreSQL mirror store', () => {
     const snapshot = await store().load();
 
     expect(snapshot.customers).toEqual([customer]);
-    expect(snapshot.customers[0]!.memo).toBe('2026-01-01T00:00:00.000Z');
-    expect(snapshot.customers[0]!.changed).toBeInstanceOf(Date);
+    expect(snapshot.customers[0].memo).toBe('2026-01-01T00:00:00.000Z');
+    expect(snapshot.customers[0].changed).toBeInstanceOf(Date);
     expect(snapshot.reservations).toEqual([reservation]);
     expect(snapshot.tickets.sort((a, b) => a.number.localeCompare(b.number))).toEqual([
       redeemed,
       open1,
     ]);
-    expect(snapshot.tickets[0]!.redeemedAt).toBeInstanceOf(Date);
+    expect(snapshot.tickets[0].redeemedAt).toBeInstanceOf(Date);
     expect(snapshot.stations).toEqual(stations);
     expect(snapshot.states).toEqual({
       customers: state(),
@@ -168,10 +168,10 @@ describeWithPostgres('The PostgreSQL mirror store', () => {
     const writer = store();
     await writer.apply({ customers: { put: [makeCustomer(1, { city: 'Bonn', changed: T1 })] } });
     await writer.apply({ customers: { put: [makeCustomer(1, { city: 'Köln', changed: T0 })] } });
-    expect((await store().load()).customers[0]!.city).toBe('Bonn');
+    expect((await store().load()).customers[0].city).toBe('Bonn');
 
     await writer.apply({ customers: { put: [makeCustomer(1, { city: 'Kiel', changed: T1 })] } });
-    expect((await store().load()).customers[0]!.city).toBe('Kiel');
+    expect((await store().load()).customers[0].city).toBe('Kiel');
 
     await writer.apply({
       customers: {
@@ -320,7 +320,7 @@ describeWithPostgres('The PostgreSQL mirror store', () => {
             "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type IN ('Lock')",
             [db.name],
           )
-        )[0]!.n,
+        )[0].n,
       );
     const a = writer.apply({
       customers: { put: [makeCustomer(1, { changed: T1 }), makeCustomer(2)] },

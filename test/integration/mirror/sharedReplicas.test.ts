@@ -1,10 +1,10 @@
 import { API300_MAX_RECORDS } from '../../../src/domain/models';
 import { DEMO_TOKENS, type RunningSimulator, type TokenPair } from '../../../src/simulator';
 import { AUDITOR_TOKENS, startE2eSubgraph, upstreamEnv, type E2eSubgraph } from '../e2e/stack';
+import { eventually } from '../../helpers/eventually';
 import {
   createTestDatabase,
   describeWithPostgres,
-  eventually,
   type TestDatabase,
 } from '../../helpers/postgres';
 import { startRedis, type RunningRedis } from '../../helpers/redis';

@@ -17,7 +17,8 @@ import {
   type SimulatorOptions,
 } from '../../../src/simulator';
 import { FIRST_CUSTOMER_NUMBER } from '../../../src/simulator/store';
-import { ManualClock } from '../../helpers/gateFakes';
+import { ManualClock, settle } from '../../helpers/gateFakes';
+import { eventually } from '../../helpers/eventually';
 import { FakeMirrorIndex, FakeMirrorStore } from '../../helpers/mirrorFakes';
 import { setSimulatorClock, simulatorStats, tillChange, tillDelete } from '../../helpers/simulator';
 
@@ -117,8 +118,9 @@ async function runUntil(
   for (let elapsed = 0; elapsed <= maxMs; elapsed += stepMs) {
     if (done()) return elapsed;
     await r.clock.advance(stepMs);
-    do await new Promise((resolve) => setTimeout(resolve, 2));
-    while (r.pending() > 0);
+    await settle();
+    await eventually('every reply to arrive', () => r.pending() === 0);
+    await settle();
   }
   throw new Error(
     `not done after ${maxMs} ms of simulated time: ${JSON.stringify(r.sync.status())}`,

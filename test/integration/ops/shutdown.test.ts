@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { handleSignals } from '../../../src/app/signals';
 import { createLogger } from '../../../src/platform/logger';
+import { eventually } from '../../helpers/eventually';
 import { ManualClock } from '../../helpers/gateFakes';
 import { setFaults, simulatorStats } from '../../helpers/simulator';
 import { CUSTOMER_QUERY } from '../../helpers/operations';
@@ -20,11 +21,6 @@ import {
  */
 
 const DRAIN_MS = 5000;
-
-/** Resolves once `condition` holds (checked on every turn of the event loop). */
-async function until(condition: () => Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setImmediate(resolve));
-}
 
 async function readyz(subgraph: E2eSubgraph): Promise<number> {
   return (await fetch(subgraph.readyzUrl)).status;
@@ -77,11 +73,14 @@ describe('SIGTERM', () => {
     await setFaults(sim, { latencyMs: 300 });
     const callsBefore = (await simulatorStats(sim)).calls;
     const inFlight = subgraph.query(CUSTOMER_QUERY, { number: FIRST_CUSTOMER + 1 });
-    await until(async () => (await simulatorStats(sim)).calls > callsBefore);
+    await eventually(
+      'the call to reach the simulator',
+      async () => (await simulatorStats(sim)).calls > callsBefore,
+    );
     await clock.advance(1);
     expect((await inFlight).outcome).toBe('data');
 
-    await until(async () => exits.length > 0);
+    await eventually('the exit', () => exits.length > 0);
     expect(exits).toEqual([0]);
     await expect(fetch(subgraph.readyzUrl)).rejects.toThrow();
   });

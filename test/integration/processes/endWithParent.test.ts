@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { setTimeout as pause } from 'node:timers/promises';
 import { killTree, processTree } from '../../../bench/lib/endWithParent';
+import { eventually } from '../../helpers/eventually';
 
 /** Running (a zombie, dead but not yet reaped by its new parent, does not count). */
 const alive = (pid: number): boolean => {
@@ -33,7 +33,7 @@ describe('ending a child with its process tree', () => {
     expect(processTree(child)).toEqual([child, grandchild]);
 
     killTree(child);
-    for (let i = 0; i < 50 && (alive(child) || alive(grandchild)); i++) await pause(20);
+    await eventually('both to end', () => !alive(child) && !alive(grandchild)).catch(() => {});
 
     expect([alive(child), alive(grandchild)]).toEqual([false, false]);
   });

@@ -6,8 +6,7 @@ import { RecordCipher } from '../../../src/data/cache/recordCipher';
 import { RedisSharedCache, type StoredEntry } from '../../../src/data/cache/sharedCache';
 import { systemClock } from '../../../src/platform/clock';
 import { PERSONAL_FIELDS } from '../../../src/domain/personalData';
-import { postGraphQL } from '../../helpers/gateway';
-import { silentLogger } from '../../helpers/gateway';
+import { postGraphQL, silentLogger } from '../../helpers/gateway';
 import { describeWithRedis, startRedis, type RunningRedis } from '../../helpers/redis';
 
 /**

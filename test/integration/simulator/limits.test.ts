@@ -13,7 +13,7 @@ import {
   xmlText,
 } from '../../helpers/simulator';
 
-/** CONTRACT.md §3 with an injected clock: no test here waits for real time to pass. */
+/** docs/api300-contract.md §3 with an injected clock: no test here waits for real time to pass. */
 
 const SECOND_PAIR: TokenPair = {
   cusToken: '11111111-2222-4333-8444-555555555555',

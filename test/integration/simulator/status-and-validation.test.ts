@@ -12,7 +12,7 @@ import {
   xmlText,
 } from '../../helpers/simulator';
 
-/** Every Status.Code of CONTRACT.md §5, the §9 ranges, and bad input that changes nothing. */
+/** Every Status.Code of docs/api300-contract.md §5, the §9 ranges, and bad input that changes nothing. */
 
 const CUSTOMERS_ONLY: TokenPair = {
   cusToken: 'c0000000-0000-4000-8000-000000000055',

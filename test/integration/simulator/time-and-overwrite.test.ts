@@ -7,7 +7,7 @@ import {
   xmlText,
 } from '../../helpers/simulator';
 
-/** CONTRACT.md §6 (Berlin wall-clock, Date and Time fields, the DST rule) and §7 (full overwrite). */
+/** docs/api300-contract.md §6 (Berlin wall-clock, Date and Time fields, the DST rule) and §7 (full overwrite). */
 
 const BASE_CUSTOMER = {
   Gender: 0,

@@ -120,7 +120,7 @@ export function pageOf<E, T>(
   const first = checkFirst(find.first);
   let start = 0;
   if (find.after !== undefined) {
-    const after = decodeCursor(find.after, print, order as Order<unknown>, what);
+    const after = decodeCursor(find.after, print, order, what);
     start = lowerBound(matched, (e) => compareKeys(order.key(e), after) <= 0);
   }
   const slice = matched.slice(start, start + first);

@@ -166,5 +166,5 @@ export function decodeBatch(encoded: unknown, where: string): MirrorBatch {
     };
   }
   if (source.stations) batch.stations = source.stations;
-  return batch as MirrorBatch;
+  return batch;
 }

@@ -1,5 +1,4 @@
-import { KEYED_KINDS, type KeyedKind } from '../../../domain/models';
-import type { Station } from '../../../domain/models';
+import { KEYED_KINDS, type KeyedKind, type Station } from '../../../domain/models';
 import { keyOf, replaces } from '../records';
 import type { KeyOf, KindState, MirrorBatch, RecordKind, MirrorSnapshot, RecordOf } from '../types';
 

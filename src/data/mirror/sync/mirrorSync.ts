@@ -1,5 +1,5 @@
 import { repeatedHourEndedBefore, widenChangedSince } from '../../../domain/berlinTime';
-import type { Station } from '../../../domain/models';
+import type { KeyedKind, Station } from '../../../domain/models';
 import type { Clock } from '../../../platform/clock';
 import { createLogger, type Logger } from '../../../platform/logger';
 import type { Api300, Api300Operation, Api300Page } from '../../api300/types';
@@ -18,7 +18,6 @@ import {
   type RecordOf,
 } from '../types';
 import { BudgetTicket, SyncBudget, SyncStoppedError } from './budget';
-import type { KeyedKind } from '../../../domain/models';
 import { ADAPTERS, type PagedKindAdapter } from './kinds';
 import { MirrorSyncOptions, ResolvedSyncOptions, resolveSyncOptions } from './options';
 import { readPass, type PageRequest } from './paging';
@@ -530,8 +529,7 @@ class Sync implements MirrorSync {
         const put: (typeof page.items)[number][] = [];
         const replace: (typeof page.items)[number][] = [];
         for (const record of page.items) {
-          const held = index.get(kind, adapter.keyOf(record) as never) as
-            { changed: Date } | undefined;
+          const held = index.get(kind, adapter.keyOf(record)) as { changed: Date } | undefined;
           const changed = record.changed.getTime();
           if (held === undefined || held.changed.getTime() < changed) put.push(record);
           else if (held.changed.getTime() > changed && held.changed < serverTime)
@@ -573,7 +571,7 @@ class Sync implements MirrorSync {
     } else {
       const vanished: (string | number)[] = [];
       for (const key of index.keys(kind)) {
-        const held = index.get(kind, key as never) as { changed: Date; start?: Date } | undefined;
+        const held = index.get(kind, key) as { changed: Date; start?: Date } | undefined;
         if (!held) continue;
         if (from && held.start && held.start < from) {
           vanished.push(key);
@@ -584,7 +582,7 @@ class Sync implements MirrorSync {
           removed++;
         }
       }
-      if (vanished.length > 0) await this.apply(kind, adapter.batch([], vanished as never[]));
+      if (vanished.length > 0) await this.apply(kind, adapter.batch([], vanished));
     }
     const now = new Date(this.deps.clock.now());
     k.removed += removed + outOfWindow;
@@ -637,16 +635,16 @@ class Sync implements MirrorSync {
     filter: { changedSince?: Date; from?: Date },
     urgentAt: number | null = null,
   ): Promise<Api300Page<RecordOf[KeyedKind]>> {
-    return this.call(
+    return this.call<Api300Page<RecordOf[KeyedKind]>>(
       kind,
       adapter.operation,
       async (api) => {
         const reply = await adapter.read(api, { ...page, ...filter });
         this.serverClock = { server: reply.serverTime.getTime(), local: this.deps.clock.now() };
-        return reply as Api300Page<RecordOf[KeyedKind]>;
+        return reply;
       },
       urgentAt,
-    ) as Promise<Api300Page<RecordOf[KeyedKind]>>;
+    );
   }
 
   /**
@@ -826,7 +824,9 @@ class Sync implements MirrorSync {
       const lead = (): void => {
         done();
         const catchUp = this.deps.catchUp?.() ?? Promise.resolve();
-        catchUp
+        // Fire and forget: a failed catch-up is logged and leading goes on (the sync's own
+        // passes read what it missed); nothing here can reject after the catch.
+        void catchUp
           .catch(() => this.logger.warn('mirror sync: catch-up before leading failed'))
           .then(() => {
             this.logger.info({ epoch: lease.epoch }, 'mirror sync: leading');

@@ -5,7 +5,7 @@ import type { Api300Page } from '../../api300/types';
  * One pass over a list read (a changed-since delta or a full read), paged so that no record
  * can be skipped unseen.
  *
- * The trap (CONTRACT.md §11): API300 orders a list by key and pages it by position. When the
+ * The trap (docs/api300-contract.md §11): API300 orders a list by key and pages it by position. When the
  * set changes between two page reads, records move: one that enters below the current page
  * pushes later records one position on (they are read twice, or pushed past the page the
  * first TotalCount made last), one that leaves (a record deleted in the POS) pulls later

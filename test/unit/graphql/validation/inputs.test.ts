@@ -7,7 +7,7 @@ import {
 } from '../../../../src/graphql/validation/inputs';
 
 describe('input validation', () => {
-  it('accepts values at the edges of CONTRACT.md §9 ranges', () => {
+  it('accepts values at the edges of docs/api300-contract.md §9 ranges', () => {
     expect(
       checkImportedCustomer(
         {

@@ -129,7 +129,7 @@ export async function migrate(pool: Pool): Promise<number> {
     for (let version = found + 1; version <= SCHEMA_VERSION; version++) {
       await client.query('BEGIN');
       try {
-        for (const statement of MIGRATIONS[version - 1]!) await client.query(statement);
+        for (const statement of MIGRATIONS[version - 1]) await client.query(statement);
         await client.query(
           `INSERT INTO ${TABLE.schema} (id, version) VALUES (1, $1)
            ON CONFLICT (id) DO UPDATE SET version = excluded.version, migrated_at = clock_timestamp()`,

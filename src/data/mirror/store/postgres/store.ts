@@ -1,10 +1,15 @@
-import { KEYED_KINDS, type KeyedKind } from '../../../../domain/models';
+import {
+  KEYED_KINDS,
+  type Customer,
+  type KeyedKind,
+  type Reservation,
+  type Station,
+  type Ticket,
+} from '../../../../domain/models';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import type { Pool, PoolClient } from 'pg';
+import pg, { type Pool, type PoolClient } from 'pg';
 import { systemClock, type Clock } from '../../../../platform/clock';
 import type { Logger } from '../../../../platform/logger';
-import type { Customer, Reservation, Station, Ticket } from '../../../../domain/models';
 import {
   LeaseLostError,
   RECORD_KINDS,
@@ -322,7 +327,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
         );
         for (const row of rows) addRecord(snapshot, row);
         if (rows.length < LOAD_PAGE) break;
-        after = rows[rows.length - 1]!.position;
+        after = rows[rows.length - 1].position;
       }
       snapshot.states = await readStates(client);
       return snapshot;
@@ -351,7 +356,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
         );
         for (const row of rows) changes.add(row);
         if (rows.length < LOAD_PAGE) break;
-        after = rows[rows.length - 1]!.position;
+        after = rows[rows.length - 1].position;
       }
       return { batch: changes.batch(), states, position: now };
     });
@@ -560,7 +565,7 @@ async function head(client: PoolClient): Promise<number> {
        (SELECT coalesce(max(position), 0) FROM ${TABLE.records}),
        (SELECT horizon FROM ${TABLE.feed} WHERE id = 1)) AS head`,
   );
-  return Number(rows[0]!.head);
+  return Number(rows[0].head);
 }
 
 async function readStates(client: PoolClient): Promise<Partial<Record<RecordKind, KindState>>> {
