@@ -15,6 +15,7 @@ import type { RunningSimulator, SimulatorOptions } from '../simulator';
 import { createApi300Client } from '../data/api300/client';
 import { tokenPairId } from '../data/gate/quota';
 import { systemClock, type Clock } from '../platform/clock';
+import { createChangePublication, type ChangePublication } from './changes';
 
 /**
  * The composition root: config → (embedded simulator) → API300 client → data path → app.
@@ -30,6 +31,8 @@ export interface RunningSubgraph {
   app: App;
   dataPath: DataPath;
   health: Health;
+  /** Where the mirror's changes go: subscriptions, router invalidation, Redis events. */
+  changes: ChangePublication;
   /**
    * Graceful stop, as a platform expects it: `/readyz` answers 503 at once; requests are
    * still served for `config.shutdownDrainMs` (the load balancer's time to notice); then the
@@ -95,10 +98,12 @@ export async function startSubgraph(
             mirror.holds(kind) && (kind !== 'reservations' || mirror.reservationsFrom() === null)
         : undefined,
     });
+    const changes = createChangePublication({ config, mirror, redis: dataPath.redis, logger });
     const app = await createApp({
       config,
       repository: dataPath.repository,
       logger,
+      subscriptions: changes.subscriptions,
       extraRoutes: combineRoutes(
         createGraphiqlRoutes({ endpointPath: GRAPHQL_PATH }),
         metrics.route,
@@ -121,6 +126,7 @@ export async function startSubgraph(
       health.shuttingDown();
       await new Promise<void>((resolve) => clock.schedule(config.shutdownDrainMs, resolve));
       await app.stop();
+      await changes.stop();
       await dataPath.close();
       await simulator?.close();
     };
@@ -131,6 +137,7 @@ export async function startSubgraph(
       app,
       dataPath,
       health,
+      changes,
       stop: () => (stopped ??= stop()),
     };
   } catch (error) {

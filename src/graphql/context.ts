@@ -2,6 +2,7 @@ import { createLoaders, type Loaders } from '../data/loaders';
 import { createRequestAccounting, type RequestAccountingRecorder } from '../data/accounting';
 import type { Repository } from '../data/repository/types';
 import type { Logger } from '../platform/logger';
+import type { ChangeHub } from './subscriptions/hub';
 
 /** Per-request GraphQL context; built fresh for each HTTP request. */
 export interface Context {
@@ -16,6 +17,10 @@ export interface Context {
   logger: Logger;
   /** What this request cost upstream and how the cache served it (for its log line). */
   accounting: RequestAccountingRecorder;
+  /** The mirror's changes, for subscriptions; absent when nothing publishes them (`MIRROR=off`). */
+  changes?: ChangeHub;
+  /** Long-lived contexts (subscriptions): made new before each event (`renewContext`). */
+  renew?: () => void;
 }
 
 export interface RequestContextDeps {
@@ -23,6 +28,7 @@ export interface RequestContextDeps {
   deadline: number;
   requestId: string;
   logger: Logger;
+  changes?: ChangeHub;
 }
 
 /** A fresh context: new loaders, so nothing is memoized across requests. */
@@ -33,4 +39,19 @@ export function createRequestContext(deps: RequestContextDeps): Context {
     accounting,
     loaders: createLoaders({ repository: deps.repository, deadline: deps.deadline, accounting }),
   };
+}
+
+/**
+ * Makes a long-lived context (a subscription's) new before each event it resolves: fresh
+ * loaders and accounting, so an event never sees a record memoized for an earlier one, and a
+ * new deadline (`deadlineMs` from now).
+ */
+export function renewContext(context: Context, deadline: number): void {
+  context.deadline = deadline;
+  context.accounting = createRequestAccounting();
+  context.loaders = createLoaders({
+    repository: context.repository,
+    deadline,
+    accounting: context.accounting,
+  });
 }

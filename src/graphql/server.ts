@@ -11,13 +11,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ParseOptions, ValidationRule } from 'graphql';
 import type { Config } from '../config';
-import { createRequestContext, type Context } from './context';
+import { createRequestContext, renewContext, type Context } from './context';
 import type { Logger } from '../platform/logger';
 import { createRouterSecretGuard, ROUTER_SECRET_HEADER } from './federation/routerSecret';
 import { createServiceSdlPlugin } from './federation/serviceSdl';
 import { createFormatError } from './errors';
 import { buildSchema } from './schema';
 import type { Repository } from '../data/repository/types';
+import type { ChangeHub } from './subscriptions/hub';
+import { createSubscriptionTransports } from './subscriptions/transports';
 
 /**
  * The subgraph over node:http: Apollo Server at `/graphql` (POST, and GET for queries), no
@@ -50,6 +52,16 @@ export interface AppDeps {
   stopGracePeriodMs?: number;
   /** Clock for request deadlines (default `Date.now`). */
   now?: () => number;
+  /**
+   * Subscriptions over graphql-ws and SSE on `/graphql` (docs/subscriptions.md), fed by the
+   * mirror's changes; absent: subscription requests fail with `SUBSCRIPTIONS_UNAVAILABLE`.
+   */
+  subscriptions?: {
+    changes: ChangeHub;
+    maxPerConnection: number;
+    keepAliveMs: number;
+    idleTimeoutMs: number;
+  };
 }
 
 export interface App {
@@ -57,7 +69,10 @@ export interface App {
   apollo: ApolloServer<Context>;
   /** Listens on `port` (0 = a free one); resolves with the GraphQL URL and the actual port. */
   listen(port: number, host?: string): Promise<{ url: string; port: number }>;
-  /** Stops taking requests, lets in-flight ones finish (up to the grace period), stops Apollo. */
+  /**
+   * Completes every subscription and closes the WebSockets, then stops taking requests, lets
+   * in-flight ones finish (up to the grace period) and stops Apollo.
+   */
   stop(): Promise<void>;
 }
 
@@ -196,8 +211,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const server = http.createServer();
 
+  const schema = buildSchema();
+  const formatError = createFormatError(logger);
   const apollo = new ApolloServer<Context>({
-    schema: buildSchema(),
+    schema,
     csrfPrevention: true,
     // The entry point owns SIGTERM (graceful stop of app, data path and Redis); Apollo's own
     // handler would stop the server first and re-raise the signal, so the process hung.
@@ -205,7 +222,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     logger: apolloLogger(logger),
     introspection: deps.config.introspection,
     includeStacktraceInErrorResponses: false,
-    formatError: createFormatError(logger),
+    formatError,
     validationRules: deps.validationRules,
     parseOptions: deps.parseOptions,
     plugins: [
@@ -231,6 +248,37 @@ export async function createApp(deps: AppDeps): Promise<App> {
       repository: deps.repository,
       deadline: now() + deps.config.upstream.requestDeadlineMs,
       requestId,
+      logger,
+    });
+
+  const subscriptions = deps.subscriptions;
+  const subscriptionContext = (): Context => {
+    const deadlineOf = () => now() + deps.config.upstream.requestDeadlineMs;
+    const context = createRequestContext({
+      repository: deps.repository,
+      deadline: deadlineOf(),
+      requestId: randomUUID(),
+      logger,
+      changes: subscriptions?.changes,
+    });
+    context.renew = () => renewContext(context, deadlineOf());
+    return context;
+  };
+  const transports =
+    subscriptions &&
+    createSubscriptionTransports({
+      server,
+      schema,
+      path: GRAPHQL_PATH,
+      guard: routerOnly,
+      context: subscriptionContext,
+      changes: subscriptions.changes,
+      validationRules: deps.validationRules,
+      parseOptions: deps.parseOptions,
+      formatError,
+      maxPerConnection: subscriptions.maxPerConnection,
+      keepAliveMs: subscriptions.keepAliveMs,
+      idleTimeoutMs: subscriptions.idleTimeoutMs,
       logger,
     });
 
@@ -278,7 +326,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
         const routed = deps.extraRoutes?.(req, res, url) ?? false;
         if (routed === true || (routed !== false && (await routed))) return;
         if (routerOnly(req, res, url)) return;
-        if (url.pathname === GRAPHQL_PATH) await handleGraphQL(req, res, url);
+        if (url.pathname === GRAPHQL_PATH && transports?.isSse(req)) await transports.sse(req, res);
+        else if (url.pathname === GRAPHQL_PATH) await handleGraphQL(req, res, url);
         else sendPlain(res, 404, `Not found; GraphQL is served at ${GRAPHQL_PATH}`);
       } catch (e) {
         if (e instanceof HttpError) {
@@ -304,6 +353,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
         });
       });
     },
-    stop: () => apollo.stop(),
+    async stop() {
+      await transports?.stop();
+      await apollo.stop();
+    },
   };
 }
