@@ -16,6 +16,7 @@ import { createApi300Client } from '../data/api300/client';
 import { tokenPairId } from '../data/gate/quota';
 import { systemClock, type Clock } from '../platform/clock';
 import { createChangePublication, type ChangePublication } from './changes';
+import { createCacheTagsPlugin } from '../graphql/subscriptions/cacheTagsPlugin';
 
 /**
  * The composition root: config → (embedded simulator) → API300 client → data path → app.
@@ -114,6 +115,8 @@ export async function startSubgraph(
         metrics.plugin,
         ...limits.plugins,
         createFreshnessHintPlugin(() => (mirror ? mirrorRefreshSeconds(mirror.status()) : null)),
+        // Tags matter only to a router this subgraph tells of changes.
+        ...(changes.invalidation ? [createCacheTagsPlugin()] : []),
       ],
       validationRules: limits.validationRules,
       parseOptions: limits.parseOptions,

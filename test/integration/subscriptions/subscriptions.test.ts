@@ -193,6 +193,31 @@ describe('subscriptions to the mirror’s changes', () => {
     expect(Object.keys(calls).every((op) => op.startsWith('Get'))).toBe(true);
   });
 
+  test('query responses carry the cache tags the invalidations name', async () => {
+    const { subgraph } = await stack();
+    const root = await subgraph.query(
+      '{ customer(number: 10001) { number reservations { id station { number } } } }',
+    );
+    expect(
+      (root.body as { extensions?: Record<string, unknown> }).extensions?.apolloCacheTags,
+    ).toEqual(expect.arrayContaining(['customer-10001', 'reservations', 'stations']));
+    const entities = await subgraph.query(
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Reservation { id tickets { number } } } }',
+      {
+        r: [
+          { __typename: 'Reservation', id: 1 },
+          { __typename: 'Reservation', id: 2 },
+        ],
+      },
+    );
+    expect(
+      (entities.body as { extensions?: Record<string, unknown> }).extensions?.apolloEntityCacheTags,
+    ).toEqual([
+      ['reservation-1', 'tickets'],
+      ['reservation-2', 'tickets'],
+    ]);
+  });
+
   test('arguments are checked before a subscription starts, and a graceful stop completes every subscription', async () => {
     const { subgraph, open } = await stack();
     const client = started.track(wsClient(subgraph.url), async (c) => c.dispose());
