@@ -301,6 +301,17 @@ export async function createApp(deps: AppDeps): Promise<App> {
     const requestId = offered && REQUEST_ID.test(offered) ? offered : randomUUID();
     const body =
       method === 'POST' ? parseBody(await readBody(req, maxBodyBytes), headers) : undefined;
+    const callback = transports?.callback(body);
+    if (callback) {
+      const answer = await callback;
+      res.writeHead(answer.status, {
+        'content-type': 'application/json; charset=utf-8',
+        'x-request-id': requestId,
+        ...answer.headers,
+      });
+      res.end(JSON.stringify(answer.body));
+      return;
+    }
     const httpGraphQLRequest: HTTPGraphQLRequest = { method, headers, search: url.search, body };
 
     const response = await apollo.executeHTTPGraphQLRequest({

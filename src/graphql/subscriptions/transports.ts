@@ -17,6 +17,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Context } from '../context';
 import type { Logger } from '../../platform/logger';
 import type { RequestGuard } from '../federation/routerSecret';
+import { CALLBACK_PROTOCOL, callbackOf, createCallbackRunner } from './callback';
 import type { ChangeHub } from './hub';
 
 /**
@@ -24,7 +25,9 @@ import type { ChangeHub } from './hub';
  * GraphQL path (docs/subscriptions.md):
  * - graphql-ws (`graphql-transport-ws` subprotocol) on an HTTP upgrade of `path`;
  * - GraphQL over SSE (graphql-sse, distinct connections mode): a request to `path` that
- *   accepts `text/event-stream`.
+ *   accepts `text/event-stream`;
+ * - Apollo Router's HTTP callback protocol (callback.ts): a POST whose
+ *   `extensions.subscription` names a callback URL.
  *
  * Both run the schema's subscriptions with the same request limits as queries (the validation
  * rules and parse options), behind the same router check (`guard`, called once per upgrade
@@ -55,8 +58,15 @@ export interface SubscriptionTransports {
   isSse(req: http.IncomingMessage): boolean;
   /** Serves a GraphQL-over-SSE request (reads its body itself). */
   sse(req: http.IncomingMessage, res: http.ServerResponse): Promise<void>;
-  /** Open WebSockets and SSE streams. */
-  connections(): { websockets: number; sse: number };
+  /**
+   * Apollo Router's callback protocol: `null` when `body` (a parsed POST body) is not a
+   * callback subscription request; else the answer to send once the first check is done.
+   */
+  callback(
+    body: unknown,
+  ): Promise<{ status: number; body: unknown; headers: Record<string, string> }> | null;
+  /** Open WebSockets, SSE streams and callback subscriptions. */
+  connections(): { websockets: number; sse: number; callbacks: number };
   /**
    * Graceful end: refuses new connections, completes every subscription (each client gets
    * `complete`, or the end of its event stream), then closes the WebSockets (1001).
@@ -107,6 +117,8 @@ export function createSubscriptionTransports(
       throw error;
     }
   }
+
+  const callbacks = createCallbackRunner({ schema, format: formatted, logger });
 
   const wss = new WebSocketServer({ noServer: true });
   const idle = new Map<WebSocket, () => void>();
@@ -221,11 +233,46 @@ export function createSubscriptionTransports(
       res.once('close', () => sseStreams.delete(res));
       await sseHandler(req, res);
     },
-    connections: () => ({ websockets: wss.clients.size, sse: sseStreams.size }),
+    callback(body) {
+      const sub = callbackOf(body);
+      if (!sub) return null;
+      const headers = { 'subscription-protocol': CALLBACK_PROTOCOL };
+      const request = body as {
+        query?: unknown;
+        variables?: Record<string, unknown>;
+        operationName?: string;
+      };
+      const refuse = (errors: readonly GraphQLError[]) =>
+        Promise.resolve({ status: 400, headers, body: { data: null, ...formatted({ errors }) } });
+      if (stopping) {
+        return refuse([
+          new GraphQLError('This replica is shutting down; subscribe again.', {
+            extensions: { code: 'SHUTTING_DOWN' },
+          }),
+        ]);
+      }
+      const result = checked(typeof request.query === 'string' ? request.query : '');
+      if (result.errors) return refuse(result.errors);
+      return callbacks
+        .start({
+          sub,
+          document: result.document,
+          variables: request.variables,
+          operationName: request.operationName,
+          context: options.context(),
+        })
+        .then((answer) => ({ ...answer, headers }));
+    },
+    connections: () => ({
+      websockets: wss.clients.size,
+      sse: sseStreams.size,
+      callbacks: callbacks.size(),
+    }),
     async stop() {
       stopping = true;
       server.off('upgrade', onUpgrade);
       options.changes.close();
+      await callbacks.stop();
       // Each stream ends after its queue: graphql-ws sends `complete`, SSE ends its response.
       const deadline = Date.now() + 2_000;
       while ((sseStreams.size > 0 || anyOpen()) && Date.now() < deadline) {
