@@ -9,6 +9,19 @@ import WebSocket from 'ws';
  * endpoint. Each subscriber collects what it receives; `waitFor` polls with a bound.
  */
 
+/** One customer's changes, with the new last name. */
+export const CUSTOMER_CHANGES = /* GraphQL */ `
+  subscription ($number: Int!) {
+    customerChanged(number: $number) {
+      change
+      number
+      customer {
+        lastName
+      }
+    }
+  }
+`;
+
 export interface Received {
   data?: Record<string, unknown> | null;
   errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;

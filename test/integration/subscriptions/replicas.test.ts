@@ -9,6 +9,7 @@ import { startRedis, type RunningRedis } from '../../helpers/redis';
 import { startTestSimulator, tillChange } from '../../helpers/simulator';
 import {
   startInvalidationReceiver,
+  CUSTOMER_CHANGES as CUSTOMER,
   subscribeWs,
   wsClient,
   type Received,
@@ -24,18 +25,6 @@ import { createStarted, eventually, waitForSynced } from '../e2e/mirrorStack';
  */
 
 jest.setTimeout(120_000);
-
-const CUSTOMER = /* GraphQL */ `
-  subscription ($number: Int!) {
-    customerChanged(number: $number) {
-      change
-      number
-      customer {
-        lastName
-      }
-    }
-  }
-`;
 
 const named = (lastName: string) => (item: Received) =>
   (item.data?.customerChanged as { customer?: { lastName?: string } } | undefined)?.customer

@@ -2,6 +2,7 @@ import { tillChange } from '../../helpers/simulator';
 import {
   startInvalidationReceiver,
   subscribeSse,
+  CUSTOMER_CHANGES as CUSTOMER,
   subscribeWs,
   wsClient,
   type Received,
@@ -56,18 +57,6 @@ const REDEMPTIONS = /* GraphQL */ `
         redeemedStation {
           number
         }
-      }
-    }
-  }
-`;
-
-const CUSTOMER = /* GraphQL */ `
-  subscription ($number: Int!) {
-    customerChanged(number: $number) {
-      change
-      number
-      customer {
-        lastName
       }
     }
   }
