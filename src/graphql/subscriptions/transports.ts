@@ -129,7 +129,7 @@ export function createSubscriptionTransports(
       schema,
       isProd: true,
       context: () => options.context(),
-      onSubscribe(ctx, _id, payload) {
+      onSubscribe(ctx, id, payload) {
         if (stopping) {
           return [
             new GraphQLError('This replica is shutting down; subscribe again.', {
@@ -137,7 +137,8 @@ export function createSubscriptionTransports(
             }),
           ];
         }
-        const open = Object.keys(ctx.subscriptions).length;
+        // graphql-ws has already reserved this operation's id when it asks.
+        const open = Object.keys(ctx.subscriptions).filter((other) => other !== id).length;
         if (open >= options.maxPerConnection) {
           return [
             new GraphQLError(
