@@ -73,6 +73,8 @@ export interface Config {
      */
     tombstoneRetentionMs: number;
   };
+  /** Live changes pushed out (docs/subscriptions.md). */
+  subscriptions: SubscriptionsConfig;
   /** Whether introspection is allowed (`INTROSPECTION`, default true; false in production). */
   introspection: boolean;
   /** Whether `/graphql` serves the GraphiQL page to browsers (`GRAPHIQL`, default true; false in production). */
@@ -246,6 +248,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
     mirrorDatabase: readMirrorDatabase(read),
+    subscriptions: readSubscriptions(read, problems),
     introspection: read.bool('INTROSPECTION', !production),
     graphiql: read.bool('GRAPHIQL', !production),
     security: readSecurity(read, production, api300Url),
@@ -308,6 +311,51 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return deepFreeze(config);
+}
+
+/** Subscriptions, router cache invalidation and Redis events (docs/subscriptions.md). */
+export interface SubscriptionsConfig {
+  /** Subscriptions one replica serves at once (`SUBSCRIPTIONS_MAX`, default 10000, 1..1000000). */
+  max: number;
+  /** Operations at once on one WebSocket (`SUBSCRIPTIONS_MAX_PER_CONNECTION`, default 20, 1..1000). */
+  maxPerConnection: number;
+  /**
+   * Undelivered events one subscription may hold before it is ended as a slow consumer
+   * (`SUBSCRIPTIONS_BUFFER`, default 1000, 1..100000).
+   */
+  buffer: number;
+  /** WebSocket ping interval; no pong by the next ping closes it (`SUBSCRIPTIONS_KEEPALIVE_MS`, default 12000, 1000..600000). */
+  keepAliveMs: number;
+  /** A WebSocket without a subscription for this long is closed (`SUBSCRIPTIONS_IDLE_TIMEOUT_MS`, default 60000; 0 = never). */
+  idleTimeoutMs: number;
+  /** Apollo Router's response-cache invalidation endpoint (`ROUTER_INVALIDATION_URL`; `null` = off). */
+  invalidationUrl: string | null;
+  /** Its shared key, sent as `Authorization` (`ROUTER_INVALIDATION_KEY`, a secret; required with the URL). */
+  invalidationKey: string | null;
+  /** This subgraph's name in the supergraph, in invalidation requests (`ROUTER_SUBGRAPH_NAME`, default `hypersoft`). */
+  subgraphName: string;
+  /** Prefix of the Redis Pub/Sub channels changes are published on (`REDIS_EVENTS_PREFIX`, default `hypersoft`). */
+  redisEventsPrefix: string;
+}
+
+function readSubscriptions(read: Reader, problems: string[]): SubscriptionsConfig {
+  const config: SubscriptionsConfig = {
+    max: read.int('SUBSCRIPTIONS_MAX', 10_000, 1, 1_000_000),
+    maxPerConnection: read.int('SUBSCRIPTIONS_MAX_PER_CONNECTION', 20, 1, 1000),
+    buffer: read.int('SUBSCRIPTIONS_BUFFER', 1000, 1, 100_000),
+    keepAliveMs: read.int('SUBSCRIPTIONS_KEEPALIVE_MS', 12_000, 1000, 600_000),
+    idleTimeoutMs: read.int('SUBSCRIPTIONS_IDLE_TIMEOUT_MS', 60_000, 0, 86_400_000),
+    invalidationUrl: read.url('ROUTER_INVALIDATION_URL'),
+    invalidationKey: read.secret('ROUTER_INVALIDATION_KEY'),
+    subgraphName: read.string('ROUTER_SUBGRAPH_NAME') ?? 'hypersoft',
+    redisEventsPrefix: read.string('REDIS_EVENTS_PREFIX') ?? 'hypersoft',
+  };
+  if (config.invalidationUrl && !config.invalidationKey) {
+    problems.push(
+      "ROUTER_INVALIDATION_URL is set, so ROUTER_INVALIDATION_KEY (the router's invalidation shared_key, or ROUTER_INVALIDATION_KEY_FILE) is required",
+    );
+  }
+  return config;
 }
 
 function readMirrorDatabase(read: Reader): Config['mirrorDatabase'] {

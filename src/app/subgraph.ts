@@ -17,6 +17,8 @@ import type { RunningSimulator, SimulatorOptions } from '../simulator';
 import { createApi300Client } from '../data/api300/client';
 import { tokenPairId } from '../data/gate/quota';
 import { systemClock, type Clock } from '../platform/clock';
+import { createChangePublication, type ChangePublication } from './changes';
+import { createCacheTagsPlugin } from '../graphql/subscriptions/cacheTagsPlugin';
 
 /**
  * The composition root: config → (embedded simulator) → API300 client → data path → app.
@@ -34,6 +36,8 @@ export interface RunningSubgraph {
   app: App;
   dataPath: DataPath;
   health: Health;
+  /** Where the mirror's changes go: subscriptions, router invalidation, Redis events. */
+  changes: ChangePublication;
   /**
    * Graceful stop, as a platform expects it: `/readyz` answers 503 at once; requests are
    * still served for `config.shutdownDrainMs` (the load balancer's time to notice); then the
@@ -102,11 +106,13 @@ export async function startSubgraph(
             mirror.holds(kind) && (kind !== 'reservations' || mirror.reservationsFrom() === null)
         : undefined,
     });
+    const changes = createChangePublication({ config, mirror, redis: dataPath.redis, logger });
     const app = await createApp({
       config,
       repository: dataPath.repository,
       idempotency: dataPath.idempotency,
       logger,
+      subscriptions: changes.subscriptions,
       extraRoutes: combineRoutes(
         ...(config.graphiql ? [createGraphiqlRoutes({ endpointPath: GRAPHQL_PATH })] : []),
         ...(config.metricsPort === null ? [metrics.route] : []),
@@ -117,6 +123,8 @@ export async function startSubgraph(
         metrics.plugin,
         ...limits.plugins,
         createFreshnessHintPlugin(() => (mirror ? mirrorRefreshSeconds(mirror.status()) : null)),
+        // Tags matter only to a router this subgraph tells of changes.
+        ...(changes.invalidation ? [createCacheTagsPlugin()] : []),
       ],
       validationRules: limits.validationRules,
       parseOptions: limits.parseOptions,
@@ -134,6 +142,7 @@ export async function startSubgraph(
       await new Promise<void>((resolve) => clock.schedule(config.shutdownDrainMs, resolve));
       await app.stop();
       await metricsServer?.close();
+      await changes.stop();
       await dataPath.close();
       await simulator?.close();
     };
@@ -145,6 +154,7 @@ export async function startSubgraph(
       app,
       dataPath,
       health,
+      changes,
       stop: () => (stopped ??= stop()),
     };
   } catch (error) {

@@ -48,6 +48,20 @@ query Stations {
   }
 }
 
+# Live: every change to station 1's reservations as the subgraph learns of it (over
+# graphql-ws; stop it with the ■ button).
+subscription StationBoard {
+  reservationChanged(stationNumber: 1) {
+    change
+    id
+    reservation {
+      start
+      persons
+      status
+    }
+  }
+}
+
 # Writes look like this (remove the # signs to try it against a test system):
 #
 # mutation RenameCustomer {

@@ -5,6 +5,7 @@ import type { Logger } from '../platform/logger';
 import { systemClock } from '../platform/clock';
 import { MemoryIdempotencyStore } from '../data/idempotency/store';
 import type { Idempotency } from './idempotency';
+import type { ChangeHub } from './subscriptions/hub';
 
 /** Per-request GraphQL context; built fresh for each HTTP request. */
 export interface Context {
@@ -21,6 +22,10 @@ export interface Context {
   accounting: RequestAccountingRecorder;
   /** Where mutations keep their `idempotencyKey`s (shared by replicas when configured). */
   idempotency: Idempotency;
+  /** The mirror's changes, for subscriptions; absent when nothing publishes them (`MIRROR=off`). */
+  changes?: ChangeHub;
+  /** Long-lived contexts (subscriptions): made new before each event (`renewContext`). */
+  renew?: () => void;
 }
 
 export interface RequestContextDeps {
@@ -30,6 +35,7 @@ export interface RequestContextDeps {
   logger: Logger;
   /** Default: keys kept in this process (one store for every context built without one). */
   idempotency?: Idempotency;
+  changes?: ChangeHub;
 }
 
 /** Keys of a process whose composition root gave no store (tests, tools). */
@@ -45,4 +51,19 @@ export function createRequestContext(deps: RequestContextDeps): Context {
     accounting,
     loaders: createLoaders({ repository: deps.repository, deadline: deps.deadline, accounting }),
   };
+}
+
+/**
+ * Makes a long-lived context (a subscription's) new before each event it resolves: fresh
+ * loaders and accounting, so an event never sees a record memoized for an earlier one, and a
+ * new deadline (`deadlineMs` from now).
+ */
+export function renewContext(context: Context, deadline: number): void {
+  context.deadline = deadline;
+  context.accounting = createRequestAccounting();
+  context.loaders = createLoaders({
+    repository: context.repository,
+    deadline,
+    accounting: context.accounting,
+  });
 }

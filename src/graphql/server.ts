@@ -11,7 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ParseOptions, ValidationRule } from 'graphql';
 import type { Config } from '../config';
-import { createRequestContext, type Context } from './context';
+import { createRequestContext, renewContext, type Context } from './context';
 import type { Logger } from '../platform/logger';
 import { createRouterAuth, type RouterAuth, type SignedParams } from './federation/routerAuth';
 import { createServiceSdlPlugin } from './federation/serviceSdl';
@@ -19,6 +19,8 @@ import { createFormatError } from './errors';
 import { buildSchema } from './schema';
 import type { Repository } from '../data/repository/types';
 import type { Idempotency } from './idempotency';
+import type { ChangeHub } from './subscriptions/hub';
+import { createSubscriptionTransports, type RequestGuard } from './subscriptions/transports';
 
 /**
  * The subgraph over node:http: Apollo Server at `/graphql` (POST, and GET for queries), no
@@ -53,6 +55,16 @@ export interface AppDeps {
   stopGracePeriodMs?: number;
   /** Clock for request deadlines (default `Date.now`). */
   now?: () => number;
+  /**
+   * Subscriptions over graphql-ws and SSE on `/graphql` (docs/subscriptions.md), fed by the
+   * mirror's changes; absent: subscription requests fail with `SUBSCRIPTIONS_UNAVAILABLE`.
+   */
+  subscriptions?: {
+    changes: ChangeHub;
+    maxPerConnection: number;
+    keepAliveMs: number;
+    idleTimeoutMs: number;
+  };
 }
 
 export interface App {
@@ -60,7 +72,10 @@ export interface App {
   apollo: ApolloServer<Context>;
   /** Listens on `port` (0 = a free one); resolves with the GraphQL URL and the actual port. */
   listen(port: number, host?: string): Promise<{ url: string; port: number }>;
-  /** Stops taking requests, lets in-flight ones finish (up to the grace period), stops Apollo. */
+  /**
+   * Completes every subscription and closes the WebSockets, then stops taking requests, lets
+   * in-flight ones finish (up to the grace period) and stops Apollo.
+   */
   stop(): Promise<void>;
 }
 
@@ -226,8 +241,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const server = http.createServer();
 
+  const schema = buildSchema();
+  const formatError = createFormatError(logger);
   const apollo = new ApolloServer<Context>({
-    schema: buildSchema(),
+    schema,
     csrfPrevention: true,
     // The entry point owns SIGTERM (graceful stop of app, data path and Redis); Apollo's own
     // handler would stop the server first and re-raise the signal, so the process hung.
@@ -235,7 +252,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     logger: apolloLogger(logger),
     introspection: deps.config.introspection,
     includeStacktraceInErrorResponses: false,
-    formatError: createFormatError(logger),
+    formatError,
     validationRules: deps.validationRules,
     parseOptions: deps.parseOptions,
     plugins: [
@@ -252,6 +269,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // docs/federation.md, "Router-only access": with a router credential configured, only the
   // router may reach GraphQL.
   const routerAuth = createRouterAuth(deps.config.security);
+  // WebSocket upgrades and SSE streams prove their origin by the secret header: a signature
+  // covers one operation's body, which a handshake does not carry (docs/subscriptions.md).
+  const routerOnly: RequestGuard = (req, res, url) => {
+    if (url.pathname !== GRAPHQL_PATH) return false;
+    if (routerAuth.check({ headers: req.headers }) === 'accepted') return false;
+    req.resume();
+    sendGraphQLError(res, unauthenticated(routerAuth));
+    return true;
+  };
 
   const contextFor = (requestId: string) => async (): Promise<Context> =>
     createRequestContext({
@@ -259,6 +285,38 @@ export async function createApp(deps: AppDeps): Promise<App> {
       idempotency: deps.idempotency,
       deadline: now() + deps.config.upstream.requestDeadlineMs,
       requestId,
+      logger,
+    });
+
+  const subscriptions = deps.subscriptions;
+  const subscriptionContext = (): Context => {
+    const deadlineOf = () => now() + deps.config.upstream.requestDeadlineMs;
+    const context = createRequestContext({
+      repository: deps.repository,
+      idempotency: deps.idempotency,
+      deadline: deadlineOf(),
+      requestId: randomUUID(),
+      logger,
+      changes: subscriptions?.changes,
+    });
+    context.renew = () => renewContext(context, deadlineOf());
+    return context;
+  };
+  const transports =
+    subscriptions &&
+    createSubscriptionTransports({
+      server,
+      schema,
+      path: GRAPHQL_PATH,
+      guard: routerOnly,
+      context: subscriptionContext,
+      changes: subscriptions.changes,
+      validationRules: deps.validationRules,
+      parseOptions: deps.parseOptions,
+      formatError,
+      maxPerConnection: subscriptions.maxPerConnection,
+      keepAliveMs: subscriptions.keepAliveMs,
+      idleTimeoutMs: subscriptions.idleTimeoutMs,
       logger,
     });
 
@@ -298,6 +356,17 @@ export async function createApp(deps: AppDeps): Promise<App> {
         throw unauthenticated(routerAuth);
       }
     }
+    const callback = transports?.callback(body);
+    if (callback) {
+      const answer = await callback;
+      res.writeHead(answer.status, {
+        'content-type': 'application/json; charset=utf-8',
+        'x-request-id': requestId,
+        ...answer.headers,
+      });
+      res.end(JSON.stringify(answer.body));
+      return;
+    }
     const httpGraphQLRequest: HTTPGraphQLRequest = { method, headers, search: url.search, body };
 
     const response = await apollo.executeHTTPGraphQLRequest({
@@ -322,7 +391,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
         const url = new URL(req.url ?? '/', 'http://subgraph.local');
         const routed = deps.extraRoutes?.(req, res, url) ?? false;
         if (routed === true || (routed !== false && (await routed))) return;
-        if (url.pathname === GRAPHQL_PATH) await handleGraphQL(req, res, url);
+        if (url.pathname === GRAPHQL_PATH && transports?.isSse(req)) {
+          if (!routerOnly(req, res, url)) await transports.sse(req, res);
+        } else if (url.pathname === GRAPHQL_PATH) await handleGraphQL(req, res, url);
         else sendPlain(res, 404, `Not found; GraphQL is served at ${GRAPHQL_PATH}`);
       } catch (e) {
         if (e instanceof HttpError) {
@@ -348,6 +419,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
         });
       });
     },
-    stop: () => apollo.stop(),
+    async stop() {
+      await transports?.stop();
+      await apollo.stop();
+    },
   };
 }

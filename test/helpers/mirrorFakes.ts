@@ -81,6 +81,11 @@ export class FakeMirrorIndex implements MirrorIndex {
     Object.assign(this.held, emptyHeld());
   }
 
+  /** The sync's tests look at `batches`; nothing listens to a fake's changes. */
+  onChanges(): () => void {
+    return () => {};
+  }
+
   get<K extends KeyedKind>(kind: K, key: KeyOf[K]): RecordOf[K] | undefined {
     return (this.held[kind] as unknown as Map<KeyOf[K], RecordOf[K]>).get(key);
   }

@@ -40,6 +40,22 @@ describe('loadConfig', () => {
     );
   });
 
+  it('bounds subscriptions by default and asks the shared key with a router invalidation URL', () => {
+    expect(loadConfig({}).subscriptions).toMatchObject({
+      max: 10_000,
+      maxPerConnection: 20,
+      buffer: 1000,
+      invalidationUrl: null,
+      subgraphName: 'hypersoft',
+    });
+    expect(() =>
+      loadConfig({ ROUTER_INVALIDATION_URL: 'http://router:4010/invalidation' }),
+    ).toThrow(/ROUTER_INVALIDATION_URL is set, so ROUTER_INVALIDATION_KEY/);
+    expect(() => loadConfig({ SUBSCRIPTIONS_MAX_PER_CONNECTION: '0' })).toThrow(
+      /SUBSCRIPTIONS_MAX_PER_CONNECTION/,
+    );
+  });
+
   it('reports every bad value at once', () => {
     expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' })).toThrow(
       /PORT="x"[\s\S]*LOG_LEVEL="loud"/,

@@ -61,12 +61,15 @@ export function createStoreFollower(options: StoreFollowerOptions): StoreFollowe
 
   function fill(snapshot: MirrorSnapshot): void {
     index.clear();
-    index.apply({
-      customers: { put: snapshot.customers },
-      reservations: { put: snapshot.reservations },
-      tickets: { put: snapshot.tickets },
-      stations: snapshot.stations,
-    });
+    index.apply(
+      {
+        customers: { put: snapshot.customers },
+        reservations: { put: snapshot.reservations },
+        tickets: { put: snapshot.tickets },
+        stations: snapshot.stations,
+      },
+      { quiet: true },
+    );
     position = snapshot.position;
     caughtUpAt = clock.now();
     onStates?.(snapshot.states);

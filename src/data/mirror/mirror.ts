@@ -1,3 +1,4 @@
+import type { RecordChangeListener } from '../../domain/changes';
 import type { Logger } from '../../platform/logger';
 import { createStoreFollower, type StoreFollowerStatus } from './follower';
 import type { LeaderLease, LeaseStatus } from './store/postgres/lease';
@@ -26,6 +27,19 @@ export interface Mirror extends MirrorView {
   start(): Promise<void>;
   stop(): Promise<void>;
   status(): MirrorStatus;
+  /**
+   * Calls `listener` with every change this replica's index applies to a kind the mirror holds
+   * (its sync, reconciliation, writes, the shared store's feed), synchronously after the apply.
+   * Nothing while a kind loads (its records are a copy arriving, not changes), nor for a
+   * replica's fill from the store. Returns the unsubscribe.
+   */
+  onChanges(listener: RecordChangeListener): () => void;
+  /**
+   * Whether this replica speaks for the whole mirror to the outside (router cache
+   * invalidation, Redis events): the one that syncs — the lease holder with a shared store,
+   * every replica with a local store (each syncs its own copy). Asked at each change.
+   */
+  syncing(): boolean;
 }
 
 export type MirrorState = 'loading' | 'synced' | 'lagging' | 'degraded';
@@ -91,11 +105,21 @@ export function createMirror(deps: MirrorDeps): Mirror {
     return Boolean(state?.loaded && !state.licenceMissing);
   }
 
+  const syncing = () => (deps.lease ? deps.lease.isLeader() : sync !== null);
+
   const mirror: Mirror = {
     index,
     store,
     holds,
     reservationsFrom: deps.reservationsFrom,
+    syncing,
+
+    onChanges(listener) {
+      return index.onChanges((changes) => {
+        const held = changes.filter((change) => holds(change.kind));
+        if (held.length > 0) listener(held);
+      });
+    },
 
     recordWrite(batch: MirrorBatch) {
       index.apply(batch);
@@ -173,7 +197,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       return {
         state,
         store: store.kind,
-        syncing: deps.lease ? deps.lease.isLeader() : sync !== null,
+        syncing: syncing(),
         records,
         kinds,
         sync: summary,

@@ -1,3 +1,4 @@
+import type { RecordChangeListener } from '../../domain/changes';
 import {
   KEYED_KINDS,
   RECORD_KINDS,
@@ -96,10 +97,17 @@ export interface MirrorIndex {
   /**
    * Applies a batch (newer-or-equal `changed` wins); returns how many records changed (written
    * or removed; a put equal to the held record, and a delete of a missing key, count nothing).
+   * Each of those is told to the `onChanges` listeners once the batch is applied, in one call,
+   * unless `quiet` (a replica filling its index from the store: a copy, not changes).
    */
-  apply(batch: MirrorBatch): number;
-  /** Drops everything (wipe, or a replica re-reading the shared store). */
+  apply(batch: MirrorBatch, options?: { quiet?: boolean }): number;
+  /** Drops everything (wipe, or a replica re-reading the shared store); tells no listener. */
   clear(): void;
+  /**
+   * Calls `listener` with the changes of every apply (synchronously, after the index holds
+   * them; a throwing listener does not undo or stop the apply). Returns the unsubscribe.
+   */
+  onChanges(listener: RecordChangeListener): () => void;
 
   get<K extends KeyedKind>(kind: K, key: KeyOf[K]): RecordOf[K] | undefined;
   /** Every held key of a kind (reconciliation compares them with a full read). */

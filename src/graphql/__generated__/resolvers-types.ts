@@ -42,6 +42,19 @@ export type CacheControlScope =
   /** Any client may be served the cached response. */
   | 'PUBLIC';
 
+/** What happened to a record, as the subgraph's mirror saw it (docs/subscriptions.md). */
+export type ChangeKind =
+  /** The reservation or ticket changed to status `CANCELLED`. */
+  | 'CANCELLED'
+  /** Some field of the record changed (and it was neither cancelled nor redeemed by this change). */
+  | 'CHANGED'
+  /** The record is new to the mirror. */
+  | 'CREATED'
+  /** The ticket changed to status `REDEEMED` (see `redeemedStation`). */
+  | 'REDEEMED'
+  /** The record vanished in the POS (found by the mirror's reconciliation; API300 reports no deletes). */
+  | 'REMOVED';
+
 /**
  * A customer of the Hypersoft customer master (needs Hypersoft's customer master licence
  * and Interface 55 on the upstream side). Text fields are null when empty.
@@ -140,6 +153,19 @@ export type CustomerReservationsArgs = {
  */
 export type CustomerTicketsArgs = {
   status?: InputMaybe<Array<TicketStatus>>;
+};
+
+/** A customer master record that changed, with its key (`number`) and the whole customer. */
+export type CustomerChange = {
+  __typename?: 'CustomerChange';
+  /** When this replica's mirror applied the change (its clock). */
+  at: Scalars['DateTime']['output'];
+  /** What happened (`CREATED`, `CHANGED` or `REMOVED`). */
+  change: ChangeKind;
+  /** The customer as the mirror holds it after the change; null when `REMOVED`. */
+  customer?: Maybe<Customer>;
+  /** Customer number (the key of `Customer`). */
+  number: Scalars['Int']['output'];
 };
 
 /** A page of customers. */
@@ -800,6 +826,22 @@ export type Reservation = {
   tickets?: Maybe<Array<Ticket>>;
 };
 
+/**
+ * A reservation that changed. Carries the reservation's key (`id`), so a router can add fields
+ * from other subgraphs, and the whole reservation as it is now.
+ */
+export type ReservationChange = {
+  __typename?: 'ReservationChange';
+  /** When this replica's mirror applied the change (its clock). */
+  at: Scalars['DateTime']['output'];
+  /** What happened. */
+  change: ChangeKind;
+  /** Reservation ID (the key of `Reservation`). */
+  id: Scalars['Int']['output'];
+  /** The reservation as the mirror holds it after the change; null when `REMOVED`. */
+  reservation?: Maybe<Reservation>;
+};
+
 /** A page of reservations. */
 export type ReservationConnection = {
   __typename?: 'ReservationConnection';
@@ -944,6 +986,82 @@ export type Station = {
   number: Scalars['Int']['output'];
 };
 
+/**
+ * Live changes, pushed as the subgraph's mirror learns of them — from its sync with API300
+ * (a change at the till arrives within one sync pass of its kind, about 10 s at idle), from
+ * writes through this subgraph, and on every replica from the shared store. No subscription
+ * costs an upstream call. Delivery is at most once and in order per record; after a reconnect,
+ * query what you show, then subscribe again (docs/subscriptions.md). Over graphql-ws
+ * (`graphql-transport-ws`) or GraphQL over SSE at `/graphql`. The arguments filter; omitted
+ * ones match everything. A change matches when the record before or after it matches, so a
+ * reservation moved out of a station or time range is still told (as `CHANGED`).
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Changes of one customer's master record. */
+  customerChanged: CustomerChange;
+  /** Reservations created, changed, cancelled or removed — e.g. tonight's board of a station. */
+  reservationChanged: ReservationChange;
+  /**
+   * Tickets issued, changed, redeemed, cancelled or removed — e.g. a station's redemptions
+   * (`redeemedStation` and `changes: [REDEEMED]`), or a customer's tickets.
+   */
+  ticketChanged: TicketChange;
+};
+
+
+/**
+ * Live changes, pushed as the subgraph's mirror learns of them — from its sync with API300
+ * (a change at the till arrives within one sync pass of its kind, about 10 s at idle), from
+ * writes through this subgraph, and on every replica from the shared store. No subscription
+ * costs an upstream call. Delivery is at most once and in order per record; after a reconnect,
+ * query what you show, then subscribe again (docs/subscriptions.md). Over graphql-ws
+ * (`graphql-transport-ws`) or GraphQL over SSE at `/graphql`. The arguments filter; omitted
+ * ones match everything. A change matches when the record before or after it matches, so a
+ * reservation moved out of a station or time range is still told (as `CHANGED`).
+ */
+export type SubscriptionCustomerChangedArgs = {
+  changes?: InputMaybe<Array<ChangeKind>>;
+  number: Scalars['Int']['input'];
+};
+
+
+/**
+ * Live changes, pushed as the subgraph's mirror learns of them — from its sync with API300
+ * (a change at the till arrives within one sync pass of its kind, about 10 s at idle), from
+ * writes through this subgraph, and on every replica from the shared store. No subscription
+ * costs an upstream call. Delivery is at most once and in order per record; after a reconnect,
+ * query what you show, then subscribe again (docs/subscriptions.md). Over graphql-ws
+ * (`graphql-transport-ws`) or GraphQL over SSE at `/graphql`. The arguments filter; omitted
+ * ones match everything. A change matches when the record before or after it matches, so a
+ * reservation moved out of a station or time range is still told (as `CHANGED`).
+ */
+export type SubscriptionReservationChangedArgs = {
+  changes?: InputMaybe<Array<ChangeKind>>;
+  customerNumber?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  stationNumber?: InputMaybe<Scalars['Int']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+/**
+ * Live changes, pushed as the subgraph's mirror learns of them — from its sync with API300
+ * (a change at the till arrives within one sync pass of its kind, about 10 s at idle), from
+ * writes through this subgraph, and on every replica from the shared store. No subscription
+ * costs an upstream call. Delivery is at most once and in order per record; after a reconnect,
+ * query what you show, then subscribe again (docs/subscriptions.md). Over graphql-ws
+ * (`graphql-transport-ws`) or GraphQL over SSE at `/graphql`. The arguments filter; omitted
+ * ones match everything. A change matches when the record before or after it matches, so a
+ * reservation moved out of a station or time range is still told (as `CHANGED`).
+ */
+export type SubscriptionTicketChangedArgs = {
+  changes?: InputMaybe<Array<ChangeKind>>;
+  customerNumber?: InputMaybe<Scalars['Int']['input']>;
+  redeemedStation?: InputMaybe<Scalars['Int']['input']>;
+  reservationId?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** A ticket (voucher, admission) sold through the POS. Text fields are null when empty. */
 export type Ticket = {
   __typename?: 'Ticket';
@@ -979,6 +1097,19 @@ export type Ticket = {
   validFrom: Scalars['DateTime']['output'];
   /** End of validity. */
   validTo: Scalars['DateTime']['output'];
+};
+
+/** A ticket that changed, with its key (`number`) and the whole ticket as it is now. */
+export type TicketChange = {
+  __typename?: 'TicketChange';
+  /** When this replica's mirror applied the change (its clock). */
+  at: Scalars['DateTime']['output'];
+  /** What happened. */
+  change: ChangeKind;
+  /** Ticket number (the key of `Ticket`). */
+  number: Scalars['String']['output'];
+  /** The ticket as the mirror holds it after the change; null when `REMOVED`. */
+  ticket?: Maybe<Ticket>;
 };
 
 /** A page of tickets. */
@@ -1173,9 +1304,11 @@ export type FederationReferenceTypes = {
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   CacheControlScope: CacheControlScope;
+  ChangeKind: ChangeKind;
   Customer: ResolverTypeWrapper<CustomerModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  CustomerChange: ResolverTypeWrapper<Omit<CustomerChange, 'customer'> & { customer?: Maybe<ResolversTypes['Customer']> }>;
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   CustomerFilter: CustomerFilter;
@@ -1193,6 +1326,7 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RecordError: ResolverTypeWrapper<RecordError>;
   Reservation: ResolverTypeWrapper<ReservationModel>;
+  ReservationChange: ResolverTypeWrapper<Omit<ReservationChange, 'reservation'> & { reservation?: Maybe<ResolversTypes['Reservation']> }>;
   ReservationConnection: ResolverTypeWrapper<Omit<ReservationConnection, 'edges'> & { edges: Array<ResolversTypes['ReservationEdge']> }>;
   ReservationEdge: ResolverTypeWrapper<Omit<ReservationEdge, 'node'> & { node: ResolversTypes['Reservation'] }>;
   ReservationFilter: ReservationFilter;
@@ -1201,7 +1335,9 @@ export type ResolversTypes = {
   ReservationPatch: ReservationPatch;
   ReservationStatus: ReservationStatus;
   Station: ResolverTypeWrapper<StationModel>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Ticket: ResolverTypeWrapper<TicketModel>;
+  TicketChange: ResolverTypeWrapper<Omit<TicketChange, 'ticket'> & { ticket?: Maybe<ResolversTypes['Ticket']> }>;
   TicketConnection: ResolverTypeWrapper<Omit<TicketConnection, 'edges'> & { edges: Array<ResolversTypes['TicketEdge']> }>;
   TicketEdge: ResolverTypeWrapper<Omit<TicketEdge, 'node'> & { node: ResolversTypes['Ticket'] }>;
   TicketFilter: TicketFilter;
@@ -1217,6 +1353,7 @@ export type ResolversParentTypes = {
   Customer: CustomerModel;
   String: Scalars['String']['output'];
   Float: Scalars['Float']['output'];
+  CustomerChange: Omit<CustomerChange, 'customer'> & { customer?: Maybe<ResolversParentTypes['Customer']> };
   CustomerConnection: Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> };
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   CustomerFilter: CustomerFilter;
@@ -1232,13 +1369,16 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   RecordError: RecordError;
   Reservation: ReservationModel;
+  ReservationChange: Omit<ReservationChange, 'reservation'> & { reservation?: Maybe<ResolversParentTypes['Reservation']> };
   ReservationConnection: Omit<ReservationConnection, 'edges'> & { edges: Array<ResolversParentTypes['ReservationEdge']> };
   ReservationEdge: Omit<ReservationEdge, 'node'> & { node: ResolversParentTypes['Reservation'] };
   ReservationFilter: ReservationFilter;
   ReservationInput: ReservationInput;
   ReservationPatch: ReservationPatch;
   Station: StationModel;
+  Subscription: Record<PropertyKey, never>;
   Ticket: TicketModel;
+  TicketChange: Omit<TicketChange, 'ticket'> & { ticket?: Maybe<ResolversParentTypes['Ticket']> };
   TicketConnection: Omit<TicketConnection, 'edges'> & { edges: Array<ResolversParentTypes['TicketEdge']> };
   TicketEdge: Omit<TicketEdge, 'node'> & { node: ResolversParentTypes['Ticket'] };
   TicketFilter: TicketFilter;
@@ -1288,6 +1428,13 @@ export type CustomerResolvers<ContextType = Context, ParentType extends Resolver
   street?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   tickets?: Resolver<Maybe<Array<ResolversTypes['Ticket']>>, ParentType, ContextType, Partial<CustomerTicketsArgs>>;
   zipCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type CustomerChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CustomerChange'] = ResolversParentTypes['CustomerChange']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  change?: Resolver<ResolversTypes['ChangeKind'], ParentType, ContextType>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  number?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type CustomerConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CustomerConnection'] = ResolversParentTypes['CustomerConnection']> = {
@@ -1380,6 +1527,13 @@ export type ReservationResolvers<ContextType = Context, ParentType extends Resol
   tickets?: Resolver<Maybe<Array<ResolversTypes['Ticket']>>, ParentType, ContextType>;
 };
 
+export type ReservationChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReservationChange'] = ResolversParentTypes['ReservationChange']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  change?: Resolver<ResolversTypes['ChangeKind'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reservation?: Resolver<Maybe<ResolversTypes['Reservation']>, ParentType, ContextType>;
+};
+
 export type ReservationConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReservationConnection'] = ResolversParentTypes['ReservationConnection']> = {
   edges?: Resolver<Array<ResolversTypes['ReservationEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
@@ -1396,6 +1550,12 @@ export type StationResolvers<ContextType = Context, ParentType extends Resolvers
   active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   number?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  customerChanged?: SubscriptionResolver<ResolversTypes['CustomerChange'], "customerChanged", ParentType, ContextType, RequireFields<SubscriptionCustomerChangedArgs, 'number'>>;
+  reservationChanged?: SubscriptionResolver<ResolversTypes['ReservationChange'], "reservationChanged", ParentType, ContextType, Partial<SubscriptionReservationChangedArgs>>;
+  ticketChanged?: SubscriptionResolver<ResolversTypes['TicketChange'], "ticketChanged", ParentType, ContextType, Partial<SubscriptionTicketChangedArgs>>;
 };
 
 export type TicketResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Ticket'] = ResolversParentTypes['Ticket'], FederationReferenceType extends FederationReferenceTypes['Ticket'] = FederationReferenceTypes['Ticket']> = {
@@ -1415,6 +1575,13 @@ export type TicketResolvers<ContextType = Context, ParentType extends ResolversP
   validTo?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
+export type TicketChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TicketChange'] = ResolversParentTypes['TicketChange']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  change?: Resolver<ResolversTypes['ChangeKind'], ParentType, ContextType>;
+  number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  ticket?: Resolver<Maybe<ResolversTypes['Ticket']>, ParentType, ContextType>;
+};
+
 export type TicketConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TicketConnection'] = ResolversParentTypes['TicketConnection']> = {
   edges?: Resolver<Array<ResolversTypes['TicketEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
@@ -1428,6 +1595,7 @@ export type TicketEdgeResolvers<ContextType = Context, ParentType extends Resolv
 
 export type Resolvers<ContextType = Context> = {
   Customer?: CustomerResolvers<ContextType>;
+  CustomerChange?: CustomerChangeResolvers<ContextType>;
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
@@ -1440,10 +1608,13 @@ export type Resolvers<ContextType = Context> = {
   Query?: QueryResolvers<ContextType>;
   RecordError?: RecordErrorResolvers<ContextType>;
   Reservation?: ReservationResolvers<ContextType>;
+  ReservationChange?: ReservationChangeResolvers<ContextType>;
   ReservationConnection?: ReservationConnectionResolvers<ContextType>;
   ReservationEdge?: ReservationEdgeResolvers<ContextType>;
   Station?: StationResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Ticket?: TicketResolvers<ContextType>;
+  TicketChange?: TicketChangeResolvers<ContextType>;
   TicketConnection?: TicketConnectionResolvers<ContextType>;
   TicketEdge?: TicketEdgeResolvers<ContextType>;
 };

@@ -6,6 +6,7 @@ import { Query } from './Query';
 import { Reservation } from './Reservation';
 import { DateTimeScalar, LocalDateScalar, LocalTimeScalar } from './scalars';
 import { Station } from './Station';
+import { Subscription } from './Subscription';
 import { Ticket } from './Ticket';
 
 /** Every resolver of the subgraph, typed by codegen against schema/*.graphql. */
@@ -15,6 +16,7 @@ export const resolvers: Resolvers<Context> = {
   LocalTime: LocalTimeScalar,
   Query,
   Mutation,
+  Subscription,
   Customer,
   Reservation,
   Ticket,

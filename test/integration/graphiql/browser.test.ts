@@ -4,6 +4,7 @@ import { createGraphiqlRoutes } from '../../../src/graphiql';
 import { createApp, type App } from '../../../src/graphql/server';
 import { describeInChromium, launchChromium } from '../../helpers/chromium';
 import { FakeRepository, makeCustomer, makeReservation } from '../../helpers/fakeRepository';
+import { createChangeHub } from '../../../src/graphql/subscriptions/hub';
 
 /**
  * A developer opens /graphql in a browser: GraphiQL loads from the subgraph alone, runs the
@@ -18,6 +19,7 @@ describeInChromium('GraphiQL in headless Chromium', (executablePath) => {
   let page: Page;
   let requested: string[];
   let consoleErrors: string[];
+  let changes: ReturnType<typeof createChangeHub>;
 
   beforeAll(async () => {
     browser = await launchChromium(executablePath);
@@ -26,6 +28,8 @@ describeInChromium('GraphiQL in headless Chromium', (executablePath) => {
   afterAll(() => browser?.close());
 
   beforeEach(async () => {
+    // The app's stop closes its hub: a new one for each test.
+    changes = createChangeHub({ maxSubscribers: 10, bufferSize: 10 });
     const repository = new FakeRepository()
       .addCustomers(makeCustomer(42, { firstName: 'Ada', lastName: 'Lovelace' }))
       .addReservations(makeReservation(7, { customerNumber: 42, persons: 4 }));
@@ -34,6 +38,7 @@ describeInChromium('GraphiQL in headless Chromium', (executablePath) => {
       repository,
       extraRoutes: createGraphiqlRoutes(),
       stopGracePeriodMs: 1000,
+      subscriptions: { changes, maxPerConnection: 5, keepAliveMs: 10_000, idleTimeoutMs: 60_000 },
     });
     const { port } = await app.listen(0, '127.0.0.1');
     origin = `http://127.0.0.1:${port}`;
@@ -52,6 +57,13 @@ describeInChromium('GraphiQL in headless Chromium', (executablePath) => {
     await page?.context().close();
     await app?.stop();
   });
+
+  /** Polls `holds` every 50 ms, for at most 30 s (a bound against hanging, not a goal). */
+  async function until(holds: () => boolean): Promise<void> {
+    for (const deadline = Date.now() + 30_000; !holds() && Date.now() < deadline;) {
+      await page.waitForTimeout(50);
+    }
+  }
 
   async function openGraphiql(): Promise<void> {
     const response = await page.goto(`${origin}/graphql`);
@@ -75,6 +87,29 @@ describeInChromium('GraphiQL in headless Chromium', (executablePath) => {
     expect(text).toContain('"totalCount": 1');
     expect(text).toContain('"persons": 4');
     expect(text).not.toContain('"errors"');
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('runs a subscription over graphql-ws and shows each event as it comes', async () => {
+    await openGraphiql();
+    await page.locator('.graphiql-execute-button').click();
+    await page.getByRole('menuitem', { name: 'StationBoard' }).click();
+    // The subscription is open once the hub has its subscriber; then a change arrives.
+    await until(() => changes.size() === 1);
+    expect(changes.size()).toBe(1);
+    changes.publish([
+      {
+        kind: 'reservations',
+        before: null,
+        after: makeReservation(77, { stationNumber: 1, persons: 6 }),
+      },
+    ]);
+    const result = page.locator('.result-window');
+    await result.getByText('"CREATED"').waitFor();
+    expect(await result.innerText()).toContain('"persons": 6');
+    await page.locator('.graphiql-execute-button').click(); // stops it
+    await until(() => changes.size() === 0);
+    expect(changes.size()).toBe(0);
     expect(consoleErrors).toEqual([]);
   });
 

@@ -165,11 +165,11 @@ describe('the example operations', () => {
     expect(validate(buildSchema(), parse(EXAMPLE_OPERATIONS))).toEqual([]);
   });
 
-  it('only read: a visitor pressing run cannot write to Hypersoft', () => {
+  it('only read (queries and a subscription): a visitor pressing run cannot write to Hypersoft', () => {
     const operations = parse(EXAMPLE_OPERATIONS).definitions.map((definition) =>
       'operation' in definition ? definition.operation : definition.kind,
     );
-    expect(operations).toEqual(['query', 'query']);
+    expect(operations).toEqual(['query', 'query', 'subscription']);
   });
 });
 

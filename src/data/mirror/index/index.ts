@@ -1,3 +1,4 @@
+import type { RecordChange, RecordChangeListener } from '../../../domain/changes';
 import type { Station } from '../../../domain/models';
 import type { MirrorIndex, RecordKind } from '../types';
 import { CustomerTable } from './customerTable';
@@ -17,7 +18,9 @@ export function createMirrorIndex(): MirrorIndex {
   let stations: readonly Station[] = [];
   const tables = { customers, reservations, tickets };
 
-  function replaceStations(next: readonly Station[]): number {
+  const listeners = new Set<RecordChangeListener>();
+
+  function replaceStations(next: readonly Station[], changes: RecordChange[]): number {
     const held = new Map(stations.map((s) => [s.number, s]));
     let changed = 0;
     const frozen = next.map((s) => {
@@ -25,14 +28,27 @@ export function createMirrorIndex(): MirrorIndex {
       held.delete(s.number);
       if (before && before.name === s.name && before.active === s.active) return before;
       changed++;
-      return Object.freeze({ ...s });
+      const after = Object.freeze({ ...s });
+      changes.push({ kind: 'stations', before: before ?? null, after });
+      return after;
     });
+    for (const gone of held.values()) changes.push({ kind: 'stations', before: gone, after: null });
     stations = Object.freeze([...frozen].sort((a, b) => a.number - b.number));
     return changed + held.size;
   }
 
+  function tell(changes: readonly RecordChange[]): void {
+    for (const listener of listeners) {
+      try {
+        listener(changes);
+      } catch {
+        // A listener's failure is its own: the index has applied the batch either way.
+      }
+    }
+  }
+
   return {
-    apply(batch) {
+    apply(batch, options) {
       // Every record is checked and copied before anything changes: a batch applies whole or not at all.
       const plans = {
         customers: batch.customers && customers.plan(batch.customers.put, batch.customers.delete),
@@ -41,12 +57,20 @@ export function createMirrorIndex(): MirrorIndex {
           reservations.plan(batch.reservations.put, batch.reservations.delete),
         tickets: batch.tickets && tickets.plan(batch.tickets.put, batch.tickets.delete),
       };
+      const changes: RecordChange[] = [];
+      const noted = options?.quiet || listeners.size === 0 ? undefined : changes;
       let changed = 0;
-      if (plans.customers) changed += customers.commit(plans.customers);
-      if (plans.reservations) changed += reservations.commit(plans.reservations);
-      if (plans.tickets) changed += tickets.commit(plans.tickets);
-      if (batch.stations) changed += replaceStations(batch.stations);
+      if (plans.customers) changed += customers.commit(plans.customers, noted);
+      if (plans.reservations) changed += reservations.commit(plans.reservations, noted);
+      if (plans.tickets) changed += tickets.commit(plans.tickets, noted);
+      if (batch.stations) changed += replaceStations(batch.stations, noted ?? []);
+      if (changes.length > 0) tell(changes);
       return changed;
+    },
+
+    onChanges(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
 
     clear() {

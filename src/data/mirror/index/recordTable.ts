@@ -1,3 +1,4 @@
+import type { RecordChange } from '../../../domain/changes';
 import { type KeyedKind } from '../../../domain/models';
 import { frozenRecord, keyOf, replaces, sameRecord } from '../records';
 import type { KeyOf, RecordOf } from '../types';
@@ -99,14 +100,20 @@ export abstract class RecordTable<K extends KeyedKind, E extends Entry<RecordOf[
     return { winners, remove };
   }
 
-  /** Applies a plan; returns how many records were written or removed (an equal put counts nothing). */
-  commit({ winners, remove }: TablePlan<K>): number {
+  /**
+   * Applies a plan; returns how many records were written or removed (an equal put counts
+   * nothing). Each of those is appended to `changes` when given (held version, new version).
+   */
+  commit({ winners, remove }: TablePlan<K>, changes?: RecordChange[]): number {
     let changed = 0;
+    const note = (before: RecordOf[K] | null, after: RecordOf[K] | null) =>
+      changes?.push({ kind: this.kind, before, after } as RecordChange);
     for (const key of remove) {
       const held = this.entries.get(key);
       if (!held) continue;
       for (const bucket of this.placements(held)) bucket.remove(held);
       this.entries.delete(key);
+      note(held.record, null);
       changed++;
     }
     const moves: { next: E; into: SortedBucket<E>[] }[] = [];
@@ -124,6 +131,7 @@ export abstract class RecordTable<K extends KeyedKind, E extends Entry<RecordOf[
       }
       this.entries.set(key, next);
       moves.push({ next, into });
+      note(held?.record ?? null, record);
       changed++;
     }
     // A few moves (a write's read-back, a small delta) go straight to their places; many (a

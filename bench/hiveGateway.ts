@@ -1,0 +1,162 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { composeServices } from '@apollo/composition';
+import { parse } from 'graphql';
+import { endWithParent } from './lib/endWithParent';
+import { waitForMirror } from './lib/mirror';
+import { forkSubgraph, freePort } from './lib/processes';
+import {
+  runAsMain,
+  sleep,
+  startBenchSimulator,
+  subgraphEnv,
+  type ScenarioResult,
+} from './lib/scenario';
+
+/**
+ * Subscriptions end to end through a real gateway: Hive Gateway (`@graphql-hive/gateway`,
+ * not a dependency of this project: ~500 MB, 745 packages) over this subgraph. The simulator
+ * and one replica run here; the supergraph is composed from the replica's `_service` SDL; the
+ * gateway reaches the subgraph's subscriptions over graphql-ws (`ws`) or SSE (`http`); a
+ * client subscribes at the gateway over SSE and a reservation is created at the till.
+ *
+ *   npm install --prefix /tmp/hive @graphql-hive/gateway
+ *   npm run build && node dist/bench/hiveGateway.js /tmp/hive/node_modules/.bin/hive-gateway
+ */
+
+const BIN = process.argv[2];
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
+    await sleep(300);
+  }
+}
+
+async function throughGateway(
+  kind: 'ws' | 'http',
+  subgraphUrl: string,
+  simBaseUrl: string,
+  supergraphPath: string,
+  folder: string,
+): Promise<string> {
+  writeFileSync(
+    join(folder, 'gateway.config.mjs'),
+    `export const gatewayConfig = { transportEntries: { hypersoft: { options: { subscriptions: { kind: '${kind}' } } } } };\n`,
+  );
+  const port = await freePort();
+  const gateway: ChildProcess = endWithParent(
+    spawn(BIN, ['supergraph', supergraphPath, '--port', String(port)], {
+      cwd: folder,
+      stdio: 'ignore',
+    }),
+  );
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await until(
+      'gateway',
+      async () => (await fetch(`${base}/healthcheck`)).ok || undefined,
+      60_000,
+    );
+    const abort = new AbortController();
+    const response = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      signal: abort.signal,
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({
+        query:
+          'subscription { reservationChanged(stationNumber: 2) { change id reservation { persons station { name } } } }',
+      }),
+    });
+    let text = '';
+    const reader = response.body!.getReader();
+    const reading = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += Buffer.from(value).toString('utf8');
+      }
+    })().catch(() => undefined);
+    await sleep(1500);
+    const started = performance.now();
+    const till = (await (
+      await fetch(`${simBaseUrl}/__simulator/till/reservations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          ReservationID: 0,
+          StationNumber: 2,
+          Start: new Date(Date.now() + 3_600_000).toISOString(),
+          DurationMinutes: 60,
+          Persons: 7,
+          Status: 1,
+        }),
+      })
+    ).json()) as { record: { ReservationID: number } };
+    const id = String(till.record.ReservationID);
+    await until('the event at the gateway', async () => text.includes(id) || undefined, 30_000);
+    const seconds = ((performance.now() - started) / 1000).toFixed(2);
+    abort.abort();
+    await reading;
+    const line = text.split('\n').find((l) => l.includes(id)) ?? '';
+    return `| \`${kind}\` | ${response.status} | ${seconds} s | \`${line.replace(/^data: /, '')}\` |`;
+  } finally {
+    gateway.kill('SIGTERM');
+  }
+}
+
+export async function hiveGateway(): Promise<ScenarioResult> {
+  if (!BIN) throw new Error('usage: node dist/bench/hiveGateway.js <path of hive-gateway>');
+  const sim = await startBenchSimulator({
+    customers: 100,
+    reservations: 200,
+    tickets: 50,
+    stations: 3,
+  });
+  const subgraph = await forkSubgraph(subgraphEnv(sim, { MIRROR_SYNC_INTERVAL_MS: '500' }));
+  try {
+    await waitForMirror(subgraph.url);
+    const sdl = (
+      (await (
+        await fetch(subgraph.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ _service { sdl } }' }),
+        })
+      ).json()) as { data: { _service: { sdl: string } } }
+    ).data._service.sdl;
+    const composed = composeServices([
+      { name: 'hypersoft', url: subgraph.url, typeDefs: parse(sdl) },
+    ]);
+    if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
+    const folder = mkdtempSync(join(tmpdir(), 'hive-gateway-'));
+    const supergraphPath = join(folder, 'supergraph.graphql');
+    writeFileSync(supergraphPath, composed.supergraphSdl);
+    const rows = [
+      await throughGateway('ws', subgraph.url, sim.baseUrl, supergraphPath, folder),
+      await throughGateway('http', subgraph.url, sim.baseUrl, supergraphPath, folder),
+    ];
+    return {
+      title: 'Subscriptions through Hive Gateway',
+      markdown: [
+        'A client subscribes at Hive Gateway over SSE; the gateway subscribes at the subgraph over the ' +
+          'transport named; a reservation is created at the till (MIRROR_SYNC_INTERVAL_MS=500).',
+        '',
+        '| gateway → subgraph | client HTTP | till → event at the client | event |',
+        '| --- | --- | --- | --- |',
+        ...rows,
+      ].join('\n'),
+      ok: true,
+    };
+  } finally {
+    await subgraph.stop();
+    await sim.close();
+  }
+}
+
+if (require.main === module) runAsMain(hiveGateway);
