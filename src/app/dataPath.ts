@@ -7,7 +7,16 @@ import type { DataPathStats, ObservableDataPath } from '../data/stats';
 import { Breaker } from '../data/gate/breaker';
 import { systemClock, type Clock } from '../platform/clock';
 import { UpstreamGate, type Priority, type UpstreamCallEvent } from '../data/gate/gate';
-import { BUDGET_WINDOW_MS, MemoryQuota, RedisQuota, type Quota } from '../data/gate/quota';
+import {
+  BUDGET_WINDOW_MS,
+  MemoryQuota,
+  RedisQuota,
+  type Quota,
+  type QuotaHold,
+  type WindowAtStart,
+} from '../data/gate/quota';
+import { JournaledQuota } from '../data/gate/quotaJournal';
+import { PostgresQuota } from '../data/gate/postgresQuota';
 import { MemoryRecordLock, RedisRecordLock, type RecordLock } from '../data/gate/recordLock';
 import type { Api300 } from '../data/api300/types';
 import type { Repository } from '../data/repository/types';
@@ -73,6 +82,72 @@ export interface DataPathOptions {
   logger?: Logger;
   /** Told of every queue wait (metrics' `recordQueueWait`). */
   onQueueWait?: (waitMs: number, priority: Priority) => void;
+  /**
+   * What is known of the token pair's calls before this process when nothing persisted tells
+   * (quota.ts, `WindowAtStart`). Default `unknown`: the first window is held. `empty` only
+   * for an API300 the caller just started (the embedded simulator, a test's).
+   */
+  windowAtStart?: WindowAtStart;
+}
+
+/** Where the upstream budget is kept, for /readyz and the logs. */
+export type QuotaStore = 'memory' | 'journal' | 'postgres' | 'redis';
+
+/**
+ * The quota the configuration asks for — shared by the replicas of a token pair where they
+ * share something, and never starting from an assumed empty window:
+ * - `REDIS_URL`: one window in Redis (a lost log holds a window);
+ * - else `MIRROR_DATABASE_URL`: one window in the shared mirror's PostgreSQL;
+ * - else `MIRROR_STORE_PATH` (the default with `API300_URL`): this process's window,
+ *   journaled beside the mirror's files so that a restart knows its predecessor's calls;
+ * - else in memory: held for one window at start unless `windowAtStart` is `empty`.
+ */
+function createQuota(
+  options: DataPathOptions,
+  redis: Redis | null,
+  limits: { limit: number; writeReserve: number; windowMs: number },
+  clock: Clock,
+): { quota: Quota; store: QuotaStore; ready(): Promise<void>; close(): Promise<void> } {
+  const { config, tokenPairId, logger } = options;
+  const windowAtStart = options.windowAtStart ?? 'unknown';
+  const none = async () => undefined;
+  if (redis) {
+    const quota = new RedisQuota({
+      ...limits,
+      redis,
+      tokenPairId,
+      clock,
+      windowAtStart,
+      warn: (message) => logger?.warn(message),
+    });
+    return { quota, store: 'redis', ready: none, close: none };
+  }
+  if (config.mirrorDatabase.url) {
+    const quota = new PostgresQuota({
+      ...limits,
+      connectionString: config.mirrorDatabase.url,
+      tokenPairId,
+      clock,
+      windowAtStart,
+    });
+    return { quota, store: 'postgres', ready: none, close: () => quota.close() };
+  }
+  if (config.mirror.storePath) {
+    const quota = new JournaledQuota({
+      ...limits,
+      dir: config.mirror.storePath,
+      tokenPairId,
+      clock,
+      windowAtStart,
+    });
+    return { quota, store: 'journal', ready: () => quota.ready(), close: () => quota.close() };
+  }
+  const holdReason =
+    windowAtStart === 'empty'
+      ? undefined
+      : 'the budget is kept in memory (MIRROR_STORE_PATH=:memory:, no Redis or PostgreSQL): the calls of the last window before this start are unknown';
+  const quota = new MemoryQuota(limits, clock, { holdReason });
+  return { quota, store: 'memory', ready: none, close: none };
 }
 
 export function createDataPath(options: DataPathOptions): DataPath {
@@ -88,9 +163,8 @@ export function createDataPath(options: DataPathOptions): DataPath {
     writeReserve: config.upstream.writeReserve,
     windowMs,
   };
-  const quota: Quota = redis
-    ? new RedisQuota({ ...limits, redis, tokenPairId, clock })
-    : new MemoryQuota(limits, clock);
+  const budget = createQuota(options, redis, limits, clock);
+  const quota = budget.quota;
   const lock: RecordLock = redis
     ? new RedisRecordLock({ redis, tokenPairId, clock })
     : new MemoryRecordLock(clock);
@@ -122,6 +196,7 @@ export function createDataPath(options: DataPathOptions): DataPath {
 
   const stats = (): DataPathStats => ({
     upstream: gate.stats(),
+    quota: { store: budget.store, hold: quota.hold() },
     cache: cached.counters(),
     mirror: mirror?.status() ?? null,
   });
@@ -146,11 +221,20 @@ export function createDataPath(options: DataPathOptions): DataPath {
       return { ok: reasons.length === 0, reasons };
     },
     async start() {
+      await budget.ready();
+      const hold: QuotaHold | null = quota.hold();
+      if (hold) {
+        options.logger?.warn(
+          { until: new Date(hold.until).toISOString() },
+          `upstream budget: no call before ${new Date(hold.until).toISOString()}: ${hold.reason}`,
+        );
+      }
       await mirror?.start();
     },
     async close() {
       await mirror?.stop();
       gate.close();
+      await budget.close();
       await mirror?.store.close();
       if (ownsRedis && redis) await redis.quit().catch(() => redis.disconnect());
     },

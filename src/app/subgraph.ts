@@ -13,7 +13,7 @@ import type { MirrorStatus } from '../data/mirror/mirror';
 // Types only: the simulator is loaded with a dynamic import, and only without API300_URL.
 import type { RunningSimulator, SimulatorOptions } from '../simulator';
 import { createApi300Client } from '../data/api300/client';
-import { tokenPairId } from '../data/gate/quota';
+import { tokenPairId, type WindowAtStart } from '../data/gate/quota';
 import { systemClock, type Clock } from '../platform/clock';
 
 /**
@@ -48,6 +48,12 @@ export interface StartOptions {
   host?: string;
   /** Clock of the stop's drain period (default the system clock; tests move it by hand). */
   shutdownClock?: Clock;
+  /**
+   * With `API300_URL`: what is known of the token pair's calls before this start when nothing
+   * persisted tells (`WindowAtStart`; default `unknown`, one window held). `empty` only for a
+   * simulator the caller has just started. The embedded simulator is always `empty`.
+   */
+  windowAtStart?: WindowAtStart;
 }
 
 export async function startSubgraph(
@@ -84,6 +90,8 @@ export async function startSubgraph(
       tokenPairId: tokenPairId(tokens.cusToken, tokens.authToken),
       onQueueWait: (waitMs, priority) => metrics.recordQueueWait(waitMs, priority),
       logger,
+      // The embedded simulator was started just now: nobody has called it.
+      windowAtStart: simulator ? 'empty' : (options.windowAtStart ?? 'unknown'),
     });
     await dataPath.start();
     const health = createHealth({ dataPath, redis: dataPath.redis });
