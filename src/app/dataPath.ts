@@ -196,7 +196,7 @@ export function createDataPath(options: DataPathOptions): DataPath {
 
   const stats = (): DataPathStats => ({
     upstream: gate.stats(),
-    quota: { store: budget.store, hold: quota.hold() },
+    quota: { store: budget.store, hold: quota.hold(), available: quota.available() },
     cache: cached.counters(),
     mirror: mirror?.status() ?? null,
   });

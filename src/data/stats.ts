@@ -17,7 +17,7 @@ export interface DataPathStats {
    * Where the budget is kept (`memory`, `journal`, `postgres`, `redis`), and the hold while
    * the calls of the last window are unknown (no call goes out until it ends).
    */
-  quota?: { store: string; hold: QuotaHold | null };
+  quota?: { store: string; hold: QuotaHold | null; available: boolean };
   /** The local copy of the POS; `null` with `MIRROR=off`. */
   mirror?: MirrorStatus | null;
   cache: {

@@ -41,6 +41,8 @@ export interface MirrorStatus {
   /** Whether this replica runs the sync (`false`: it follows the shared store). */
   syncing: boolean;
   records: Record<RecordKind, number>;
+  /** The kinds whose reads the mirror answers now (`holds`); the others go read-through. */
+  serving: RecordKind[];
   kinds: Partial<Record<RecordKind, KindSyncStatus>>;
   sync: Pick<MirrorSyncStatus, 'running' | 'callsPerMinute' | 'callsInWindow'> | null;
   /** Where this replica's index stands in the store's change feed. */
@@ -175,6 +177,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
         store: store.kind,
         syncing: deps.lease ? deps.lease.isLeader() : sync !== null,
         records,
+        serving: RECORD_KINDS.filter(holds),
         kinds,
         sync: summary,
         feed: follower.status(),
