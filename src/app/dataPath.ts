@@ -88,6 +88,8 @@ export interface DataPathOptions {
    * for an API300 the caller just started (the embedded simulator, a test's).
    */
   windowAtStart?: WindowAtStart;
+  /** `mirrorIdentity(endpoint, tokenPairId)`: the persisted mirror refuses another venue's copy. */
+  storeIdentity?: string;
 }
 
 /** Where the upstream budget is kept, for /readyz and the logs. */
@@ -189,6 +191,7 @@ export function createDataPath(options: DataPathOptions): DataPath {
     upstream: cached.repository,
     clock,
     logger: options.logger,
+    identity: options.storeIdentity,
   });
   const repository = mirror
     ? createMirroredRepository(mirror, cached.repository)

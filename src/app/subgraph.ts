@@ -14,6 +14,7 @@ import type { MirrorStatus } from '../data/mirror/mirror';
 import type { RunningSimulator, SimulatorOptions } from '../simulator';
 import { createApi300Client } from '../data/api300/client';
 import { tokenPairId, type WindowAtStart } from '../data/gate/quota';
+import { mirrorIdentity } from '../data/mirror/store/identity';
 import { systemClock, type Clock } from '../platform/clock';
 
 /**
@@ -84,10 +85,12 @@ export async function startSubgraph(
     });
     // Metrics read the data path lazily (on scrape); the gate pushes queue waits to them.
     const metrics = createMetrics({ dataPath: { stats: () => dataPath.stats() } });
+    const pair = tokenPairId(tokens.cusToken, tokens.authToken);
     const dataPath = createDataPath({
       api,
       config,
-      tokenPairId: tokenPairId(tokens.cusToken, tokens.authToken),
+      tokenPairId: pair,
+      storeIdentity: mirrorIdentity(endpoint, pair),
       onQueueWait: (waitMs, priority) => metrics.recordQueueWait(waitMs, priority),
       logger,
       // The embedded simulator was started just now: nobody has called it.
