@@ -4,6 +4,7 @@ import {
   API300_WINDOW_MS,
   capOf,
   checkLimits,
+  SharedStoreAnswers,
   type Quota,
   type QuotaDecision,
   type QuotaHold,
@@ -105,15 +106,18 @@ export class PostgresQuota implements Quota {
   private readonly windowMs: number;
   private setup: Promise<void> | null = null;
   private assumeEmpty: boolean;
-  private lastBudgetLeft: number;
-  private reachable = true;
-  private heldUntil = 0;
+  private readonly answers: SharedStoreAnswers;
 
   constructor(private readonly options: PostgresQuotaOptions) {
     checkLimits(options);
     this.windowMs = options.windowMs ?? API300_WINDOW_MS;
     this.assumeEmpty = options.windowAtStart === 'empty';
-    this.lastBudgetLeft = options.limit;
+    this.answers = new SharedStoreAnswers(
+      options.clock,
+      options.limit,
+      'the shared window in PostgreSQL is new for this token pair: its calls are unknown',
+      options.unavailableRetryMs,
+    );
     const timeout = options.statementTimeoutMs ?? 5000;
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
@@ -160,43 +164,27 @@ export class PostgresQuota implements Quota {
       );
       const row = rows[0]!;
       this.assumeEmpty = false;
-      this.reachable = true;
-      this.lastBudgetLeft = Math.max(0, row.calls_left);
-      if (row.granted) {
-        this.heldUntil = 0;
-        return { granted: true };
-      }
-      const retryAt = this.options.clock.now() + Math.max(1, Number(row.wait_ms));
-      this.heldUntil = row.held ? retryAt : 0;
-      return { granted: false, retryAt, reason: 'budget' };
+      return this.answers.answered({
+        granted: row.granted,
+        callsLeft: row.calls_left,
+        waitMs: Number(row.wait_ms),
+        held: row.held,
+      });
     } catch {
-      // Fail closed; a decision whose reply was lost may have used a slot: the safe side.
-      this.reachable = false;
-      this.lastBudgetLeft = 0;
-      return {
-        granted: false,
-        retryAt: asked + (this.options.unavailableRetryMs ?? 1000),
-        reason: 'unavailable',
-      };
+      return this.answers.unanswered(asked);
     }
   }
 
   budgetLeft(): number {
-    return this.lastBudgetLeft;
+    return this.answers.budgetLeft();
   }
 
   available(): boolean {
-    return this.reachable;
+    return this.answers.available();
   }
 
   hold(): QuotaHold | null {
-    return this.options.clock.now() < this.heldUntil
-      ? {
-          until: this.heldUntil,
-          reason:
-            'the shared window in PostgreSQL is new for this token pair: its calls are unknown',
-        }
-      : null;
+    return this.answers.hold();
   }
 
   async close(): Promise<void> {

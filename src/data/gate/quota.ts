@@ -210,6 +210,75 @@ export class MemoryQuota implements Quota {
   }
 }
 
+/** A shared store's verdict on one `acquire` (Redis script, PostgreSQL function). */
+export interface SharedVerdict {
+  granted: boolean;
+  /** Calls left in the window after the verdict. */
+  callsLeft: number;
+  /** Ms until a slot of the class frees (0 when granted). */
+  waitMs: number;
+  /** Whether the window is held because its calls are unknown. */
+  held: boolean;
+}
+
+/**
+ * What a quota kept in a shared store remembers of the store's last answer, so that
+ * `budgetLeft`, `available` and `hold` stay synchronous and free. Fails closed: no answer
+ * is no slot.
+ */
+export class SharedStoreAnswers {
+  private lastBudgetLeft: number;
+  private reachable = true;
+  private heldUntil = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    limit: number,
+    /** Why a held window is held, for `hold()`. */
+    private readonly holdReason: string,
+    private readonly unavailableRetryMs = 1000,
+  ) {
+    this.lastBudgetLeft = limit;
+  }
+
+  /** The decision the store's verdict means. */
+  answered(verdict: SharedVerdict): QuotaDecision {
+    this.reachable = true;
+    this.lastBudgetLeft = Math.max(0, verdict.callsLeft);
+    if (verdict.granted) {
+      this.heldUntil = 0;
+      return { granted: true };
+    }
+    const retryAt = this.clock.now() + Math.max(1, verdict.waitMs);
+    this.heldUntil = verdict.held ? retryAt : 0;
+    return { granted: false, retryAt, reason: 'budget' };
+  }
+
+  /**
+   * The store did not answer (asked at `asked`). A decision whose reply was lost may have
+   * used a slot: that only errs on the safe side.
+   */
+  unanswered(asked: number): QuotaDecision {
+    this.reachable = false;
+    this.lastBudgetLeft = 0;
+    return { granted: false, retryAt: asked + this.unavailableRetryMs, reason: 'unavailable' };
+  }
+
+  budgetLeft(): number {
+    return this.lastBudgetLeft;
+  }
+
+  available(): boolean {
+    return this.reachable;
+  }
+
+  hold(): QuotaHold | null {
+    return this.clock.now() < this.heldUntil
+      ? { until: this.heldUntil, reason: this.holdReason }
+      : null;
+  }
+}
+
 /**
  * KEYS[1] the window ZSET, KEYS[2] its marker HASH (no TTL); ARGV: windowMs, cap of the slot
  * class, unique member, limit, the Redis `run_id` the caller connected to, `1` when the caller
@@ -324,9 +393,7 @@ export class RedisQuota implements Quota {
   private readonly redis: RedisWithQuota;
   private readonly keys: { log: string; marker: string };
   private readonly windowMs: number;
-  private lastBudgetLeft: number;
-  private reachable = true;
-  private heldUntil = 0;
+  private readonly answers: SharedStoreAnswers;
   /** The Redis this connection reaches now; `null` until learnt after each (re)connection. */
   private runId: string | null = null;
   /** `empty` is believed only until Redis first answered this quota. */
@@ -338,7 +405,12 @@ export class RedisQuota implements Quota {
     checkLimits(options);
     this.windowMs = options.windowMs ?? API300_WINDOW_MS;
     this.keys = redisQuotaKeys(options.tokenPairId);
-    this.lastBudgetLeft = options.limit;
+    this.answers = new SharedStoreAnswers(
+      options.clock,
+      options.limit,
+      'the shared window in Redis is new or was lost (restart, flush, eviction, failover): its calls are unknown',
+      options.unavailableRetryMs,
+    );
     this.assumeEmpty = options.windowAtStart === 'empty';
     const redis = options.redis as RedisWithQuota;
     if (typeof redis.hypersoftQuotaAcquire !== 'function') {
@@ -406,45 +478,31 @@ export class RedisQuota implements Quota {
         this.assumeEmpty ? 1 : 0,
       );
       this.assumeEmpty = false;
-      this.reachable = true;
-      this.lastBudgetLeft = Math.max(0, left);
-      if (granted === 1) {
-        this.heldUntil = 0;
+      const decision = this.answers.answered({
+        granted: granted === 1,
+        callsLeft: left,
+        waitMs,
+        held: held === 1,
+      });
+      if (decision.granted) {
         this.forgetOld(asked);
         this.own.push({ member, at: asked });
-        return { granted: true };
       }
-      const retryAt = this.options.clock.now() + Math.max(1, waitMs);
-      this.heldUntil = held === 1 ? retryAt : 0;
-      return { granted: false, retryAt, reason: 'budget' };
+      return decision;
     } catch {
-      // Fail closed. A script that ran but whose reply was lost used a slot: that only errs
-      // on the safe side.
-      this.reachable = false;
-      this.lastBudgetLeft = 0;
-      return {
-        granted: false,
-        retryAt: asked + (this.options.unavailableRetryMs ?? 1000),
-        reason: 'unavailable',
-      };
+      return this.answers.unanswered(asked);
     }
   }
 
   budgetLeft(): number {
-    return this.lastBudgetLeft;
+    return this.answers.budgetLeft();
   }
 
   available(): boolean {
-    return this.reachable;
+    return this.answers.available();
   }
 
   hold(): QuotaHold | null {
-    return this.options.clock.now() < this.heldUntil
-      ? {
-          until: this.heldUntil,
-          reason:
-            'the shared window in Redis is new or was lost (restart, flush, eviction, failover): its calls are unknown',
-        }
-      : null;
+    return this.answers.hold();
   }
 }

@@ -1,6 +1,7 @@
 import { chmod, mkdir, open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../platform/clock';
+import { syncDirectory } from '../../platform/files';
 import {
   checkLimits,
   MemoryQuota,
@@ -181,17 +182,5 @@ export class JournaledQuota implements Quota {
     await this.tail.catch(() => undefined);
     await this.journal?.close();
     this.journal = null;
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Not every platform can fsync a directory; the rename is atomic regardless.
-  } finally {
-    await handle?.close();
   }
 }

@@ -34,6 +34,7 @@ import {
 } from './lineCodec';
 import { identityMismatch, identityMissing } from './identity';
 import { StoredRecords } from './storedRecords';
+import { syncDirectory } from '../../../platform/files';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -187,19 +188,7 @@ export function createFileStore(options: FileStoreOptions): FileStore {
       await handle.close();
     }
     await rename(temporary, file);
-    await syncDirectory();
-  }
-
-  async function syncDirectory(): Promise<void> {
-    let handle: FileHandle | undefined;
-    try {
-      handle = await open(dir, 'r');
-      await handle.sync();
-    } catch {
-      // Not every platform can fsync a directory (Windows); the rename is atomic regardless.
-    } finally {
-      await handle?.close();
-    }
+    await syncDirectory(dir);
   }
 
   async function readAll(): Promise<StoredRecords> {
@@ -244,7 +233,7 @@ export function createFileStore(options: FileStoreOptions): FileStore {
       await handle.close();
     }
     await rename(temporary, join(dir, snapshotName(next)));
-    await syncDirectory();
+    await syncDirectory(dir);
     const nextJournal = await open(join(dir, journalName(next)), 'a+', 0o600);
     await journal?.close();
     const previous = generation;
@@ -308,7 +297,7 @@ export function createFileStore(options: FileStoreOptions): FileStore {
           if (SNAPSHOT.test(name) || JOURNAL.test(name) || TEMPORARY.test(name))
             await unlink(join(dir, name));
         }
-        await syncDirectory();
+        await syncDirectory(dir);
         opened = false;
       }),
 
