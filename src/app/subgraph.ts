@@ -96,7 +96,11 @@ export async function startSubgraph(
       // The embedded simulator was started just now: nobody has called it.
       windowAtStart: simulator ? 'empty' : (options.windowAtStart ?? 'unknown'),
     });
-    await dataPath.start();
+    // A refused store (another venue's copy, damaged) stops the start: close what opened.
+    await dataPath.start().catch(async (error: unknown) => {
+      await dataPath.close().catch(() => undefined);
+      throw error;
+    });
     const health = createHealth({ dataPath, redis: dataPath.redis });
     const mirror = dataPath.mirror;
     const limits = createRequestLimits({
