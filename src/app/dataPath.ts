@@ -36,8 +36,9 @@ import { createConfiguredMirror } from './mirror';
  *   createMetrics({ dataPath }); createHealth({ dataPath, redis: dataPath.redis });
  *   …; await dataPath.close();
  *
- * Without Redis (`config.redisUrl` null and no `redis` given) the quota, cache and record
- * locks live in this process. With Redis, every replica of the token pair shares one budget
+ * Without Redis (`config.redisUrl` null and no `redis` given) the cache and record locks live
+ * in this process, and the budget where `createQuota` says (PostgreSQL, a journal, memory).
+ * With Redis, every replica of the token pair shares one budget
  * window, a second cache level and the record locks; if Redis cannot be reached the gate
  * fails closed (no upstream call without a Redis-granted slot: reads are answered from the
  * in-memory cache or with UPSTREAM_RATE_LIMITED) and recovers by itself when Redis is back.
