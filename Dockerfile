@@ -40,6 +40,11 @@ COPY --from=build /app/dist ./dist
 # Read at run time: the GraphQL SDL (schema/*.graphql) and the local WSDL of API300.
 COPY schema ./schema
 COPY package.json ./
+# The mirror's store and the upstream quota's journal (MIRROR_STORE_PATH defaults to ./data
+# with API300_URL): owned by the app user, owner-only, and a volume, so a restart or a new
+# container resumes from the watermarks and knows the calls of the last minute.
+RUN mkdir -p /app/data && chown node:node /app/data && chmod 700 /app/data
+VOLUME ["/app/data"]
 USER node
 EXPOSE 4001
 # Liveness only (/healthz answers without touching API300); node because slim has no curl.

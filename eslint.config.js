@@ -35,5 +35,5 @@ module.exports = tseslint.config(
     files: ['src/data/api300/soapTransport.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
-  { files: ['**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  { files: ['**/*.js', '**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );

@@ -19,6 +19,7 @@ export const SCENARIOS = [
   'naiveBaseline',
   'replicas',
   'transports',
+  'restarts',
 ] as const;
 
 function runScenario(name: string): Promise<{ name: string; code: number | null }> {

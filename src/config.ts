@@ -100,8 +100,11 @@ export interface Config {
     reservationsDaysBack: number | null;
     /**
      * Folder of the embedded store on disk (`MIRROR_STORE_PATH`): the mirror survives a
-     * restart and resumes from its watermarks. `null` (default): in memory, loaded anew at
-     * start. Ignored when `MIRROR_DATABASE_URL` is set.
+     * restart and resumes from its watermarks, and the upstream quota's journal lives beside
+     * it. Default with `API300_URL`: `DEFAULT_STORE_PATH` (`data`, under the working
+     * directory; `/app/data` in the image, a volume). `null` — `:memory:`, or the embedded
+     * simulator by default: in memory, loaded anew at start. The mirror ignores it when
+     * `MIRROR_DATABASE_URL` is set.
      */
     storePath: string | null;
     sync: {
@@ -257,7 +260,7 @@ export function loadConfig(env: Env = process.env): Config {
     mirror: {
       enabled: read.bool('MIRROR', true),
       reservationsDaysBack: read.optionalInt('MIRROR_RESERVATIONS_DAYS_BACK', 0, 3650),
-      storePath: read.string('MIRROR_STORE_PATH'),
+      storePath: readStorePath(read, env),
       sync: {
         intervalMs: read.int('MIRROR_SYNC_INTERVAL_MS', 2000, 500, 3_600_000),
         share: read.decimal('MIRROR_SYNC_SHARE', 0.5, 0.05, 1),
@@ -356,6 +359,19 @@ function readSubscriptions(read: Reader, problems: string[]): SubscriptionsConfi
     );
   }
   return config;
+}
+
+/** The folder the mirror and the quota journal persist in with a real `API300_URL`, by default. */
+export const DEFAULT_STORE_PATH = 'data';
+/** `MIRROR_STORE_PATH` value that keeps the mirror in memory. */
+export const IN_MEMORY_STORE = ':memory:';
+
+function readStorePath(read: Reader, env: Env): string | null {
+  const path = read.string('MIRROR_STORE_PATH');
+  if (path === IN_MEMORY_STORE) return null;
+  if (path !== null) return path;
+  // The embedded simulator's demo starts anew each time; a real endpoint persists.
+  return env.API300_URL?.trim() ? DEFAULT_STORE_PATH : null;
 }
 
 function readMirrorDatabase(read: Reader): Config['mirrorDatabase'] {

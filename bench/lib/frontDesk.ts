@@ -104,6 +104,8 @@ export interface FrontDeskOptions {
   stations: number;
   /** Customers in the simulator's data (numbers from 10001). */
   customers: number;
+  /** Ends the load early once it says so (see `LoadOptions.stopped`). */
+  stopped?: () => boolean;
 }
 
 export interface FrontDeskReport extends LoadReport {
@@ -123,6 +125,7 @@ export async function runFrontDeskLoad(options: FrontDeskOptions): Promise<Front
   const report = await runLoad({
     clients: options.clients,
     durationMs: options.durationMs,
+    stopped: options.stopped,
     request: (client, index): Promise<GraphQLAnswer> => {
       if (queues[client].length === 0)
         queues[client] = guestSteps(randoms[client], options.stations, options.customers);

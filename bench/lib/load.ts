@@ -15,6 +15,8 @@ export interface LoadOptions {
   extendWhile?(): boolean;
   /** Stop after this many requests in all (each gets a distinct `index` from 0). */
   total?: number;
+  /** Stop starting requests once this says so (a scenario that ends the load on an event). */
+  stopped?: () => boolean;
   /** Sends request number `index` for client `client`. Must not throw. */
   request(client: number, index: number): Promise<GraphQLAnswer>;
   /** Called with every answer as it comes (e.g. to act mid-load). */
@@ -55,6 +57,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const answers: AnswerRecord[] = [];
   let next = 0;
   const more = () =>
+    !options.stopped?.() &&
     (options.total === undefined || next < options.total) &&
     (options.durationMs === undefined ||
       elapsed() < options.durationMs ||

@@ -13,6 +13,8 @@ export interface ChildServer {
   url: string;
   pid: number;
   stop(): Promise<void>;
+  /** SIGKILL, as the OOM killer or a node failure ends it; resolves once it exited. */
+  kill?(): Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 30_000;
@@ -40,7 +42,12 @@ export function forkServer(entry: string, env: Record<string, string>): Promise<
     child.once('message', (message) => {
       clearTimeout(timer);
       const { url } = message as { url: string };
-      resolve({ url, pid: child.pid!, stop: () => stopChild(child, 'stop') });
+      resolve({
+        url,
+        pid: child.pid!,
+        stop: () => stopChild(child, 'stop'),
+        kill: () => killChild(child),
+      });
     });
   });
 }
@@ -62,6 +69,14 @@ function stopChild(child: ChildProcess, message?: string): Promise<void> {
     });
     if (message && child.connected) child.send(message);
     else child.kill('SIGTERM');
+  });
+}
+
+function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
   });
 }
 

@@ -6,6 +6,7 @@ import {
   type SimulatorOptions,
 } from '../../src/simulator';
 import type { LatencySummary } from './load';
+import { IN_MEMORY_STORE } from '../../src/config';
 
 /**
  * What every benchmark scenario shares: its result shape, running alone
@@ -57,6 +58,8 @@ export function subgraphEnv(
     API300_AUTH_TOKEN: DEMO_TOKENS.authToken,
     UPSTREAM_CALLS_PER_MINUTE: String(BUDGET),
     LOG_LEVEL: 'error',
+    // A scenario's mirror starts empty unless it names a folder; never the working directory.
+    MIRROR_STORE_PATH: IN_MEMORY_STORE,
     ...extra,
   };
 }

@@ -7,6 +7,10 @@ import { createLogger } from '../../src/platform/logger';
  * environment exactly as `npm start` is, it reports `{ url }` to its parent over IPC once it
  * listens, and stops when the parent sends `stop` or goes away. Running the subgraph in its
  * own process keeps the load driver from competing with it for the event loop.
+ *
+ * `BENCH_WINDOW_AT_START` (`empty` by default: a scenario's simulator is fresh; `unknown` for
+ * a replica started again against a simulator it or another process called before) says what
+ * the subgraph may know of the token pair's earlier calls (`WindowAtStart`).
  */
 
 async function main(): Promise<void> {
@@ -14,6 +18,7 @@ async function main(): Promise<void> {
   const subgraph = await startSubgraph(config, {
     logger: createLogger(config.logLevel),
     host: '127.0.0.1',
+    windowAtStart: process.env.BENCH_WINDOW_AT_START === 'unknown' ? 'unknown' : 'empty',
   });
   let stopping = false;
   const stop = async () => {

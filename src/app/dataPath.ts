@@ -8,7 +8,16 @@ import type { DataPathStats, ObservableDataPath } from '../data/stats';
 import { Breaker } from '../data/gate/breaker';
 import { systemClock, type Clock } from '../platform/clock';
 import { UpstreamGate, type Priority, type UpstreamCallEvent } from '../data/gate/gate';
-import { BUDGET_WINDOW_MS, MemoryQuota, RedisQuota, type Quota } from '../data/gate/quota';
+import {
+  BUDGET_WINDOW_MS,
+  MemoryQuota,
+  RedisQuota,
+  type Quota,
+  type QuotaHold,
+  type WindowAtStart,
+} from '../data/gate/quota';
+import { JournaledQuota } from '../data/gate/quotaJournal';
+import { PostgresQuota } from '../data/gate/postgresQuota';
 import { MemoryRecordLock, RedisRecordLock, type RecordLock } from '../data/gate/recordLock';
 import { MemoryIdempotencyStore } from '../data/idempotency/store';
 import { RedisIdempotencyStore } from '../data/idempotency/redisStore';
@@ -32,8 +41,9 @@ import { createConfiguredMirror } from './mirror';
  *   createMetrics({ dataPath }); createHealth({ dataPath, redis: dataPath.redis });
  *   …; await dataPath.close();
  *
- * Without Redis (`config.redisUrl` null and no `redis` given) the quota, cache and record
- * locks live in this process. With Redis, every replica of the token pair shares one budget
+ * Without Redis (`config.redisUrl` null and no `redis` given) the cache and record locks live
+ * in this process, and the budget where `createQuota` says (PostgreSQL, a journal, memory).
+ * With Redis, every replica of the token pair shares one budget
  * window, a second cache level and the record locks; if Redis cannot be reached the gate
  * fails closed (no upstream call without a Redis-granted slot: reads are answered from the
  * in-memory cache or with UPSTREAM_RATE_LIMITED) and recovers by itself when Redis is back.
@@ -83,6 +93,74 @@ export interface DataPathOptions {
   logger?: Logger;
   /** Told of every queue wait (metrics' `recordQueueWait`). */
   onQueueWait?: (waitMs: number, priority: Priority) => void;
+  /**
+   * What is known of the token pair's calls before this process when nothing persisted tells
+   * (quota.ts, `WindowAtStart`). Default `unknown`: the first window is held. `empty` only
+   * for an API300 the caller just started (the embedded simulator, a test's).
+   */
+  windowAtStart?: WindowAtStart;
+  /** `mirrorIdentity(endpoint, tokenPairId)`: the persisted mirror refuses another venue's copy. */
+  storeIdentity?: string;
+}
+
+/** Where the upstream budget is kept, for /readyz and the logs. */
+export type QuotaStore = 'memory' | 'journal' | 'postgres' | 'redis';
+
+/**
+ * The quota the configuration asks for — shared by the replicas of a token pair where they
+ * share something, and never starting from an assumed empty window:
+ * - `REDIS_URL`: one window in Redis (a lost log holds a window);
+ * - else `MIRROR_DATABASE_URL`: one window in the shared mirror's PostgreSQL;
+ * - else `MIRROR_STORE_PATH` (the default with `API300_URL`): this process's window,
+ *   journaled beside the mirror's files so that a restart knows its predecessor's calls;
+ * - else in memory: held for one window at start unless `windowAtStart` is `empty`.
+ */
+function createQuota(
+  options: DataPathOptions,
+  redis: Redis | null,
+  limits: { limit: number; writeReserve: number; windowMs: number },
+  clock: Clock,
+): { quota: Quota; store: QuotaStore; ready(): Promise<void>; close(): Promise<void> } {
+  const { config, tokenPairId, logger } = options;
+  const windowAtStart = options.windowAtStart ?? 'unknown';
+  const none = async () => undefined;
+  if (redis) {
+    const quota = new RedisQuota({
+      ...limits,
+      redis,
+      tokenPairId,
+      clock,
+      windowAtStart,
+      warn: (message) => logger?.warn(message),
+    });
+    return { quota, store: 'redis', ready: none, close: none };
+  }
+  if (config.mirrorDatabase.url) {
+    const quota = new PostgresQuota({
+      ...limits,
+      connectionString: config.mirrorDatabase.url,
+      tokenPairId,
+      clock,
+      windowAtStart,
+    });
+    return { quota, store: 'postgres', ready: none, close: () => quota.close() };
+  }
+  if (config.mirror.storePath) {
+    const quota = new JournaledQuota({
+      ...limits,
+      dir: config.mirror.storePath,
+      tokenPairId,
+      clock,
+      windowAtStart,
+    });
+    return { quota, store: 'journal', ready: () => quota.ready(), close: () => quota.close() };
+  }
+  const holdReason =
+    windowAtStart === 'empty'
+      ? undefined
+      : 'the budget is kept in memory (MIRROR_STORE_PATH=:memory:, no Redis or PostgreSQL): the calls of the last window before this start are unknown';
+  const quota = new MemoryQuota(limits, clock, { holdReason });
+  return { quota, store: 'memory', ready: none, close: none };
 }
 
 export function createDataPath(options: DataPathOptions): DataPath {
@@ -98,9 +176,8 @@ export function createDataPath(options: DataPathOptions): DataPath {
     writeReserve: config.upstream.writeReserve,
     windowMs,
   };
-  const quota: Quota = redis
-    ? new RedisQuota({ ...limits, redis, tokenPairId, clock })
-    : new MemoryQuota(limits, clock);
+  const budget = createQuota(options, redis, limits, clock);
+  const quota = budget.quota;
   const lock: RecordLock = redis
     ? new RedisRecordLock({ redis, tokenPairId, clock })
     : new MemoryRecordLock(clock);
@@ -131,6 +208,7 @@ export function createDataPath(options: DataPathOptions): DataPath {
     upstream: cached.repository,
     clock,
     logger: options.logger,
+    identity: options.storeIdentity,
   });
   const repository = mirror
     ? createMirroredRepository(mirror, cached.repository)
@@ -154,6 +232,7 @@ export function createDataPath(options: DataPathOptions): DataPath {
 
   const stats = (): DataPathStats => ({
     upstream: gate.stats(),
+    quota: { store: budget.store, hold: quota.hold(), available: quota.available() },
     cache: cached.counters(),
     mirror: mirror?.status() ?? null,
   });
@@ -179,11 +258,20 @@ export function createDataPath(options: DataPathOptions): DataPath {
       return { ok: reasons.length === 0, reasons };
     },
     async start() {
+      await budget.ready();
+      const hold: QuotaHold | null = quota.hold();
+      if (hold) {
+        options.logger?.warn(
+          { until: new Date(hold.until).toISOString() },
+          `upstream budget: no call before ${new Date(hold.until).toISOString()}: ${hold.reason}`,
+        );
+      }
       await mirror?.start();
     },
     async close() {
       await mirror?.stop();
       gate.close();
+      await budget.close();
       await mirror?.store.close();
       await idempotency.store.close().catch(() => undefined);
       if (ownsRedis && redis) await redis.quit().catch(() => redis.disconnect());

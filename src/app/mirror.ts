@@ -21,17 +21,21 @@ export interface MirrorWiring {
   upstream: Repository;
   clock: Clock;
   logger?: Logger;
+  /** `mirrorIdentity(endpoint, tokenPairId)`: persisted stores refuse another venue's copy. */
+  identity?: string;
 }
 
 /**
  * The mirror the configuration asks for, or `null` with `MIRROR=off`:
  * - `MIRROR_DATABASE_URL` set: the records on PostgreSQL, shared by every replica; one leader
  *   (lease) syncs, the others follow the store's change feed;
- * - else `MIRROR_STORE_PATH` set: on disk in that folder, resumed after a restart;
- * - else in memory: loaded anew at every start.
+ * - else `MIRROR_STORE_PATH` set (the default with `API300_URL`): on disk in that folder,
+ *   resumed after a restart;
+ * - else in memory: loaded anew at every start (the embedded simulator's demo).
+ * A persisted store records `identity` and refuses another endpoint's or token pair's copy.
  */
 export function createConfiguredMirror(wiring: MirrorWiring): Mirror | null {
-  const { config, gate, upstream, clock, logger } = wiring;
+  const { config, gate, upstream, clock, logger, identity } = wiring;
   if (!config.mirror.enabled) return null;
 
   let store: MirrorStore;
@@ -42,6 +46,7 @@ export function createConfiguredMirror(wiring: MirrorWiring): Mirror | null {
       tombstoneRetentionMs: config.mirrorDatabase.tombstoneRetentionMs,
       clock,
       logger,
+      identity,
     });
     store = shared;
     lease = createLeaderLease({
@@ -53,7 +58,7 @@ export function createConfiguredMirror(wiring: MirrorWiring): Mirror | null {
       logger,
     });
   } else if (config.mirror.storePath) {
-    store = createFileStore({ path: config.mirror.storePath });
+    store = createFileStore({ path: config.mirror.storePath, identity });
   } else {
     store = createMemoryStore();
   }

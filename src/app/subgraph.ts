@@ -15,7 +15,8 @@ import type { MirrorStatus } from '../data/mirror/mirror';
 // Types only: the simulator is loaded with a dynamic import, and only when the config asks for it.
 import type { RunningSimulator, SimulatorOptions } from '../simulator';
 import { createApi300Client } from '../data/api300/client';
-import { tokenPairId } from '../data/gate/quota';
+import { tokenPairId, type WindowAtStart } from '../data/gate/quota';
+import { mirrorIdentity } from '../data/mirror/store/identity';
 import { systemClock, type Clock } from '../platform/clock';
 import { createChangePublication, type ChangePublication } from './changes';
 import { createCacheTagsPlugin } from '../graphql/subscriptions/cacheTagsPlugin';
@@ -56,6 +57,12 @@ export interface StartOptions {
   host?: string;
   /** Clock of the stop's drain period (default the system clock; tests move it by hand). */
   shutdownClock?: Clock;
+  /**
+   * With `API300_URL`: what is known of the token pair's calls before this start when nothing
+   * persisted tells (`WindowAtStart`; default `unknown`, one window held). `empty` only for a
+   * simulator the caller has just started. The embedded simulator is always `empty`.
+   */
+  windowAtStart?: WindowAtStart;
 }
 
 export async function startSubgraph(
@@ -89,14 +96,22 @@ export async function startSubgraph(
     });
     // Metrics read the data path lazily (on scrape); the gate pushes queue waits to them.
     const metrics = createMetrics({ dataPath: { stats: () => dataPath.stats() } });
+    const pair = tokenPairId(tokens.cusToken, tokens.authToken);
     const dataPath = createDataPath({
       api,
       config,
-      tokenPairId: tokenPairId(tokens.cusToken, tokens.authToken),
+      tokenPairId: pair,
+      storeIdentity: mirrorIdentity(endpoint, pair),
       onQueueWait: (waitMs, priority) => metrics.recordQueueWait(waitMs, priority),
       logger,
+      // The embedded simulator was started just now: nobody has called it.
+      windowAtStart: simulator ? 'empty' : (options.windowAtStart ?? 'unknown'),
     });
-    await dataPath.start();
+    // A refused store (another venue's copy, damaged) stops the start: close what opened.
+    await dataPath.start().catch(async (error: unknown) => {
+      await dataPath.close().catch(() => undefined);
+      throw error;
+    });
     const health = createHealth({ dataPath, redis: dataPath.redis });
     const mirror = dataPath.mirror;
     const limits = createRequestLimits({

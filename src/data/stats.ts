@@ -1,4 +1,5 @@
 import type { GateStats } from './gate/gate';
+import type { QuotaHold } from './gate/quota';
 import type { MirrorStatus } from './mirror/mirror';
 
 /**
@@ -12,6 +13,11 @@ import type { MirrorStatus } from './mirror/mirror';
 
 export interface DataPathStats {
   upstream: GateStats;
+  /**
+   * Where the budget is kept (`memory`, `journal`, `postgres`, `redis`), and the hold while
+   * the calls of the last window are unknown (no call goes out until it ends).
+   */
+  quota?: { store: string; hold: QuotaHold | null; available: boolean };
   /** The local copy of the POS; `null` with `MIRROR=off`. */
   mirror?: MirrorStatus | null;
   cache: {

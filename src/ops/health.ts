@@ -8,10 +8,15 @@ import { readOnlyRoute, type Route } from './routes';
  *
  * - `/healthz` — liveness: 200 whenever the event loop answers. Checks nothing else, so a
  *   dependency outage never gets the process killed.
- * - `/readyz` — readiness: 200 only when the schema is loaded, the app is not shutting down,
- *   the breaker is closed, the last upstream call did not find API300 unreachable (within
- *   `unreachableForMs`), and Redis is connected when configured; else 503. The JSON body
- *   names every check and why it failed.
+ * - `/readyz` — readiness means "can serve": 200 when the schema is loaded, the app is not
+ *   shutting down, and reads can be answered — by the mirror (it answers at least one of
+ *   customers, reservations, tickets from memory) or through upstream (the breaker is closed,
+ *   the last upstream call did not find API300 unreachable within `unreachableForMs`, the
+ *   quota grants calls: not held, its store reachable, Redis connected when configured).
+ *   So a replica whose mirror serves stays ready while API300 is slow or down, the breaker is
+ *   open or Redis is away; it is unready only while it can serve nothing (a first load with
+ *   API300 unusable) or is stopping. The JSON body names every check: `reasons` lists those
+ *   that make it unready, `degraded` those that fail while the mirror serves.
  *
  * Readiness never calls API300 or Redis: it reads `dataPath.stats()` and the Redis client's
  * connection status, so probes cost no upstream budget however often they come.
@@ -48,6 +53,10 @@ export interface Health {
   readiness(): {
     ready: boolean;
     checks: Record<string, CheckResult>;
+    /** Failing checks that make the replica unready. */
+    unready: string[];
+    /** Failing checks that leave it ready, because the mirror serves without them. */
+    degraded: string[];
     /** The mirror's state when there is one (also in the `/readyz` body). */
     mirror: MirrorStatus | null;
   };
@@ -68,8 +77,10 @@ export function createHealth(deps: HealthDeps = {}): Health {
       schema: loaded ? { ok: true } : { ok: false, detail: 'schema not loaded yet' },
       lifecycle: stopping ? { ok: false, detail: 'shutting down' } : { ok: true },
     };
+    /** Checks of the road to API300: the replica needs them only while the mirror serves nothing. */
+    const upstreamChecks: string[] = [];
     if (stats) {
-      const { upstream } = stats;
+      const { upstream, quota } = stats;
       checks.breaker =
         upstream.breaker === 'closed'
           ? { ok: true }
@@ -83,10 +94,22 @@ export function createHealth(deps: HealthDeps = {}): Health {
               detail: `last API300 call ${Math.round(unreachableAgoMs / 1000)} s ago found it unreachable`,
             }
           : { ok: true, detail: `budget left in window: ${upstream.budgetLeft} calls` };
+      upstreamChecks.push('breaker', 'upstream');
+      if (quota) {
+        checks.quota = quota.hold
+          ? {
+              ok: false,
+              detail: `no upstream call before ${new Date(quota.hold.until).toISOString()}: ${quota.hold.reason}`,
+            }
+          : quota.available
+            ? { ok: true, detail: `kept in ${quota.store}` }
+            : { ok: false, detail: `the quota's store (${quota.store}) does not answer` };
+        upstreamChecks.push('quota');
+      }
     }
     const mirror = stats?.mirror;
+    const mirrorServes = (mirror?.serving ?? []).some((kind) => kind !== 'stations');
     if (mirror) {
-      // Informative: while the mirror loads, reads go read-through, so the replica serves.
       const behind = Object.entries(mirror.kinds)
         .filter(([, k]) => k && k.phase !== 'synced')
         .map(([kind, k]) =>
@@ -96,9 +119,12 @@ export function createHealth(deps: HealthDeps = {}): Health {
               ? `${kind} not mirrored: licence missing (${k.licenceMissing ?? 'unknown'})`
               : `${kind} ${k.phase}${k.lagSeconds !== null ? `, ${Math.round(k.lagSeconds)} s behind` : ''}`,
         );
+      // Informative: while the mirror loads, reads go read-through.
       checks.mirror = {
         ok: true,
-        detail: `${mirror.state}${behind.length ? `: ${behind.join('; ')}` : ''}`,
+        detail: `${mirror.state}${behind.length ? `: ${behind.join('; ')}` : ''}; serving ${
+          mirror.serving.length ? mirror.serving.join(', ') : 'nothing yet'
+        } from the mirror`,
       };
     }
     if (deps.redis) {
@@ -106,8 +132,18 @@ export function createHealth(deps: HealthDeps = {}): Health {
         deps.redis.status === 'ready'
           ? { ok: true }
           : { ok: false, detail: `redis connection ${deps.redis.status}` };
+      upstreamChecks.push('redis');
     }
-    return { ready: Object.values(checks).every((c) => c.ok), checks, mirror: mirror ?? null };
+    const failing = Object.keys(checks).filter((name) => !checks[name].ok);
+    // The mirror answers reads without API300: the road to it is then not needed to serve.
+    const required = failing.filter((name) => !(mirrorServes && upstreamChecks.includes(name)));
+    return {
+      ready: required.length === 0,
+      checks,
+      unready: required,
+      degraded: failing.filter((name) => !required.includes(name)),
+      mirror: mirror ?? null,
+    };
   }
 
   function send(res: http.ServerResponse, status: number, body: object, head: boolean) {
@@ -124,14 +160,18 @@ export function createHealth(deps: HealthDeps = {}): Health {
       send(res, 200, { status: 'alive' }, head);
       return;
     }
-    const { ready, checks, mirror } = readiness();
-    const reasons = Object.entries(checks)
-      .filter(([, c]) => !c.ok)
-      .map(([name, c]) => `${name}: ${c.detail ?? 'failed'}`);
+    const { ready, checks, unready, degraded, mirror } = readiness();
+    const say = (name: string) => `${name}: ${checks[name].detail ?? 'failed'}`;
     send(
       res,
       ready ? 200 : 503,
-      { status: ready ? 'ready' : 'not ready', reasons, checks, ...(mirror ? { mirror } : {}) },
+      {
+        status: ready ? 'ready' : 'not ready',
+        reasons: unready.map(say),
+        degraded: degraded.map(say),
+        checks,
+        ...(mirror ? { mirror } : {}),
+      },
       head,
     );
   });

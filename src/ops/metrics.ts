@@ -152,6 +152,15 @@ function registerDataPathMetrics(registry: Registry, dataPath: ObservableDataPat
       for (const state of BREAKER_STATES) this.set({ state }, state === current ? 1 : 0);
     },
   });
+  new Gauge({
+    name: `${PREFIX}upstream_quota_hold_seconds`,
+    help: 'Seconds until the quota grants calls again while the calls of the last window are unknown (a first start, a lost Redis log); 0 when not held',
+    registers,
+    collect() {
+      const hold = dataPath.stats().quota?.hold;
+      this.set(hold ? Math.max(0, (hold.until - Date.now()) / 1000) : 0);
+    },
+  });
   registerMirrorMetrics(registry, dataPath);
   new Counter({
     name: `${PREFIX}cache_lookups_total`,

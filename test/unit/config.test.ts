@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, ConfigError } from '../../src/config';
+import { DEFAULT_STORE_PATH, loadConfig, ConfigError } from '../../src/config';
 
 describe('loadConfig', () => {
   it('gives documented defaults for an empty environment', () => {
@@ -172,6 +172,19 @@ describe('loadConfig', () => {
           urgentAfterMs: 15_000,
         },
       });
+    });
+
+    it('persists by default with a real API300_URL, in memory for the embedded demo or when asked', () => {
+      const real = {
+        API300_URL: 'https://api.example/Service/API300.asmx',
+        API300_CUS_TOKEN: 'c',
+        API300_AUTH_TOKEN: 'a',
+      };
+      expect(loadConfig(real).mirror.storePath).toBe(DEFAULT_STORE_PATH);
+      expect(DEFAULT_STORE_PATH).toBe('data');
+      expect(loadConfig({ ...real, MIRROR_STORE_PATH: ':memory:' }).mirror.storePath).toBeNull();
+      expect(loadConfig({}).mirror.storePath).toBeNull();
+      expect(loadConfig({ MIRROR_STORE_PATH: '/srv/m' }).mirror.storePath).toBe('/srv/m');
     });
 
     it('reads every setting', () => {

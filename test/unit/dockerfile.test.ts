@@ -22,6 +22,11 @@ import {
  */
 
 describe('the Dockerfile', () => {
+  it('declares a volume for the mirror and the quota journal, owned by the app user', () => {
+    expect(all(runtime, 'VOLUME').join('\n')).toMatch(/"\/app\/data"/);
+    expect(all(runtime, 'WORKDIR')).toContain('/app');
+  });
+
   it('builds in several stages, every one on node:24-bookworm-slim', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     for (const stage of stages) {
@@ -52,7 +57,10 @@ describe('the Dockerfile', () => {
     );
     expect(copies.some((copy) => /--from=\S+ \/app\/dist \.\/dist/.test(copy))).toBe(true);
     expect(copies).toContain('schema ./schema');
-    expect(all(runtime, 'RUN')).toEqual([]);
+    // Nothing installed at run time: the one RUN makes the data folder for the app user.
+    expect(all(runtime, 'RUN')).toEqual([
+      'mkdir -p /app/data && chown node:node /app/data && chmod 700 /app/data',
+    ]);
   });
 
   it('copies only files that exist in the repository and that .dockerignore lets through', () => {

@@ -55,6 +55,8 @@ export interface MirrorStatus {
   /** Whether this replica runs the sync (`false`: it follows the shared store). */
   syncing: boolean;
   records: Record<RecordKind, number>;
+  /** The kinds whose reads the mirror answers now (`holds`); the others go read-through. */
+  serving: RecordKind[];
   kinds: Partial<Record<RecordKind, KindSyncStatus>>;
   sync: Pick<MirrorSyncStatus, 'running' | 'callsPerMinute' | 'callsInWindow'> | null;
   /** Where this replica's index stands in the store's change feed. */
@@ -199,6 +201,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
         store: store.kind,
         syncing: syncing(),
         records,
+        serving: RECORD_KINDS.filter(holds),
         kinds,
         sync: summary,
         feed: follower.status(),

@@ -1,8 +1,9 @@
 import { postGraphQL, type GraphQLAnswer } from '../../../bench/lib/graphql';
 import { runLoad, type LoadReport } from '../../../bench/lib/load';
 import { startSubgraph, type RunningSubgraph } from '../../../src/app/subgraph';
-import { loadConfig } from '../../../src/config';
+import { IN_MEMORY_STORE, loadConfig } from '../../../src/config';
 import type { Clock } from '../../../src/platform/clock';
+import type { WindowAtStart } from '../../../src/data/gate/quota';
 import { createLogger } from '../../../src/platform/logger';
 import {
   DEMO_TOKENS,
@@ -46,17 +47,31 @@ export interface E2eSubgraphOptions {
   simulator?: SimulatorOptions;
   /** Clock of the stop's drain period (default the system clock). */
   shutdownClock?: Clock;
+  /**
+   * What the subgraph may know of its token pair's calls before it starts (default `empty`:
+   * these stacks run against a simulator the test has just started). A test that starts a
+   * subgraph again against a simulator that was called before says `unknown`.
+   */
+  windowAtStart?: WindowAtStart;
 }
 
 export async function startE2eSubgraph(options: E2eSubgraphOptions): Promise<E2eSubgraph> {
   // No load balancer to tell: stop at once unless a test asks for a drain period.
   // These stacks measure the read-through path (gate, cache, batching): no mirror unless asked.
-  const config = loadConfig({ SHUTDOWN_DRAIN_MS: '0', MIRROR: 'false', ...options.env, PORT: '0' });
+  // In memory unless a test names a folder: tests never write into the working directory.
+  const config = loadConfig({
+    SHUTDOWN_DRAIN_MS: '0',
+    MIRROR: 'false',
+    MIRROR_STORE_PATH: IN_MEMORY_STORE,
+    ...options.env,
+    PORT: '0',
+  });
   const running = await startSubgraph(config, {
     logger: createLogger('silent'),
     host: '127.0.0.1',
     simulator: { ...options.simulator, tokens: [DEMO_TOKENS, AUDITOR_TOKENS] },
     shutdownClock: options.shutdownClock,
+    windowAtStart: options.windowAtStart ?? 'empty',
   });
   const clientTimeoutMs = 4 * config.upstream.requestDeadlineMs;
   return {

@@ -183,7 +183,9 @@ describeWithRedis('when Redis is restarted in the middle of the load', () => {
     await expectNoUpstreamLock(rig.sim);
   });
 
-  it('recovers by itself once Redis is back', async () => {
-    expect(await eventuallyFresh(rig, 10060, 6000)).toBe('data');
-  });
+  it('holds upstream calls for one window once Redis is back empty (its calls are unknown), then recovers by itself', async () => {
+    const hold = rig.subgraph.dataPath.stats().quota?.hold;
+    expect(hold?.reason).toMatch(/new or was lost/);
+    expect(await eventuallyFresh(rig, 10060, hold!.until - Date.now() + 6000)).toBe('data');
+  }, 90_000);
 });

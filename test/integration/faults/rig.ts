@@ -2,7 +2,7 @@ import { setTimeout as pause } from 'node:timers/promises';
 import { postGraphQL, type GraphQLAnswer } from '../../../bench/lib/graphql';
 import { runLoad, type AnswerRecord, type LoadReport } from '../../../bench/lib/load';
 import { startSubgraph, type RunningSubgraph } from '../../../src/app/subgraph';
-import { loadConfig } from '../../../src/config';
+import { IN_MEMORY_STORE, loadConfig } from '../../../src/config';
 import { createLogger } from '../../../src/platform/logger';
 import { DEMO_TOKENS, type RunningSimulator, type SimulatorOptions } from '../../../src/simulator';
 import { CUSTOMER_QUERY, CUSTOMERS_QUERY } from '../../helpers/operations';
@@ -55,6 +55,7 @@ export async function startFaultRig(options: FaultRigOptions = {}): Promise<Faul
     PORT: '0',
     // The faults are those of the read-through path; the mirror's own are tested on their own.
     MIRROR: 'false',
+    MIRROR_STORE_PATH: IN_MEMORY_STORE,
     API300_URL: sim.endpoint,
     API300_CUS_TOKEN: DEMO_TOKENS.cusToken,
     API300_AUTH_TOKEN: DEMO_TOKENS.authToken,
@@ -67,7 +68,12 @@ export async function startFaultRig(options: FaultRigOptions = {}): Promise<Faul
   });
   let subgraph: RunningSubgraph;
   try {
-    subgraph = await startSubgraph(config, { logger: createLogger('silent'), host: '127.0.0.1' });
+    // The simulator was just started: nobody has called it.
+    subgraph = await startSubgraph(config, {
+      logger: createLogger('silent'),
+      host: '127.0.0.1',
+      windowAtStart: 'empty',
+    });
   } catch (e) {
     await sim.close();
     throw e;

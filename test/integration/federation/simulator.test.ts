@@ -49,6 +49,7 @@ beforeEach(async () => {
     config,
     tokenPairId: tokenPairId(DEMO_TOKENS.cusToken, DEMO_TOKENS.authToken),
     now: clock.now,
+    windowAtStart: 'empty',
   });
 });
 

@@ -3,7 +3,7 @@ import { createRedisClient } from '../../../src/data/redisClient';
 import { loadConfig } from '../../../src/config';
 import { createDataPath, type DataPath } from '../../../src/app/dataPath';
 import { systemClock } from '../../../src/platform/clock';
-import { RedisQuota, tokenPairId } from '../../../src/data/gate/quota';
+import { RedisQuota, redisQuotaKeys, tokenPairId } from '../../../src/data/gate/quota';
 import { RedisRecordLock } from '../../../src/data/gate/recordLock';
 import { describeWithRedis, startRedis, type RunningRedis } from '../../helpers/redis';
 import { FakeApi300 } from '../../helpers/gateFakes';
@@ -49,7 +49,13 @@ describeWithRedis('the data path on a shared Redis', () => {
     const pair = newPair();
     const [a, b] = [client(), client()];
     await Promise.all([connected(a), connected(b)]);
-    const limits = { limit: 10, writeReserve: 3, tokenPairId: pair, clock: systemClock };
+    const limits = {
+      limit: 10,
+      writeReserve: 3,
+      tokenPairId: pair,
+      clock: systemClock,
+      windowAtStart: 'empty' as const,
+    };
     const quotas = [
       new RedisQuota({ ...limits, redis: a }),
       new RedisQuota({ ...limits, redis: b }),
@@ -75,6 +81,7 @@ describeWithRedis('the data path on a shared Redis', () => {
       windowMs: 500,
       tokenPairId: newPair(),
       clock: systemClock,
+      windowAtStart: 'empty',
       redis,
     });
     const firstAsked = Date.now();
@@ -102,6 +109,7 @@ describeWithRedis('the data path on a shared Redis', () => {
       writeReserve: 0,
       tokenPairId: pair,
       clock: systemClock,
+      windowAtStart: 'empty',
       redis,
     });
     for (let i = 0; i < 3; i++) expect((await quota.acquire('read')).granted).toBe(true);
@@ -113,6 +121,120 @@ describeWithRedis('the data path on a shared Redis', () => {
       async () => (await redis.zcard(`hypersoft:${pair}:quota`)) === 3,
     );
     expect(await quota.acquire('read')).toMatchObject({ granted: false, reason: 'budget' });
+  });
+
+  describe('a Redis that lost the window is not an empty window', () => {
+    const WINDOW_MS = 800;
+    const quotaOn = (redis: Redis, pair: string, windowAtStart: 'empty' | 'unknown' = 'empty') =>
+      new RedisQuota({
+        limit: 3,
+        writeReserve: 0,
+        windowMs: WINDOW_MS,
+        tokenPairId: pair,
+        clock: systemClock,
+        windowAtStart,
+        redis,
+      });
+
+    /** Asks until granted; returns how long that took (ms). */
+    async function grantedAfter(quota: RedisQuota): Promise<number> {
+      const started = Date.now();
+      for (;;) {
+        const decision = await quota.acquire('read');
+        if (decision.granted) return Date.now() - started;
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.max(1, decision.retryAt - Date.now())),
+        );
+      }
+    }
+
+    it('a first use of the pair holds one window unless the caller knows it is empty', async () => {
+      const redis = client();
+      await connected(redis);
+      const unknown = quotaOn(redis, newPair(), 'unknown');
+
+      const first = await unknown.acquire('write');
+      expect(first).toMatchObject({ granted: false, reason: 'budget' });
+      expect(unknown.hold()?.reason).toMatch(/new or was lost/);
+      expect(await grantedAfter(unknown)).toBeGreaterThan(WINDOW_MS - 200);
+      expect(await quotaOn(redis, newPair(), 'empty').acquire('read')).toEqual({ granted: true });
+    });
+
+    it('a restart that forgot the grants of a replica that is gone holds the window', async () => {
+      const pair = newPair();
+      const gone = client();
+      await connected(gone);
+      const before = quotaOn(gone, pair);
+      for (let i = 0; i < 3; i++) expect((await before.acquire('read')).granted).toBe(true);
+      gone.disconnect();
+
+      await server.restart();
+      const redis = client();
+      await connected(redis);
+      // A replica started against a real API300 knows nothing of the calls before it.
+      const after = quotaOn(redis, pair, 'unknown');
+
+      expect(await after.acquire('read')).toMatchObject({ granted: false, reason: 'budget' });
+      expect(after.hold()).not.toBeNull();
+    });
+
+    it('FLUSHALL holds the window', async () => {
+      const pair = newPair();
+      const redis = client();
+      await connected(redis);
+      const quota = quotaOn(redis, pair);
+      expect((await quota.acquire('read')).granted).toBe(true);
+
+      await redis.flushall();
+
+      expect(await quota.acquire('read')).toMatchObject({ granted: false, reason: 'budget' });
+      expect(await grantedAfter(quota)).toBeGreaterThan(WINDOW_MS - 200);
+    });
+
+    it('an evicted log (its marker kept, as volatile-* policies do) holds the window', async () => {
+      const pair = newPair();
+      const redis = client();
+      await connected(redis);
+      const quota = quotaOn(redis, pair);
+      expect((await quota.acquire('read')).granted).toBe(true);
+
+      await redis.del(redisQuotaKeys(pair).log);
+
+      expect(await quota.acquire('read')).toMatchObject({ granted: false, reason: 'budget' });
+    });
+
+    it('a log kept by another Redis server (a failover to a replica) holds the window', async () => {
+      const pair = newPair();
+      const redis = client();
+      await connected(redis);
+      const quota = quotaOn(redis, pair);
+      expect((await quota.acquire('read')).granted).toBe(true);
+
+      await redis.hset(redisQuotaKeys(pair).marker, 'run', 'another-server');
+
+      expect(await quota.acquire('read')).toMatchObject({ granted: false, reason: 'budget' });
+    });
+
+    it('warns when Redis may evict the quota keys', async () => {
+      const redis = client();
+      await connected(redis);
+      await redis.config('SET', 'maxmemory-policy', 'volatile-lru');
+      const warnings: string[] = [];
+      try {
+        new RedisQuota({
+          limit: 3,
+          writeReserve: 0,
+          tokenPairId: newPair(),
+          clock: systemClock,
+          redis,
+          warn: (message) => warnings.push(message),
+        });
+        await eventually('the eviction warning', () => warnings.length > 0);
+        expect(warnings[0]).toMatch(/maxmemory-policy is volatile-lru.*noeviction/);
+      } finally {
+        await redis.config('SET', 'maxmemory-policy', 'noeviction');
+      }
+    });
   });
 
   it('holds a record lock across connections and only its holder releases it', async () => {
@@ -181,7 +303,7 @@ describeWithRedis('the data path on a shared Redis', () => {
       new FakeApi300(systemClock).withCustomers(1, 2),
     ];
     const replicas = apis.map((api) =>
-      createDataPath({ api, config, tokenPairId: pair, redis: client() }),
+      createDataPath({ api, config, tokenPairId: pair, redis: client(), windowAtStart: 'empty' }),
     );
     paths.push(...replicas);
     await Promise.all(replicas.map((r) => connected(r.redis!)));
@@ -245,7 +367,15 @@ describeWithRedis('the data path on a shared Redis', () => {
   it('fails closed while Redis is away: cache answers, nothing goes upstream, and it recovers by itself', async () => {
     const config = loadConfig({});
     const api = new FakeApi300(systemClock).withCustomers(1, 2);
-    const dataPath = createDataPath({ api, config, tokenPairId: newPair(), redis: client() });
+    // A Redis restarted empty holds the window once: 1 s here instead of 61.
+    const dataPath = createDataPath({
+      api,
+      config,
+      tokenPairId: newPair(),
+      redis: client(),
+      windowAtStart: 'empty',
+      windowMs: 1000,
+    });
     paths.push(dataPath);
     await connected(dataPath.redis!);
     const opts = () => ({ deadline: Date.now() + 1500 });

@@ -29,6 +29,7 @@ beforeEach(async () => {
     api,
     config,
     tokenPairId: tokenPairId(DEMO_TOKENS.cusToken, DEMO_TOKENS.authToken),
+    windowAtStart: 'empty',
   });
 });
 

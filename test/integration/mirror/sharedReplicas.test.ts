@@ -165,13 +165,22 @@ describeWithPostgres('Replicas sharing one mirror database', () => {
   }, 60_000);
 
   it('starts a fourth replica cold on the full database without an upstream call', async () => {
-    const cold = await startReplica(COLD_TOKENS);
+    const cold = await startReplica();
     await allSynced([cold]);
 
     expect(await lastNameOn(cold, 10_001)).toEqual(expect.any(String));
     expect(await leads(cold)).toBe(false);
-    expect((await pairCalls(sim, COLD_TOKENS)).calls).toBe(0);
+    // Its own gate's count: the leader's deltas go on meanwhile on the same token pair.
+    const ownCalls = cold.running.dataPath.stats().upstream.calls;
+    expect(ownCalls.reduce((sum, c) => sum + c.count, 0)).toBe(0);
   }, 60_000);
+
+  it("refuses a replica of another token pair: the database holds another venue's copy", async () => {
+    await expect(startReplica(COLD_TOKENS)).rejects.toThrow(
+      /holds the mirror of another API300 endpoint or token pair/,
+    );
+    expect((await pairCalls(sim, COLD_TOKENS)).calls).toBe(0);
+  });
 
   it('hands the sync to another replica when the leader stops, resuming from the watermark', async () => {
     const leader = (

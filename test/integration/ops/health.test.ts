@@ -1,6 +1,7 @@
 import { loadConfig } from '../../../src/config';
 import { createHealth, type Health, type HealthDeps } from '../../../src/ops/health';
 import type { DataPathStats } from '../../../src/data/stats';
+import type { MirrorStatus } from '../../../src/data/mirror/mirror';
 import { createApp, type App } from '../../../src/graphql/server';
 import { FakeRepository } from '../../helpers/fakeRepository';
 
@@ -75,6 +76,7 @@ describe('/readyz', () => {
     expect(reply.body).toEqual({
       status: 'ready',
       reasons: [],
+      degraded: [],
       checks: {
         schema: { ok: true },
         lifecycle: { ok: true },
@@ -159,6 +161,96 @@ describe('/readyz', () => {
   });
 });
 
+/** A mirror status that answers `serving` from memory (the rest as a synced mirror says it). */
+function mirrorServing(serving: MirrorStatus['serving']): MirrorStatus {
+  const loaded = serving.length > 0;
+  return {
+    state: loaded ? 'synced' : 'loading',
+    store: 'file',
+    syncing: true,
+    records: { customers: loaded ? 60 : 0, reservations: 0, tickets: 0, stations: 3 },
+    serving,
+    kinds: {},
+    sync: null,
+    feed: { position: 0, reloads: 0, caughtUpAt: null },
+    lease: null,
+  };
+}
+
+describe('/readyz means "can serve"', () => {
+  const everythingDown = (mirror: MirrorStatus): DataPathStats => ({
+    ...upstreamState({ breaker: 'open', lastCall: { at: NOW - 2_000, reachable: false } }),
+    quota: {
+      store: 'redis',
+      hold: { until: NOW + 30_000, reason: 'the window is unknown' },
+      available: false,
+    },
+    mirror,
+  });
+
+  it('stays ready while the mirror serves, and names what is degraded: API300, the breaker, the quota, Redis', async () => {
+    const { get } = await start({
+      dataPath: { stats: () => everythingDown(mirrorServing(['customers', 'stations'])) },
+      redis: { status: 'reconnecting' },
+    });
+
+    const reply = await get('/readyz');
+
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({
+      status: 'ready',
+      reasons: [],
+      degraded: [
+        'breaker: circuit breaker open',
+        'upstream: last API300 call 2 s ago found it unreachable',
+        `quota: no upstream call before ${new Date(NOW + 30_000).toISOString()}: the window is unknown`,
+        'redis: redis connection reconnecting',
+      ],
+    });
+    expect((reply.body!.checks as Record<string, { detail: string }>).mirror.detail).toBe(
+      'synced; serving customers, stations from the mirror',
+    );
+  });
+
+  it('is not ready while the mirror serves nothing and API300 cannot be reached (a first load)', async () => {
+    const { get } = await start({
+      dataPath: { stats: () => everythingDown(mirrorServing(['stations'])) },
+    });
+
+    expect(await get('/readyz')).toMatchObject({
+      status: 503,
+      body: {
+        reasons: [
+          'breaker: circuit breaker open',
+          'upstream: last API300 call 2 s ago found it unreachable',
+          expect.stringMatching(/^quota: no upstream call before/),
+        ],
+        degraded: [],
+      },
+    });
+  });
+
+  it('is ready during a first load while API300 serves reads through', async () => {
+    const { get } = await start({
+      dataPath: { stats: () => ({ ...upstreamState(), mirror: mirrorServing([]) }) },
+    });
+
+    expect(await get('/readyz')).toMatchObject({ status: 200, body: { status: 'ready' } });
+  });
+
+  it('is not ready once shutdown began, even with a serving mirror', async () => {
+    const { get, health } = await start({
+      dataPath: { stats: () => ({ ...upstreamState(), mirror: mirrorServing(['customers']) }) },
+    });
+    health.shuttingDown();
+
+    expect(await get('/readyz')).toMatchObject({
+      status: 503,
+      body: { reasons: ['lifecycle: shutting down'] },
+    });
+  });
+});
+
 describe('readiness()', () => {
   it('gives the same verdict as the route, for the shutdown code and tests', () => {
     const health: Health = createHealth();
@@ -167,6 +259,8 @@ describe('readiness()', () => {
     expect(health.readiness()).toEqual({
       ready: true,
       checks: { schema: { ok: true }, lifecycle: { ok: true } },
+      unready: [],
+      degraded: [],
       mirror: null,
     });
   });

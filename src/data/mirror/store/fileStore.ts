@@ -32,7 +32,9 @@ import {
   encodeRecord,
   encodeStates,
 } from './lineCodec';
+import { identityMismatch, identityMissing } from './identity';
 import { StoredRecords } from './storedRecords';
+import { syncDirectory } from '../../../platform/files';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -47,6 +49,12 @@ export interface FileStoreOptions {
   compactAfterBytes?: number;
   /** gzip level of the snapshot, 0..9. Default 1 (most of the size gain at a fraction of the time). */
   compressionLevel?: number;
+  /**
+   * `mirrorIdentity(endpoint, tokenPairId)`: recorded in the file `identity` when the folder
+   * is first used; a folder recorded for another identity, or holding records without one,
+   * is refused with `MirrorStoreError`. Unset: not checked (the store's own tests).
+   */
+  identity?: string;
 }
 
 /** Size of the store on disk, for the bench and /readyz. */
@@ -61,6 +69,8 @@ export interface FileStore extends MirrorStore {
   size(): Promise<FileStoreSize>;
 }
 
+const IDENTITY_FILE = 'identity';
+const IDENTITY_FORMAT = 'hypersoft-mirror-identity';
 const SNAPSHOT = /^snapshot-(\d+)\.jsonl\.gz$/;
 const JOURNAL = /^journal-(\d+)\.jsonl$/;
 const TEMPORARY = /^snapshot-\d+\.tmp$/;
@@ -134,19 +144,51 @@ export function createFileStore(options: FileStoreOptions): FileStore {
     const { validBytes } = decodeLines(await readFile(journal));
     if ((await journal.stat()).size !== validBytes) await journal.truncate(validBytes);
     journalBytes = validBytes;
+    try {
+      if (options.identity) await checkIdentity(options.identity);
+    } catch (error) {
+      await journal.close();
+      journal = null;
+      throw error;
+    }
     opened = true;
   }
 
-  async function syncDirectory(): Promise<void> {
-    let handle: FileHandle | undefined;
+  /** Refuses a folder of another identity; records this one in a folder that holds nothing yet. */
+  async function checkIdentity(expected: string): Promise<void> {
+    const file = join(dir, IDENTITY_FILE);
+    let text: string | null = null;
     try {
-      handle = await open(dir, 'r');
-      await handle.sync();
-    } catch {
-      // Not every platform can fsync a directory (Windows); the rename is atomic regardless.
-    } finally {
-      await handle?.close();
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
+    if (text !== null) {
+      let recorded: unknown;
+      try {
+        recorded = JSON.parse(text);
+      } catch {
+        recorded = null;
+      }
+      const { format, identity } = (recorded ?? {}) as { format?: unknown; identity?: unknown };
+      if (format !== IDENTITY_FORMAT || typeof identity !== 'string')
+        throw new MirrorStoreError(`${file}: cannot be read; empty ${dir} to load anew`);
+      if (identity !== expected) throw identityMismatch(dir, identity, expected);
+      return;
+    }
+    if (generation > 0 || journalBytes > 0) throw identityMissing(dir);
+    const temporary = `${file}.tmp`;
+    const handle = await open(temporary, 'w', 0o600);
+    try {
+      await handle.writeFile(
+        `${JSON.stringify({ format: IDENTITY_FORMAT, identity: expected })}\n`,
+      );
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, file);
+    await syncDirectory(dir);
   }
 
   async function readAll(): Promise<StoredRecords> {
@@ -191,7 +233,7 @@ export function createFileStore(options: FileStoreOptions): FileStore {
       await handle.close();
     }
     await rename(temporary, join(dir, snapshotName(next)));
-    await syncDirectory();
+    await syncDirectory(dir);
     const nextJournal = await open(join(dir, journalName(next)), 'a+', 0o600);
     await journal?.close();
     const previous = generation;
@@ -255,7 +297,7 @@ export function createFileStore(options: FileStoreOptions): FileStore {
           if (SNAPSHOT.test(name) || JOURNAL.test(name) || TEMPORARY.test(name))
             await unlink(join(dir, name));
         }
-        await syncDirectory();
+        await syncDirectory(dir);
         opened = false;
       }),
 

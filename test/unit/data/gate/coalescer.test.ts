@@ -141,7 +141,12 @@ describe('coalescing of keyed reads', () => {
     // A quota store that never answers (a hung Redis): the gate cannot grant or shed.
     const gate = new UpstreamGate({
       api,
-      quota: { acquire: () => new Promise(() => {}), budgetLeft: () => 0, available: () => true },
+      quota: {
+        acquire: () => new Promise(() => {}),
+        budgetLeft: () => 0,
+        available: () => true,
+        hold: () => null,
+      },
       clock,
     });
     const customers = new Coalescer<number, Customer>(gate, {

@@ -63,6 +63,48 @@ describe('the in-memory sliding-window quota', () => {
   });
 });
 
+describe('the in-memory quota at start', () => {
+  it('holds one whole window when the calls before it are unknown, and says why', async () => {
+    const clock = new ManualClock();
+    const t0 = clock.now();
+    const quota = new MemoryQuota({ limit: 3, writeReserve: 1 }, clock, {
+      holdReason: 'nothing persisted',
+    });
+
+    expect(quota.take('write')).toEqual({ granted: false, retryAt: t0 + 60_000, reason: 'budget' });
+    expect(quota.take('read')).toEqual({ granted: false, retryAt: t0 + 60_000, reason: 'budget' });
+    expect(quota.budgetLeft()).toBe(0);
+    expect(quota.hold()).toEqual({ until: t0 + 60_000, reason: 'nothing persisted' });
+
+    await clock.advance(59_999);
+    expect(quota.take('write').granted).toBe(false);
+    await clock.advance(1);
+    expect(quota.hold()).toBeNull();
+    expect([quota.take('read'), quota.take('read'), quota.take('read')]).toEqual([
+      { granted: true },
+      { granted: true },
+      { granted: false, retryAt: t0 + 120_000, reason: 'budget' },
+    ]);
+  });
+
+  it('counts the grants it is given that are still in the window, and only those', async () => {
+    const clock = new ManualClock();
+    const t0 = clock.now();
+    const quota = new MemoryQuota({ limit: 3, writeReserve: 0 }, clock, {
+      grants: [t0 - 70_000, t0 - 50_000, t0 - 10_000],
+    });
+
+    expect(quota.hold()).toBeNull();
+    expect(quota.take('read')).toEqual({ granted: true });
+    expect(quota.take('read')).toEqual({
+      granted: false,
+      retryAt: t0 + 10_000,
+      reason: 'budget',
+    });
+    expect(quota.grants()).toEqual([t0 - 50_000, t0 - 10_000, t0]);
+  });
+});
+
 describe('tokenPairId', () => {
   it('names a token pair stably without containing either token', () => {
     const id = tokenPairId('cus-token-secret', 'auth-token-secret');

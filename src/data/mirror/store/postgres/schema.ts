@@ -22,6 +22,7 @@ export const TABLE = {
   feed: 'hypersoft_mirror_feed',
   lease: 'hypersoft_mirror_lease',
   position: 'hypersoft_mirror_position',
+  identity: 'hypersoft_mirror_identity',
 } as const;
 
 /** NOTIFY channel of committed applies; the payload is the writing store's instance id. */
@@ -39,7 +40,7 @@ export const LOCK = {
 } as const;
 
 /** The version of the tables this code reads and writes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Statements of each migration, index 0 → version 1. */
 const MIGRATIONS: readonly (readonly string[])[] = [
@@ -84,6 +85,15 @@ const MIGRATIONS: readonly (readonly string[])[] = [
        renewed_at timestamptz NOT NULL,
        expires_at timestamptz NOT NULL,
        takeovers bigint NOT NULL DEFAULT 0
+     )`,
+  ],
+  [
+    // Whose copy this is (`mirrorIdentity`: a hash of endpoint and token pair, never the
+    // tokens), recorded by the first replica; others of another identity are refused.
+    `CREATE TABLE ${TABLE.identity} (
+       id int PRIMARY KEY CHECK (id = 1),
+       identity text NOT NULL,
+       recorded_at timestamptz NOT NULL DEFAULT clock_timestamp()
      )`,
   ],
 ];

@@ -12,6 +12,7 @@ import { systemClock, type Clock } from '../../../../platform/clock';
 import type { Logger } from '../../../../platform/logger';
 import {
   LeaseLostError,
+  MirrorStoreError,
   RECORD_KINDS,
   type KindState,
   type MirrorApplyOptions,
@@ -25,6 +26,7 @@ import {
 import { keyOf } from '../../records';
 import { recordFromJson, recordToJson } from '../recordJson';
 import { CHANGES_CHANNEL, LOCK, TABLE, migrate, MirrorSchemaError } from './schema';
+import { identityMismatch, identityMissing } from '../identity';
 
 /** The lease that fences the sync's applies (one per database). */
 export const SYNC_LEASE = 'sync';
@@ -59,6 +61,12 @@ export interface PostgresStoreOptions {
   heartbeatMs?: number;
   clock?: Clock;
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /**
+   * `mirrorIdentity(endpoint, tokenPairId)`: recorded by the first replica; a database
+   * recorded for another identity, or holding records without one, is refused with
+   * `MirrorStoreError` (for good, like a newer schema). Unset: not checked (tests).
+   */
+  identity?: string;
 }
 
 /** The PostgreSQL store with what the composition root and operators need beyond `MirrorStore`. */
@@ -155,17 +163,50 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
 
   function ready(): Promise<void> {
     if (closed) return Promise.reject(new Error('the mirror store is closed'));
-    migrated ??= migrate(pool).then(
-      () => {
-        schedulePurge();
-      },
-      (error: unknown) => {
-        // A newer schema stays refused; a connection failure is tried again on the next call.
-        if (!(error instanceof MirrorSchemaError)) migrated = null;
-        throw error;
-      },
-    );
+    migrated ??= migrate(pool)
+      .then(() => (options.identity ? checkIdentity(options.identity) : undefined))
+      .then(
+        () => {
+          schedulePurge();
+        },
+        (error: unknown) => {
+          // A newer schema or another identity stays refused; a connection failure is tried
+          // again on the next call.
+          if (!(error instanceof MirrorSchemaError) && !(error instanceof MirrorStoreError))
+            migrated = null;
+          throw error;
+        },
+      );
     return migrated;
+  }
+
+  /** Records `expected` in a database that holds nothing yet; refuses one of another identity. */
+  async function checkIdentity(expected: string): Promise<void> {
+    const where = `the mirror database (${TABLE.identity})`;
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [...LOCK.apply]);
+      const { rows } = await client.query<{ identity: string }>(
+        `SELECT identity FROM ${TABLE.identity} WHERE id = 1`,
+      );
+      const recorded = rows[0]?.identity;
+      if (recorded === undefined) {
+        const held = await client.query(`SELECT 1 FROM ${TABLE.records} LIMIT 1`);
+        if (held.rowCount) throw identityMissing(where);
+        await client.query(`INSERT INTO ${TABLE.identity} (id, identity) VALUES (1, $1)`, [
+          expected,
+        ]);
+      } else if (recorded !== expected) {
+        throw identityMismatch(where, recorded, expected);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   function schedulePurge(): void {
