@@ -6,12 +6,12 @@ import {
   type UpstreamCallCount,
   type UpstreamCallEvent,
 } from './callStats';
-import { ReadPacing, type ReadPacingOptions } from './pacing';
+import { ReadLimit, ReadPacing, type ReadPacingOptions } from './pacing';
 import { WaitQueue, type Waiter } from './queue';
 import { systemClock, type Clock } from '../../platform/clock';
 import type { RequestAccounting } from '../accounting';
 import { Api300Error, retryAfterSeconds } from '../errors';
-import type { Quota, QuotaDecision, SlotClass } from './quota';
+import { BUDGET_WINDOW_MS, type Quota, type QuotaDecision, type SlotClass } from './quota';
 import type { Api300, Api300Operation } from '../api300/types';
 import { takesWriteSlots, type Priority } from '../options';
 
@@ -32,7 +32,9 @@ export type { Priority, UpstreamCallEvent, Waiter };
  *   it, the waiter is rejected AT ONCE with `UPSTREAM_RATE_LIMITED` and `details.retryAfter`
  *   (seconds until a slot frees); a waiter whose deadline passes is rejected then. Nothing
  *   waits forever.
- * - Pacing (pacing.ts): reads past half the read budget are spread over the window.
+ * - Pacing (pacing.ts): reads past half the read budget are spread over the window. While the
+ *   mirror's initial load runs, `limitReads` bounds the calls of `read` priority and below, so
+ *   the load's pages (`load` priority) find their share free.
  * - Retries: a read (not a write: it may have happened) that failed with a retryable error
  *   (timeout, 5xx) is retried while attempts, budget and deadline allow; each try costs a slot.
  * - Breaker: Status.Code 11/10 opens it (see breaker.ts); then every waiter and every new
@@ -102,6 +104,7 @@ export class UpstreamGate {
   private readonly maxReadAttempts: number;
   private readonly queue = new WaitQueue();
   private readonly pacing: ReadPacing;
+  private readonly readLimit = new ReadLimit(BUDGET_WINDOW_MS);
   private readonly calls: CallStats;
   /** When the quota last said a slot frees (epoch ms); for `retryAfter` of expired waiters. */
   private nextSlotAt = 0;
@@ -180,6 +183,16 @@ export class UpstreamGate {
    */
   reconsider(): void {
     if (!this.closed && this.queue.length > 0) this.pump();
+  }
+
+  /**
+   * Bounds the calls of `read` priority and below to `limit` per window in this process
+   * (`null`: no bound). The mirror's sync sets it while an initial load runs: the read budget
+   * less the load's share stays the interactive reads'.
+   */
+  limitReads(limit: number | null): void {
+    this.readLimit.set(limit);
+    this.reconsider();
   }
 
   /** Adds a listener of finished calls; returns its removal. */
@@ -286,7 +299,11 @@ export class UpstreamGate {
         return;
       }
       const paced = !takesWriteSlots(head.priority);
-      const pacedUntil = paced ? this.pacing.nextReadAt(now) : now;
+      const limited = paced && head.priority !== 'load';
+      const pacedUntil = Math.max(
+        paced ? this.pacing.nextReadAt(now) : now,
+        limited ? this.readLimit.nextReadAt(now) : now,
+      );
       const decision: QuotaDecision =
         pacedUntil > now
           ? { granted: false, retryAt: pacedUntil, reason: 'budget' }
@@ -295,6 +312,7 @@ export class UpstreamGate {
       if (decision.granted) {
         const grantedAt = this.clock.now();
         if (paced) this.pacing.started(grantedAt);
+        if (limited) this.readLimit.started(grantedAt);
         const waited = this.queue.take(head, grantedAt);
         if (waited !== undefined) {
           this.options.onQueueWait?.(waited, head.priority);

@@ -95,6 +95,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
     index,
     store,
     holds,
+    covers: (kind, key) => !holds(kind) && sync !== null && sync.covers(kind, key),
     reservationsFrom: deps.reservationsFrom,
 
     recordWrite(batch: MirrorBatch) {

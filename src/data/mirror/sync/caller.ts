@@ -14,7 +14,7 @@ const PROMOTED_WAIT_MS = 65_000;
 const ESCALATION = ['sync', 'read', 'urgent'] as const satisfies readonly Priority[];
 
 /** What the sync needs of the gate (the real `UpstreamGate` in production and tests). */
-export type SyncGate = Pick<UpstreamGate, 'call' | 'breaker'>;
+export type SyncGate = Pick<UpstreamGate, 'call' | 'breaker' | 'limitReads'>;
 
 /**
  * Who may sync a shared store: the leader lease (`LeaderLease` of the PostgreSQL store
@@ -70,7 +70,12 @@ export class SyncCaller {
   private leaderReady: Promise<void> | null = null;
 
   constructor(private readonly deps: SyncCallerDeps) {
-    this.budget = new SyncBudget(deps.clock, deps.options.maxCallsPerMinute);
+    this.budget = new SyncBudget(
+      deps.clock,
+      deps.options.maxCallsPerMinute,
+      undefined,
+      deps.options.loadCallsPerMinute,
+    );
   }
 
   get stopping(): boolean {
@@ -118,29 +123,42 @@ export class SyncCaller {
   }
 
   /**
-   * One gated call within the sync's share. It asks the gate at `sync` priority; unserved
-   * within `syncWaitMs` (or shed at once because no slot comes before that), it asks again
-   * at `read`. A delta pass passes `urgentAt` (local ms): from then on the kind's data is
-   * older than `urgentAfterMs`, and the call asks at `urgent` priority, before writes (on a
-   * write slot), so writes that keep the budget full cannot hold a kind's lag much past
-   * `urgentAfterMs`: a kind is urgent at most once per `urgentAfterMs` (its delta resets the
-   * lag), so writes lose at most one call per kind in that time. The sync's share
-   * (budget.ts) still caps how many calls it makes.
+   * One gated call within the sync's share.
+   *
+   * - A page of an initial load (`use: 'load'`) takes a place of the load cap and asks the
+   *   gate at `load` priority, before interactive reads (budget.ts: the reads keep the rest).
+   * - Any other call asks at `sync` priority; unserved within `syncWaitMs` (or shed at once
+   *   because no slot comes before that), it asks again at `read`. A delta pass passes
+   *   `urgentAt` (local ms): from then on the kind's data is older than `urgentAfterMs`, and
+   *   the call asks at `urgent` priority, before writes (on a write slot), so writes that keep
+   *   the budget full cannot hold a kind's lag much past `urgentAfterMs`: a kind is urgent at
+   *   most once per `urgentAfterMs` (its delta resets the lag), so writes lose at most one call
+   *   per kind in that time. The sync's share (budget.ts) still caps how many calls it makes.
    */
   async call<T>(
     account: CallAccount,
     operation: Api300Operation,
     invoke: (api: Api300) => Promise<T>,
-    urgentAt: number | null = null,
+    use: { load?: boolean; urgentAt?: number | null } = {},
   ): Promise<T> {
     const refused = this.deps.gate.breaker.error();
     if (refused) throw refused;
     if (!this.leading()) throw new NotLeadingError('not the leader');
-    const ticket: BudgetTicket = await this.budget.acquire();
+    const ticket: BudgetTicket = await this.budget.acquire(use.load ? 'load' : 'steady');
     if (this.stopping) {
       ticket.cancel();
       throw new SyncStoppedError();
     }
+    if (use.load) {
+      const deadline = this.deps.clock.now() + PROMOTED_WAIT_MS;
+      try {
+        return await this.callOnce(account, operation, invoke, ticket, 'load', deadline);
+      } catch (error) {
+        if (!ticket.wasStarted()) ticket.cancel();
+        throw error;
+      }
+    }
+    const urgentAt = use.urgentAt ?? null;
     const top = urgentAt === null ? 1 : 2;
     let rank = account.promote ? 1 : 0;
     for (;;) {

@@ -5,6 +5,7 @@ import { Api300Error } from '../../errors';
 import { opensBreaker } from '../../gate/breaker';
 import {
   LeaseLostError,
+  type KeyedKind,
   type KindState,
   type MirrorIndex,
   type MirrorStore,
@@ -32,6 +33,11 @@ export interface MirrorSync {
   status(): MirrorSyncStatus;
   /** The kind's initial load is complete and its licence present: the mirror can answer for it. */
   ready(kind: RecordKind): boolean;
+  /**
+   * The kind still loads, and the pages loaded so far answer `key`: the index holds it or it
+   * is known absent (passes.ts `covers`). Cheap: a binary search over the pages read.
+   */
+  covers(kind: KeyedKind, key: string | number): boolean;
   /**
    * The kinds' states as another writer stored them (the store follower's `onStates`). Taken
    * while this replica does not lead, so that when it becomes the leader it resumes from the
@@ -119,6 +125,7 @@ class Sync implements MirrorSync {
     for (const kind of this.options.kinds) {
       this.kinds.set(kind, {
         state: { ...freshState(), ...deps.states?.[kind] },
+        coverage: null,
         progress: null,
         lastError: null,
         failures: 0,
@@ -150,8 +157,26 @@ class Sync implements MirrorSync {
 
   async stop(): Promise<void> {
     if (!this.running) return;
+    this.deps.gate.limitReads(null);
     await this.caller.stop(this.tasks);
     this.running = false;
+  }
+
+  /**
+   * While a kind this replica syncs still loads, interactive reads keep what the load's share
+   * leaves of the read budget (`callsPerMinute − writeReserve − loadCallsPerMinute`, at least
+   * one call): the gate bounds them, so the load's pages find their share free.
+   */
+  private boundReadsWhileLoading(): void {
+    const loading =
+      this.caller.leading() &&
+      [...this.kinds].some(
+        ([kind, k]) => kind !== 'stations' && !k.state.loaded && k.state.licenceMissing === null,
+      );
+    const { callsPerMinute, writeReserve, loadCallsPerMinute } = this.options;
+    this.deps.gate.limitReads(
+      loading ? Math.max(1, callsPerMinute - writeReserve - loadCallsPerMinute) : null,
+    );
   }
 
   adoptStates(states: Partial<Record<RecordKind, KindState>>): void {
@@ -165,6 +190,12 @@ class Sync implements MirrorSync {
   ready(kind: RecordKind): boolean {
     const runtime = this.kinds.get(kind);
     return !!runtime && runtime.state.loaded && runtime.state.licenceMissing === null;
+  }
+
+  covers(kind: KeyedKind, key: string | number): boolean {
+    const runtime = this.kinds.get(kind);
+    if (!runtime || runtime.state.loaded || runtime.state.licenceMissing !== null) return false;
+    return this.passes.covers(kind, key);
   }
 
   status(): MirrorSyncStatus {
@@ -244,11 +275,13 @@ class Sync implements MirrorSync {
           await this.caller.breakerClosed();
           continue;
         }
+        this.boundReadsWhileLoading();
         if (kind === 'stations') await this.passes.stationsPass();
         else if (!k.state.loaded || k.state.watermark === null)
           await this.passes.fullPass(kind, 'load');
         else if (this.reconcileDue(k)) await this.passes.fullPass(kind, 'reconcile');
         else await this.passes.deltaPass(kind);
+        this.boundReadsWhileLoading();
         k.failures = 0;
         k.lastError = null;
         if (k.state.licenceMissing !== null) {

@@ -88,8 +88,15 @@ export interface PassReader<T, K> {
   keyOf(record: T): K;
   /** API300's key order (numbers numerically, ticket numbers by UTF-16 code units). */
   compare(a: K, b: K): number;
-  /** Told of each page as it arrives, before the next is asked for. */
-  onPage(page: Api300Page<T>, progress: { serverTime: Date; keysRead: number }): Promise<void>;
+  /**
+   * Told of each page as it arrives, before the next is asked for: `lastKey` is the page's
+   * highest key, and while `sound` holds, every record with a key up to it that was in the
+   * set when its page was read has been read.
+   */
+  onPage(
+    page: Api300Page<T>,
+    progress: { serverTime: Date; keysRead: number; sound: boolean; lastKey: K | undefined },
+  ): Promise<void>;
 }
 
 export async function readPass<T, K>(reader: PassReader<T, K>): Promise<PassResult<K>> {
@@ -120,7 +127,12 @@ export async function readPass<T, K>(reader: PassReader<T, K>): Promise<PassResu
       }
     }
     previousLast = sorted.length > 0 ? sorted[sorted.length - 1] : undefined;
-    await reader.onPage(page, { serverTime, keysRead: keys.size });
+    await reader.onPage(page, {
+      serverTime,
+      keysRead: keys.size,
+      sound: unsoundReason === undefined,
+      lastKey: previousLast,
+    });
     const done = returned < request.pageSize || startOf(request) + returned >= page.totalCount;
     if (done) {
       return {

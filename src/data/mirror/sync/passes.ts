@@ -36,6 +36,11 @@ export interface KindRuntime
       | 'lastReconciliation'
     > {
   state: KindState;
+  /**
+   * During the initial load: per page read so far, in key order, its highest key and the
+   * local time it was read (see `covers`); `null` when no load runs.
+   */
+  coverage: { lastKey: string | number; at: number }[] | null;
   failures: number;
   /** The last licence check (local ms); `null`: check at once. */
   licenceCheckedAt: number | null;
@@ -90,7 +95,7 @@ export class SyncPasses {
     const urgentAt =
       this.deps.clock.now() + options.urgentAfterMs - (lagOf(k.state, caller.serverNow()) ?? 0);
     const result = await readPass({
-      read: (page) => this.readPage(kind, adapter, page, { changedSince }, urgentAt),
+      read: (page) => this.readPage(kind, adapter, page, { changedSince }, { urgentAt }),
       keyOf: (r) => adapter.keyOf(r),
       compare: (a, b) => adapter.compare(a as never, b as never),
       onPage: async (page) => {
@@ -126,14 +131,16 @@ export class SyncPasses {
         : undefined;
     if (mode === 'load') {
       k.progress = { loaded: 0, total: null };
+      k.coverage = [];
       logger.info({ kind }, 'mirror sync: initial load');
     }
     let repaired = 0;
     const result = await readPass({
-      read: (page) => this.readPage(kind, adapter, page, from ? { from } : {}),
+      read: (page) =>
+        this.readPage(kind, adapter, page, from ? { from } : {}, { load: mode === 'load' }),
       keyOf: (r) => adapter.keyOf(r),
       compare: (a, b) => adapter.compare(a as never, b as never),
-      onPage: async (page, { serverTime, keysRead }) => {
+      onPage: async (page, { serverTime, keysRead, sound, lastKey }) => {
         this.noteSkipped(kind, page);
         const put: (typeof page.items)[number][] = [];
         const replace: (typeof page.items)[number][] = [];
@@ -159,8 +166,12 @@ export class SyncPasses {
         if (put.length + replace.length > 0)
           await this.apply(kind, adapter.batch([...put, ...replace]));
         if (k.progress) k.progress = { loaded: keysRead, total: page.totalCount };
+        if (k.coverage && sound && lastKey !== undefined)
+          k.coverage.push({ lastKey, at: this.deps.clock.now() });
+        else k.coverage = null; // a boundary failed: nothing past it is known complete
       },
     });
+    k.coverage = null;
     if (!result.sound) {
       k.unsoundPasses++;
       logger.info(
@@ -236,6 +247,29 @@ export class SyncPasses {
     if (first) await this.saveState('stations');
   }
 
+  /**
+   * Whether the running initial load of `kind` can answer `key` already: the pages read so
+   * far form one contiguous run of the key order from its start (paging.ts), so a key up to
+   * the last page's highest key was read if it existed when its page was read — held in the
+   * index, or known absent. Answered only while that page is at most `urgentAfterMs` old (the
+   * lag a loaded kind is held near), since a load's pages are not refreshed until the load
+   * completes and the first delta runs.
+   */
+  covers(kind: KeyedKind, key: string | number): boolean {
+    const coverage = this.deps.runtime(kind).coverage;
+    if (!coverage || coverage.length === 0) return false;
+    const compare = ADAPTERS[kind].compare as (a: string | number, b: string | number) => number;
+    let low = 0;
+    let high = coverage.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (compare(coverage[mid].lastKey, key) < 0) low = mid + 1;
+      else high = mid;
+    }
+    if (low === coverage.length) return false;
+    return this.deps.clock.now() - coverage[low].at <= this.deps.options.urgentAfterMs;
+  }
+
   /** Stores the kind's state (fenced when there is a lease). */
   async saveState(kind: RecordKind): Promise<void> {
     await this.deps.store.apply(
@@ -250,7 +284,7 @@ export class SyncPasses {
     adapter: PagedKindAdapter<KeyedKind>,
     page: PageRequest,
     filter: { changedSince?: Date; from?: Date },
-    urgentAt: number | null = null,
+    use: { load?: boolean; urgentAt?: number | null },
   ): Promise<Api300Page<RecordOf[KeyedKind]>> {
     const { caller } = this.deps;
     return caller.call(
@@ -261,7 +295,7 @@ export class SyncPasses {
         caller.noteServerTime(reply.serverTime);
         return reply as Api300Page<RecordOf[KeyedKind]>;
       },
-      urgentAt,
+      use,
     ) as Promise<Api300Page<RecordOf[KeyedKind]>>;
   }
 
