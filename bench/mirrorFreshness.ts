@@ -4,6 +4,7 @@ import { postGraphQL } from './lib/graphql';
 import { countOutcomes, summarizeLatencies } from './lib/load';
 import { waitForMirror } from './lib/mirror';
 import { forkSubgraph } from './lib/processes';
+import { tillChange } from './lib/till';
 import {
   BUDGET,
   ms,
@@ -56,16 +57,6 @@ const UPDATE = /* GraphQL */ `
     }
   }
 `;
-
-async function tillChange(simBaseUrl: string, record: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${simBaseUrl}/__simulator/till/customers`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(record),
-  });
-  if (!response.ok)
-    throw new Error(`till change: HTTP ${response.status} ${await response.text()}`);
-}
 
 /** Seconds from the till change until the subgraph served it; `null` when it never did. */
 async function oneChange(

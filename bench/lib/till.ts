@@ -1,0 +1,13 @@
+/** A change made at the till, behind the subgraph's back: the simulator's till endpoint for customers. */
+export async function tillChange(
+  simBaseUrl: string,
+  record: Record<string, unknown>,
+): Promise<void> {
+  const response = await fetch(`${simBaseUrl}/__simulator/till/customers`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(record),
+  });
+  if (!response.ok)
+    throw new Error(`till change: HTTP ${response.status} ${await response.text()}`);
+}
