@@ -33,8 +33,9 @@ export type { Priority, UpstreamCallEvent, Waiter };
  *   (seconds until a slot frees); a waiter whose deadline passes is rejected then. Nothing
  *   waits forever.
  * - Pacing (pacing.ts): reads past half the read budget are spread over the window. While the
- *   mirror's initial load runs, `limitReads` bounds the calls of `read` priority and below, so
- *   the load's pages (`load` priority) find their share free.
+ *   mirror's initial load runs, `limitReads` bounds interactive reads and background
+ *   refreshes, so the load's pages (`load` priority) find their share free (the sync's own
+ *   calls keep to its budget).
  * - Retries: a read (not a write: it may have happened) that failed with a retryable error
  *   (timeout, 5xx) is retried while attempts, budget and deadline allow; each try costs a slot.
  * - Breaker: Status.Code 11/10 opens it (see breaker.ts); then every waiter and every new
@@ -186,8 +187,8 @@ export class UpstreamGate {
   }
 
   /**
-   * Bounds the calls of `read` priority and below to `limit` per window in this process
-   * (`null`: no bound). The mirror's sync sets it while an initial load runs: the read budget
+   * Bounds the calls of `read` and `background` priority to `limit` per window in this
+   * process (`null`: no bound). The mirror's sync sets it while an initial load runs: the read budget
    * less the load's share stays the interactive reads'.
    */
   limitReads(limit: number | null): void {
@@ -299,7 +300,7 @@ export class UpstreamGate {
         return;
       }
       const paced = !takesWriteSlots(head.priority);
-      const limited = paced && head.priority !== 'load';
+      const limited = head.priority === 'read' || head.priority === 'background';
       const pacedUntil = Math.max(
         paced ? this.pacing.nextReadAt(now) : now,
         limited ? this.readLimit.nextReadAt(now) : now,

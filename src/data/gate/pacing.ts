@@ -42,7 +42,7 @@ export class ReadPacing {
 
 /**
  * The reads' bound while the mirror's initial load runs (`UpstreamGate.limitReads`): calls
- * of `read` priority and below may start at most `limit` times per window in this process,
+ * of `read` and `background` priority may start at most `limit` times per window in this process,
  * so that the load's pages (`load` priority) find the rest of the read budget free when they
  * ask — a priority alone does not keep it, since a load page asks only when the one before
  * it is done, and reads that keep the queue full take every slot that frees meanwhile.

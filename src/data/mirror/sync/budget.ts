@@ -49,17 +49,22 @@ export type BudgetUse = 'load' | 'steady';
  *   retry starts without asking here. It is counted (the next places wait for it), so only
  *   while API300 fails can a window hold more than the cap, by those retries.
  * - Two caps. Steady calls (deltas, reconciliation, stations) hold at most `maxCalls` places
- *   (22 a minute by default, half of what reads may use). A page of an initial load is worth
- *   up to 500 records for good, an interactive miss only what the coalescer gathered, so load
- *   pages may fill the log up to `loadCalls` (36 by default) with the steady calls; the rest
- *   of the read budget stays the interactive reads'. Load pages do not count against the
- *   steady cap, so the deltas right after a load are not held back by the pages before them.
+ *   of steady calls (22 a minute by default, half of what reads may use). A page of an
+ *   initial load is worth up to 500 records for good, an interactive miss only what the
+ *   coalescer gathered, so a load page may start while the whole log (steady calls
+ *   included) holds fewer than `loadCalls` places (36 by default); the rest of the read
+ *   budget stays the interactive reads' (the gate bounds them meanwhile, `limitReads`). While
+ *   a load runs (`setLoading`), steady calls also need a place under `loadCalls` — the
+ *   loaded kinds take a delta only every `urgentAfterMs` meanwhile (the scheduler), so they
+ *   take few. Load pages never count against the steady cap, so the deltas right after a
+ *   load are not held back by its pages.
  * - Pacing. Steady calls start at most every `windowMs / maxCalls` (2.8 s), with no burst: a
  *   burst spent at once fills the log early and then stops every kind until it expires, and
- *   it recurs each window. Load pages start at once while the log holds fewer than half of
- *   `loadCalls` (the start burst: the demo data's pages load within seconds), then at most
- *   every `windowMs / loadCalls` (1.7 s); a burst is spent once, since a load ends.
- * - Waiters: load pages first, then first come, first served: the kinds take turns.
+ *   it recurs each window. Load pages start as soon as a place is free (the start burst:
+ *   the demo data's pages load within seconds); a large load then goes on at the rate its
+ *   places expire, `loadCalls` a window. Only load pages wait for those places.
+ * - Waiters: steady calls first (rare while a load runs, and what keeps loaded kinds fresh),
+ *   then load pages; first come, first served within each: the kinds take turns.
  */
 export class SyncBudget {
   private readonly entries: Entry[] = [];
@@ -70,6 +75,7 @@ export class SyncBudget {
   }> = [];
   private cancelWake: (() => void) | null = null;
   private stopped = false;
+  private loading = false;
 
   constructor(
     private readonly clock: Clock,
@@ -90,12 +96,22 @@ export class SyncBudget {
     if (this.stopped) return Promise.reject(new SyncStoppedError());
     return new Promise((resolve, reject) => {
       const waiter = { use, resolve, reject };
-      if (use === 'load') {
-        const firstSteady = this.waiters.findIndex((w) => w.use !== 'load');
-        this.waiters.splice(firstSteady < 0 ? this.waiters.length : firstSteady, 0, waiter);
+      if (use === 'steady') {
+        const firstLoad = this.waiters.findIndex((w) => w.use === 'load');
+        this.waiters.splice(firstLoad < 0 ? this.waiters.length : firstLoad, 0, waiter);
       } else this.waiters.push(waiter);
       this.pump();
     });
+  }
+
+  /**
+   * Whether an initial load runs (the scheduler says so): meanwhile steady calls also wait
+   * for a place under `loadCalls`, so the sync as a whole keeps to the load share.
+   */
+  setLoading(loading: boolean): void {
+    if (loading === this.loading) return;
+    this.loading = loading;
+    this.pump();
   }
 
   /** Calls counted in the current window (started or about to start). */
@@ -122,39 +138,38 @@ export class SyncBudget {
   /** The earliest time the next call for `use` may start (≤ now: at once). */
   private nextStartAt(now: number, use: BudgetUse): number {
     this.prune(now);
-    const load = use === 'load';
+    if (use === 'load') return Math.max(now, freeAt(this.entries, this.loadCalls, this.windowMs));
     const steady = this.entries.filter((e) => !e.load);
-    let at = Math.max(now, freeAt(this.entries, this.loadCalls, this.windowMs));
-    if (!load) at = Math.max(at, freeAt(steady, this.maxCalls, this.windowMs));
-    if (load) {
-      const burst = this.entries.length < Math.ceil(this.loadCalls / 2);
-      if (!burst && this.entries.length > 0)
-        at = Math.max(at, latest(this.entries) + this.windowMs / this.loadCalls);
-    } else if (steady.length > 0) {
-      at = Math.max(at, latest(steady) + this.windowMs / this.maxCalls);
-    }
+    let at = Math.max(now, freeAt(steady, this.maxCalls, this.windowMs));
+    if (this.loading) at = Math.max(at, freeAt(this.entries, this.loadCalls, this.windowMs));
+    if (steady.length > 0) at = Math.max(at, latest(steady) + this.windowMs / this.maxCalls);
     return at;
   }
 
+  /** Grants the first waiter (steady calls first) that may start now; else plans a wake-up. */
   private pump(): void {
     this.cancelWake?.();
     this.cancelWake = null;
     while (this.waiters.length > 0 && !this.stopped) {
       const now = this.clock.now();
-      const head = this.waiters[0];
-      const at = this.nextStartAt(now, head.use);
-      if (at > now) {
-        if (at !== Infinity)
-          this.cancelWake = this.clock.schedule(at - now, () => {
+      let wake = Infinity;
+      const index = this.waiters.findIndex((w) => {
+        const at = this.nextStartAt(now, w.use);
+        wake = Math.min(wake, at);
+        return at <= now;
+      });
+      if (index < 0) {
+        if (wake !== Infinity)
+          this.cancelWake = this.clock.schedule(wake - now, () => {
             this.cancelWake = null;
             this.pump();
           });
         return;
       }
-      const entry: Entry = { at: now, started: false, load: head.use === 'load' };
+      const [waiter] = this.waiters.splice(index, 1);
+      const entry: Entry = { at: now, started: false, load: waiter.use === 'load' };
       this.entries.push(entry);
-      this.waiters.shift();
-      head.resolve(this.ticket(entry));
+      waiter.resolve(this.ticket(entry));
     }
   }
 

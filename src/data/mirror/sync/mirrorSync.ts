@@ -174,6 +174,7 @@ class Sync implements MirrorSync {
         ([kind, k]) => kind !== 'stations' && !k.state.loaded && k.state.licenceMissing === null,
       );
     const { callsPerMinute, writeReserve, loadCallsPerMinute } = this.options;
+    this.caller.budget.setLoading(loading);
     this.deps.gate.limitReads(
       loading ? Math.max(1, callsPerMinute - writeReserve - loadCallsPerMinute) : null,
     );

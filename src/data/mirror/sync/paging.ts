@@ -85,6 +85,14 @@ export interface PassResult<K> {
 
 export interface PassReader<T, K> {
   read(page: PageRequest): Promise<Api300Page<T>>;
+  /**
+   * Pages asked for at once once page 0 told the TotalCount (default 1: one after the
+   * other). The pages are still checked and handed to `onPage` in order; the proof above
+   * never relies on the order in which pages are read, only on each being a contiguous run
+   * at its own moment, on consecutive pages overlapping, and on page 0 being answered
+   * before any other is asked for (the watermark). A page read past the end is dropped.
+   */
+  readAhead?: number;
   keyOf(record: T): K;
   /** API300's key order (numbers numerically, ticket numbers by UTF-16 code units). */
   compare(a: K, b: K): number;
@@ -101,15 +109,35 @@ export interface PassReader<T, K> {
 
 export async function readPass<T, K>(reader: PassReader<T, K>): Promise<PassResult<K>> {
   const keys = new Set<K>();
+  const ahead = Math.max(1, Math.floor(reader.readAhead ?? 1));
   let unkeyedSkipped = 0;
-  let request = FIRST_PAGE;
   let previousLast: K | undefined;
   let serverTime: Date | undefined;
   let unsoundReason: string | undefined;
   let pages = 0;
+  /** The latest TotalCount, once page 0 told it. */
+  let total: number | undefined;
+  let planned: PageRequest | null = FIRST_PAGE;
+  const asked: Array<{ request: PageRequest; reply: Promise<Api300Page<T>> }> = [];
+  const ask = (): void => {
+    while (planned && asked.length < (total === undefined ? 1 : ahead)) {
+      if (total !== undefined && startOf(planned) >= total) return;
+      const request: PageRequest = planned;
+      const reply = reader.read(request);
+      reply.catch(() => undefined); // observed in its turn, or dropped after the last page
+      asked.push({ request, reply });
+      planned = nextPage(endOf(request));
+      if (total === undefined) return; // the others wait for page 0's TotalCount
+    }
+  };
   for (;;) {
-    const page = await reader.read(request);
+    ask();
+    const next = asked.shift();
+    if (!next) throw new Error('readPass: no page asked for before the pass was done');
+    const { request } = next;
+    const page = await next.reply;
     pages++;
+    total = page.totalCount;
     serverTime ??= page.serverTime;
     const pageKeys = page.items.map((r) => reader.keyOf(r));
     for (const skipped of page.skipped ?? []) {
@@ -145,6 +173,5 @@ export async function readPass<T, K>(reader: PassReader<T, K>): Promise<PassResu
         pages,
       };
     }
-    request = nextPage(endOf(request));
   }
 }

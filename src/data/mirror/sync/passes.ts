@@ -19,6 +19,12 @@ import { readPass, type PageRequest } from './paging';
 import type { KindSyncStatus } from './status';
 
 const DAY_MS = 86_400_000;
+/**
+ * Pages of one kind's initial load asked for at once (paging.ts `readAhead`): a page takes
+ * about a second to travel and parse, so one after the other the demo's 13 reservation pages
+ * alone took 14 s; the load's budget, not the pages' latency, should bound it.
+ */
+const LOAD_READ_AHEAD = 3;
 
 /** What the sync keeps per kind: the reported counters and its own bookkeeping. */
 export interface KindRuntime
@@ -138,6 +144,7 @@ export class SyncPasses {
     const result = await readPass({
       read: (page) =>
         this.readPage(kind, adapter, page, from ? { from } : {}, { load: mode === 'load' }),
+      readAhead: mode === 'load' ? LOAD_READ_AHEAD : 1,
       keyOf: (r) => adapter.keyOf(r),
       compare: (a, b) => adapter.compare(a as never, b as never),
       onPage: async (page, { serverTime, keysRead, sound, lastKey }) => {
