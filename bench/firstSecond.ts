@@ -14,7 +14,7 @@ import {
   startBenchSimulator,
   type ScenarioResult,
 } from './lib/scenario';
-import { tillChange } from './lib/till';
+import { CITY_QUERY, tillChange } from './lib/till';
 
 /**
  * From the first second: the subgraph(s) start on an empty mirror and the traffic starts as
@@ -40,15 +40,6 @@ const SYNCED_GOAL_MS = 15_000;
 const SHARE_GOAL = 0.99;
 const TILL_GOAL_S = 20;
 const FIRST_CUSTOMER = 10001;
-
-const CITY_QUERY = /* GraphQL */ `
-  query City($number: Int!) {
-    customer(number: $number) {
-      number
-      city
-    }
-  }
-`;
 
 /** Polls every replica's `/readyz` until all report the mirror synced; ms since `startedAt`. */
 async function syncedAfter(

@@ -4,7 +4,7 @@ import { postGraphQL } from './lib/graphql';
 import { countOutcomes, summarizeLatencies } from './lib/load';
 import { waitForMirror } from './lib/mirror';
 import { forkSubgraph } from './lib/processes';
-import { tillChange } from './lib/till';
+import { CITY_QUERY, tillChange } from './lib/till';
 import {
   BUDGET,
   ms,
@@ -41,14 +41,6 @@ const IDLE_TARGET_S = 10;
 const LOADED_TARGET_S = 30;
 const FIRST_CUSTOMER = 10001;
 
-const CITY_QUERY = /* GraphQL */ `
-  query City($number: Int!) {
-    customer(number: $number) {
-      number
-      city
-    }
-  }
-`;
 const UPDATE = /* GraphQL */ `
   mutation Update($number: Int!, $patch: CustomerPatch!) {
     updateCustomer(number: $number, patch: $patch) {

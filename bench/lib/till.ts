@@ -1,3 +1,13 @@
+/** A customer's city: what a till change in these scenarios sets and the subgraph is asked for. */
+export const CITY_QUERY = /* GraphQL */ `
+  query City($number: Int!) {
+    customer(number: $number) {
+      number
+      city
+    }
+  }
+`;
+
 /** A change made at the till, behind the subgraph's back: the simulator's till endpoint for customers. */
 export async function tillChange(
   simBaseUrl: string,
