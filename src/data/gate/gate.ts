@@ -46,6 +46,9 @@ export type { Priority, UpstreamCallEvent, Waiter };
  * Coalescing of concurrent keyed reads lives in coalescer.ts, on top of `enqueue`/`execute`.
  */
 
+/** The priorities `limitReads` bounds: interactive reads and background refreshes. */
+const LIMITED_PRIORITIES: readonly Priority[] = ['read', 'background'];
+
 export function slotClassOf(priority: Priority): SlotClass {
   return takesWriteSlots(priority) ? 'write' : 'read';
 }
@@ -113,6 +116,7 @@ export class UpstreamGate {
   private pumpAgain = false;
   private cancelWake: (() => void) | null = null;
   private closed = false;
+  private readonly createdAt: number;
 
   constructor(private readonly options: GateOptions) {
     this.api = options.api;
@@ -122,6 +126,7 @@ export class UpstreamGate {
     this.maxReadAttempts = Math.max(1, options.maxReadAttempts ?? 2);
     this.pacing = new ReadPacing(options.readPacing);
     this.calls = new CallStats(this.clock);
+    this.createdAt = this.clock.now();
     if (options.onCall) this.calls.onCall(options.onCall);
     this.breaker.onChange((state) => {
       if (state === 'open') this.pump();
@@ -174,6 +179,7 @@ export class UpstreamGate {
       return;
     }
     this.queue.add(waiter, this.clock.now());
+    if (LIMITED_PRIORITIES.includes(waiter.priority)) this.readLimit.asked(this.clock.now());
     this.pump();
   }
 
@@ -194,6 +200,20 @@ export class UpstreamGate {
   limitReads(limit: number | null): void {
     this.readLimit.set(limit);
     this.reconsider();
+  }
+
+  /**
+   * The interactive reads' demand now: calls of `read` and `background` priority asked for
+   * in the window (this process) — started, waiting or refused, since a read refused at
+   * once for want of a slot is demand all the same. Infinity during the gate's first window:
+   * until a whole window shows the reads' part unused, they may need all of it. The mirror's
+   * load takes what the reads' part of the budget leaves unused (mirror/sync/budget.ts
+   * `LoadSpare`).
+   */
+  readDemand(): number {
+    const now = this.clock.now();
+    if (now - this.createdAt < BUDGET_WINDOW_MS) return Infinity;
+    return this.readLimit.askedWithin(now);
   }
 
   /** Adds a listener of finished calls; returns its removal. */
@@ -300,7 +320,7 @@ export class UpstreamGate {
         return;
       }
       const paced = !takesWriteSlots(head.priority);
-      const limited = head.priority === 'read' || head.priority === 'background';
+      const limited = LIMITED_PRIORITIES.includes(head.priority);
       const pacedUntil = Math.max(
         paced ? this.pacing.nextReadAt(now) : now,
         limited ? this.readLimit.nextReadAt(now) : now,

@@ -50,6 +50,7 @@ export class ReadPacing {
  */
 export class ReadLimit {
   private starts: number[] = [];
+  private asks: number[] = [];
   private limit: number | null = null;
 
   constructor(private readonly windowMs: number) {}
@@ -63,6 +64,18 @@ export class ReadLimit {
     this.starts = this.starts.filter((t) => now - t < this.windowMs);
     if (this.limit === null || this.starts.length < this.limit) return now;
     return this.starts[this.starts.length - this.limit] + this.windowMs;
+  }
+
+  /** Bounded reads asked for (queued, whether started, waiting or refused since) within the window. */
+  askedWithin(now: number): number {
+    this.asks = this.asks.filter((t) => now - t < this.windowMs);
+    return this.asks.length;
+  }
+
+  /** A bounded read was queued at `now`. */
+  asked(now: number): void {
+    this.asks = this.asks.filter((t) => now - t < this.windowMs);
+    this.asks.push(now);
   }
 
   /** A bounded read was granted its slot at `now` (counted also while no bound is set). */

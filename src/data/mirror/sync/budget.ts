@@ -33,6 +33,17 @@ interface Entry {
   load: boolean;
 }
 
+/**
+ * The interactive reads' part of the budget, which a load may use while the reads leave it
+ * unused: `readCalls` (what the quota leaves to reads, `callsPerMinute − writeReserve`) and
+ * the reads' demand now (calls of `read`/`background` priority started in the window or
+ * waiting; `UpstreamGate.readDemand`).
+ */
+export interface LoadSpare {
+  readCalls: number;
+  demand(): number;
+}
+
 /** What a call is for: a page of an initial load, or anything else (deltas, reconciliation, stations). */
 export type BudgetUse = 'load' | 'steady';
 
@@ -53,7 +64,9 @@ export type BudgetUse = 'load' | 'steady';
  *   initial load is worth up to 500 records for good, an interactive miss only what the
  *   coalescer gathered, so a load page may start while the whole log (steady calls
  *   included) holds fewer than `loadCalls` places (36 by default); the rest of the read
- *   budget stays the interactive reads' (the gate bounds them meanwhile, `limitReads`). While
+ *   budget stays the interactive reads' (the gate bounds them meanwhile, `limitReads`) —
+ *   of which the load takes what they leave unused (`LoadSpare`: idle, all 45), giving it
+ *   back as reads start or wait: the reads' part is a floor, never a reservation that idles. While
  *   a load runs (`setLoading`), steady calls also need a place under `loadCalls` — the
  *   loaded kinds take a delta only every `urgentAfterMs` meanwhile (the scheduler), so they
  *   take few. Load pages never count against the steady cap, so the deltas right after a
@@ -82,6 +95,7 @@ export class SyncBudget {
     readonly maxCalls: number,
     private readonly windowMs = SYNC_WINDOW_MS,
     readonly loadCalls = maxCalls,
+    private readonly spare: LoadSpare | null = null,
   ) {
     if (!Number.isInteger(maxCalls) || maxCalls < 1)
       throw new RangeError(`SyncBudget: maxCalls must be an integer ≥ 1 (got ${maxCalls})`);
@@ -135,13 +149,24 @@ export class SyncBudget {
     }
   }
 
+  /**
+   * The places a load may hold now: `loadCalls`, plus whatever of the reads' part
+   * (`spare.readCalls − loadCalls`) the interactive reads do not use — started in the
+   * window or waiting (`spare.demand()`).
+   */
+  private loadCap(): number {
+    if (!this.spare) return this.loadCalls;
+    const readsPart = Math.max(0, this.spare.readCalls - this.loadCalls);
+    return this.loadCalls + Math.max(0, readsPart - this.spare.demand());
+  }
+
   /** The earliest time the next call for `use` may start (≤ now: at once). */
   private nextStartAt(now: number, use: BudgetUse): number {
     this.prune(now);
-    if (use === 'load') return Math.max(now, freeAt(this.entries, this.loadCalls, this.windowMs));
+    if (use === 'load') return Math.max(now, freeAt(this.entries, this.loadCap(), this.windowMs));
     const steady = this.entries.filter((e) => !e.load);
     let at = Math.max(now, freeAt(steady, this.maxCalls, this.windowMs));
-    if (this.loading) at = Math.max(at, freeAt(this.entries, this.loadCalls, this.windowMs));
+    if (this.loading) at = Math.max(at, freeAt(this.entries, this.loadCap(), this.windowMs));
     if (steady.length > 0) at = Math.max(at, latest(steady) + this.windowMs / this.maxCalls);
     return at;
   }

@@ -14,7 +14,7 @@ const PROMOTED_WAIT_MS = 65_000;
 const ESCALATION = ['sync', 'read', 'urgent'] as const satisfies readonly Priority[];
 
 /** What the sync needs of the gate (the real `UpstreamGate` in production and tests). */
-export type SyncGate = Pick<UpstreamGate, 'call' | 'breaker' | 'limitReads'>;
+export type SyncGate = Pick<UpstreamGate, 'call' | 'breaker' | 'limitReads' | 'readDemand'>;
 
 /**
  * Who may sync a shared store: the leader lease (`LeaderLease` of the PostgreSQL store
@@ -75,6 +75,10 @@ export class SyncCaller {
       deps.options.maxCallsPerMinute,
       undefined,
       deps.options.loadCallsPerMinute,
+      {
+        readCalls: deps.options.callsPerMinute - deps.options.writeReserve,
+        demand: () => deps.gate.readDemand(),
+      },
     );
   }
 
