@@ -30,8 +30,8 @@ import { CITY_QUERY, tillChange } from './lib/till';
  *
  * `node dist/bench/firstSecond.js [replicas] [KEY=VALUE …]`: replicas (default 1) share a
  * throwaway Redis when more than one; `MIRROR_DATABASE_URL=new` gives them one throwaway
- * PostgreSQL mirror. Replicas are forked one after another (each listens within a second or
- * two); the clock of every figure starts when the last one listens.
+ * PostgreSQL mirror. Replicas are forked together; the clock of every figure starts when the
+ * last one listens.
  */
 
 const FRONT_DESK = { clients: 20, durationMs: 90_000, stations: 3, customers: 2000 };
@@ -76,7 +76,7 @@ async function withReplicas(
 ): Promise<Run> {
   const sim = await startBenchSimulator({ stations: 3, customers: 2000 });
   try {
-    const set = await startReplicaSet(sim, replicas, env);
+    const set = await startReplicaSet(sim, replicas, env, true);
     try {
       const result = await run(
         set.subgraphs.map((s) => s.url),

@@ -269,6 +269,7 @@ class Sync implements MirrorSync {
           }
         }
         if (!this.caller.leading()) {
+          this.boundReadsWhileLoading(); // lifts the bound: another replica loads
           await this.caller.whenLeading();
           continue;
         }
