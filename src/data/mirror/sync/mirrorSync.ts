@@ -20,6 +20,9 @@ import type { KindSyncStatus, MirrorSyncStatus, SyncPhase } from './status';
 export type { SyncGate, SyncLeadership } from './caller';
 export type { KindSyncStatus, MirrorSyncStatus, SyncPhase } from './status';
 
+/** Reads a replica that does not lead may start per window while the shared mirror loads. */
+const FOLLOWER_READS_WHILE_LOADING = 1;
+
 export interface MirrorSync {
   /** Starts one task per kind; a second call does nothing. */
   start(): void;
@@ -149,6 +152,7 @@ class Sync implements MirrorSync {
   start(): void {
     if (this.running || this.stopping) return;
     this.running = true;
+    this.boundReadsWhileLoading();
     for (const kind of this.kinds.keys()) {
       const task = this.runKind(kind).finally(() => this.tasks.delete(task));
       this.tasks.add(task);
@@ -163,20 +167,26 @@ class Sync implements MirrorSync {
   }
 
   /**
-   * While a kind this replica syncs still loads, interactive reads keep what the load's share
-   * leaves of the read budget (`callsPerMinute − writeReserve − loadCallsPerMinute`, at least
-   * one call): the gate bounds them, so the load's pages find their share free.
+   * While a kind still loads, interactive reads keep what the load's share leaves of the read
+   * budget (`callsPerMinute − writeReserve − loadCallsPerMinute`, at least one call): the gate
+   * bounds them, so the load's pages find their share free. A replica that does not lead
+   * (shared store) keeps `FOLLOWER_READS_WHILE_LOADING` a window: its reads draw on the same
+   * budget (one Redis quota) as the leader's load, which it cannot see queue; the load of
+   * the demo data then ends within seconds and every replica answers from the mirror.
    */
   private boundReadsWhileLoading(): void {
-    const loading =
-      this.caller.leading() &&
-      [...this.kinds].some(
-        ([kind, k]) => kind !== 'stations' && !k.state.loaded && k.state.licenceMissing === null,
-      );
+    const loading = [...this.kinds].some(
+      ([kind, k]) => kind !== 'stations' && !k.state.loaded && k.state.licenceMissing === null,
+    );
+    const leading = this.caller.leading();
     const { callsPerMinute, writeReserve, loadCallsPerMinute } = this.options;
-    this.caller.budget.setLoading(loading);
+    this.caller.budget.setLoading(leading && loading);
     this.deps.gate.limitReads(
-      loading ? Math.max(1, callsPerMinute - writeReserve - loadCallsPerMinute) : null,
+      !loading
+        ? null
+        : leading
+          ? Math.max(1, callsPerMinute - writeReserve - loadCallsPerMinute)
+          : FOLLOWER_READS_WHILE_LOADING,
     );
   }
 
@@ -186,6 +196,7 @@ class Sync implements MirrorSync {
       const k = this.kinds.get(kind);
       if (k && state) k.state = { ...state };
     }
+    if (this.running && !this.stopping) this.boundReadsWhileLoading();
   }
 
   ready(kind: RecordKind): boolean {
@@ -269,7 +280,7 @@ class Sync implements MirrorSync {
           }
         }
         if (!this.caller.leading()) {
-          this.boundReadsWhileLoading(); // lifts the bound: another replica loads
+          this.boundReadsWhileLoading(); // a follower's bound while the leader loads
           await this.caller.whenLeading();
           continue;
         }
