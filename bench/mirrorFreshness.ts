@@ -4,6 +4,7 @@ import { postGraphQL } from './lib/graphql';
 import { countOutcomes, summarizeLatencies } from './lib/load';
 import { waitForMirror } from './lib/mirror';
 import { forkSubgraph } from './lib/processes';
+import { CITY_QUERY, tillChange } from './lib/till';
 import {
   BUDGET,
   ms,
@@ -40,14 +41,6 @@ const IDLE_TARGET_S = 10;
 const LOADED_TARGET_S = 30;
 const FIRST_CUSTOMER = 10001;
 
-const CITY_QUERY = /* GraphQL */ `
-  query City($number: Int!) {
-    customer(number: $number) {
-      number
-      city
-    }
-  }
-`;
 const UPDATE = /* GraphQL */ `
   mutation Update($number: Int!, $patch: CustomerPatch!) {
     updateCustomer(number: $number, patch: $patch) {
@@ -56,16 +49,6 @@ const UPDATE = /* GraphQL */ `
     }
   }
 `;
-
-async function tillChange(simBaseUrl: string, record: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${simBaseUrl}/__simulator/till/customers`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(record),
-  });
-  if (!response.ok)
-    throw new Error(`till change: HTTP ${response.status} ${await response.text()}`);
-}
 
 /** Seconds from the till change until the subgraph served it; `null` when it never did. */
 async function oneChange(

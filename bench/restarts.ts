@@ -196,8 +196,7 @@ async function hangingMinute(storePath: string): Promise<{ markdown: string; ok:
       while (probing) {
         const { status, body } = await probe();
         probes.push(status);
-        for (const d of (body.degraded) ?? [])
-          degradedSeen.add(d.split(':')[0]);
+        for (const d of body.degraded ?? []) degradedSeen.add(d.split(':')[0]);
         await sleep(500);
       }
     })();

@@ -115,6 +115,12 @@ export interface Config {
        * may hold in any 60 s (`MIRROR_SYNC_SHARE`, default 0.5, 0.05..1; at least one call a minute).
        */
       share: number;
+      /**
+       * Share of the read budget the sync may hold in any 60 s while an initial load runs, its
+       * pages before interactive reads (`MIRROR_SYNC_LOAD_SHARE`, default 0.8, 0.05..1; at
+       * least `share`).
+       */
+      loadShare: number;
       /** A delta re-reads this much before its watermark (`MIRROR_SYNC_OVERLAP_MS`, default 5000, 0..3600000). */
       overlapMs: number;
       /** Full read that removes what vanished in the POS (`MIRROR_RECONCILE_INTERVAL_MS`, default 14400000 = 4 h, 60000..604800000). */
@@ -264,6 +270,7 @@ export function loadConfig(env: Env = process.env): Config {
       sync: {
         intervalMs: read.int('MIRROR_SYNC_INTERVAL_MS', 2000, 500, 3_600_000),
         share: read.decimal('MIRROR_SYNC_SHARE', 0.5, 0.05, 1),
+        loadShare: read.decimal('MIRROR_SYNC_LOAD_SHARE', 0.8, 0.05, 1),
         overlapMs: read.int('MIRROR_SYNC_OVERLAP_MS', 5000, 0, 3_600_000),
         reconcileIntervalMs: read.int(
           'MIRROR_RECONCILE_INTERVAL_MS',

@@ -12,6 +12,8 @@ export async function startReplicaSet(
   sim: RunningSimulator,
   replicas: number,
   env: Record<string, string>,
+  /** Fork every replica at once (a cold start of all of them) instead of one after another. */
+  together = false,
 ): Promise<{ subgraphs: ChildServer[]; env: Record<string, string>; stop(): Promise<void> }> {
   const shared: Record<string, string> = { ...env };
   const cleanups: Array<() => Promise<void>> = [];
@@ -30,11 +32,16 @@ export async function startReplicaSet(
       shared.MIRROR_DATABASE_URL = database.url;
     }
     const subgraphs: ChildServer[] = [];
-    for (let i = 0; i < replicas; i++) {
+    const fork = async (): Promise<void> => {
       const subgraph = await forkSubgraph(subgraphEnv(sim, shared));
       cleanups.push(() => subgraph.stop());
       subgraphs.push(subgraph);
-    }
+    };
+    if (together) {
+      const forked = await Promise.allSettled(Array.from({ length: replicas }, fork));
+      const failed = forked.find((f) => f.status === 'rejected');
+      if (failed) throw failed.reason;
+    } else for (let i = 0; i < replicas; i++) await fork();
     return { subgraphs, env: shared, stop };
   } catch (error) {
     await stop();

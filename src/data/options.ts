@@ -4,11 +4,13 @@ import type { RequestAccounting } from './accounting';
  * Who waits for upstream budget, in the order the gate serves them: a mirror delta whose kind
  * has grown too old (`urgent`, the sync's `urgentAfterMs`: at most one call per kind in that
  * time, so its lag stays bounded even when writes ask more than the whole budget), writes,
- * interactive reads, the mirror's sync, then background refreshes of the entity cache. First
- * come first served within a priority. `urgent` and `write` calls take write slots (the write
- * reserve is theirs) and are not paced.
+ * pages of the mirror's initial load (`load`: each worth up to 500 records for good; the
+ * sync's load share caps them, so interactive reads keep the rest), interactive reads, the
+ * mirror's other sync calls, then background refreshes of the entity cache. First come first
+ * served within a priority. `urgent` and `write` calls take write slots (the write reserve is
+ * theirs) and are not paced.
  */
-export const PRIORITIES = ['urgent', 'write', 'read', 'sync', 'background'] as const;
+export const PRIORITIES = ['urgent', 'write', 'load', 'read', 'sync', 'background'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
 /** Whether calls of `priority` take write slots and skip the read pacing (`urgent`, `write`). */
@@ -28,7 +30,7 @@ export function outranks(a: Priority, b: Priority): boolean {
  */
 export interface ReadOptions {
   deadline: number;
-  /** `read` for interactive requests (default); `sync` (or `urgent`) for the mirror; `background` for refreshes. */
+  /** `read` for interactive requests (default); `sync` (`load`, `urgent`) for the mirror; `background` for refreshes. */
   priority?: Exclude<Priority, 'write'>;
   /** The request's accounting: told of cache hits/misses and upstream calls made for it. */
   accounting?: RequestAccounting;

@@ -165,6 +165,7 @@ describe('loadConfig', () => {
         sync: {
           intervalMs: 2000,
           share: 0.5,
+          loadShare: 0.8,
           overlapMs: 5000,
           reconcileIntervalMs: 14_400_000,
           licenceRetryMs: 3_600_000,
@@ -194,6 +195,7 @@ describe('loadConfig', () => {
         MIRROR_STORE_PATH: '/var/lib/hypersoft-mirror',
         MIRROR_SYNC_INTERVAL_MS: '5000',
         MIRROR_SYNC_SHARE: '0.25',
+        MIRROR_SYNC_LOAD_SHARE: '0.7',
         MIRROR_SYNC_OVERLAP_MS: '0',
         MIRROR_RECONCILE_INTERVAL_MS: '3600000',
         MIRROR_LICENCE_RETRY_MS: '600000',
@@ -207,6 +209,7 @@ describe('loadConfig', () => {
         sync: {
           intervalMs: 5000,
           share: 0.25,
+          loadShare: 0.7,
           overlapMs: 0,
           reconcileIntervalMs: 3_600_000,
           licenceRetryMs: 600_000,

@@ -5,12 +5,12 @@ import {
   type UpstreamCallCount,
   type UpstreamCallEvent,
 } from './callStats';
-import { ReadPacing, type ReadPacingOptions } from './pacing';
+import { ReadLimit, ReadPacing, type ReadPacingOptions } from './pacing';
 import { WaitQueue, type Waiter } from './queue';
 import { systemClock, type Clock } from '../../platform/clock';
 import type { RequestAccounting } from '../accounting';
 import { Api300Error, retryAfterSeconds } from '../errors';
-import type { Quota, QuotaDecision, SlotClass } from './quota';
+import { BUDGET_WINDOW_MS, type Quota, type QuotaDecision, type SlotClass } from './quota';
 import type { Api300, Api300Operation } from '../api300/types';
 import { takesWriteSlots, type Priority } from '../options';
 
@@ -31,7 +31,10 @@ export type { Priority, UpstreamCallEvent, Waiter };
  *   it, the waiter is rejected AT ONCE with `UPSTREAM_RATE_LIMITED` and `details.retryAfter`
  *   (seconds until a slot frees); a waiter whose deadline passes is rejected then. Nothing
  *   waits forever.
- * - Pacing (pacing.ts): reads past half the read budget are spread over the window.
+ * - Pacing (pacing.ts): reads past half the read budget are spread over the window. While the
+ *   mirror's initial load runs, `limitReads` bounds interactive reads and background
+ *   refreshes, so the load's pages (`load` priority) find their share free (the sync's own
+ *   calls keep to its budget).
  * - Retries: a read (not a write: it may have happened) that failed with a retryable error
  *   (timeout, 5xx) is retried while attempts, budget and deadline allow; each try costs a slot.
  * - Breaker: Status.Code 11/10 opens it (see breaker.ts); then every waiter and every new
@@ -41,6 +44,9 @@ export type { Priority, UpstreamCallEvent, Waiter };
  *
  * Coalescing of concurrent keyed reads lives in coalescer.ts, on top of `enqueue`/`execute`.
  */
+
+/** The priorities `limitReads` bounds: interactive reads and background refreshes. */
+const LIMITED_PRIORITIES: readonly Priority[] = ['read', 'background'];
 
 export function slotClassOf(priority: Priority): SlotClass {
   return takesWriteSlots(priority) ? 'write' : 'read';
@@ -101,6 +107,7 @@ export class UpstreamGate {
   private readonly maxReadAttempts: number;
   private readonly queue = new WaitQueue();
   private readonly pacing: ReadPacing;
+  private readonly readLimit = new ReadLimit(BUDGET_WINDOW_MS);
   private readonly calls: CallStats;
   /** When the quota last said a slot frees (epoch ms); for `retryAfter` of expired waiters. */
   private nextSlotAt = 0;
@@ -108,6 +115,7 @@ export class UpstreamGate {
   private pumpAgain = false;
   private cancelWake: (() => void) | null = null;
   private closed = false;
+  private readonly createdAt: number;
 
   constructor(private readonly options: GateOptions) {
     this.api = options.api;
@@ -117,6 +125,7 @@ export class UpstreamGate {
     this.maxReadAttempts = Math.max(1, options.maxReadAttempts ?? 2);
     this.pacing = new ReadPacing(options.readPacing);
     this.calls = new CallStats(this.clock);
+    this.createdAt = this.clock.now();
     if (options.onCall) this.calls.onCall(options.onCall);
     this.breaker.onChange((state) => {
       if (state === 'open') this.pump();
@@ -169,6 +178,7 @@ export class UpstreamGate {
       return;
     }
     this.queue.add(waiter, this.clock.now());
+    if (LIMITED_PRIORITIES.includes(waiter.priority)) this.readLimit.asked(this.clock.now());
     this.pump();
   }
 
@@ -179,6 +189,30 @@ export class UpstreamGate {
    */
   reconsider(): void {
     if (!this.closed && this.queue.length > 0) this.pump();
+  }
+
+  /**
+   * Bounds the calls of `read` and `background` priority to `limit` per window in this
+   * process (`null`: no bound). The mirror's sync sets it while an initial load runs: the read budget
+   * less the load's share stays the interactive reads'.
+   */
+  limitReads(limit: number | null): void {
+    this.readLimit.set(limit);
+    this.reconsider();
+  }
+
+  /**
+   * The interactive reads' demand now: calls of `read` and `background` priority asked for
+   * in the window (this process) — started, waiting or refused, since a read refused at
+   * once for want of a slot is demand all the same. Infinity during the gate's first window:
+   * until a whole window shows the reads' part unused, they may need all of it. The mirror's
+   * load takes what the reads' part of the budget leaves unused (mirror/sync/budget.ts
+   * `LoadSpare`).
+   */
+  readDemand(): number {
+    const now = this.clock.now();
+    if (now - this.createdAt < BUDGET_WINDOW_MS) return Infinity;
+    return this.readLimit.askedWithin(now);
   }
 
   /** Adds a listener of finished calls; returns its removal. */
@@ -285,7 +319,11 @@ export class UpstreamGate {
         return;
       }
       const paced = !takesWriteSlots(head.priority);
-      const pacedUntil = paced ? this.pacing.nextReadAt(now) : now;
+      const limited = LIMITED_PRIORITIES.includes(head.priority);
+      const pacedUntil = Math.max(
+        paced ? this.pacing.nextReadAt(now) : now,
+        limited ? this.readLimit.nextReadAt(now) : now,
+      );
       const decision: QuotaDecision =
         pacedUntil > now
           ? { granted: false, retryAt: pacedUntil, reason: 'budget' }
@@ -294,6 +332,7 @@ export class UpstreamGate {
       if (decision.granted) {
         const grantedAt = this.clock.now();
         if (paced) this.pacing.started(grantedAt);
+        if (limited) this.readLimit.started(grantedAt);
         const waited = this.queue.take(head, grantedAt);
         if (waited !== undefined) {
           this.options.onQueueWait?.(waited, head.priority);

@@ -39,3 +39,47 @@ export class ReadPacing {
     this.starts.push(now);
   }
 }
+
+/**
+ * The reads' bound while the mirror's initial load runs (`UpstreamGate.limitReads`): calls
+ * of `read` and `background` priority may start at most `limit` times per window in this process,
+ * so that the load's pages (`load` priority) find the rest of the read budget free when they
+ * ask — a priority alone does not keep it, since a load page asks only when the one before
+ * it is done, and reads that keep the queue full take every slot that frees meanwhile.
+ * `null`: no bound.
+ */
+export class ReadLimit {
+  private starts: number[] = [];
+  private asks: number[] = [];
+  private limit: number | null = null;
+
+  constructor(private readonly windowMs: number) {}
+
+  set(limit: number | null): void {
+    this.limit = limit === null ? null : Math.max(1, Math.floor(limit));
+  }
+
+  /** When the next bounded read may start (≤ `now`: at once). */
+  nextReadAt(now: number): number {
+    this.starts = this.starts.filter((t) => now - t < this.windowMs);
+    if (this.limit === null || this.starts.length < this.limit) return now;
+    return this.starts[this.starts.length - this.limit] + this.windowMs;
+  }
+
+  /** Bounded reads asked for (queued, whether started, waiting or refused since) within the window. */
+  askedWithin(now: number): number {
+    this.asks = this.asks.filter((t) => now - t < this.windowMs);
+    return this.asks.length;
+  }
+
+  /** A bounded read was queued at `now`. */
+  asked(now: number): void {
+    this.asks = this.asks.filter((t) => now - t < this.windowMs);
+    this.asks.push(now);
+  }
+
+  /** A bounded read was granted its slot at `now` (counted also while no bound is set). */
+  started(now: number): void {
+    this.starts.push(now);
+  }
+}

@@ -113,6 +113,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
     index,
     store,
     holds,
+    covers: (kind, key) => !holds(kind) && sync !== null && sync.covers(kind, key),
     reservationsFrom: deps.reservationsFrom,
     syncing,
 

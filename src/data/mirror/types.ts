@@ -231,6 +231,12 @@ export interface MirrorView {
    * holds the kind's licence. Until then reads go read-through.
    */
   holds(kind: RecordKind): boolean;
+  /**
+   * While `kind` still loads: whether the pages loaded so far answer `key` — the index holds
+   * it, or it is known absent (docs/mirror-sync.md, "While loading"). Always `false` on a
+   * replica that does not sync. Lists and searches wait for `holds`.
+   */
+  covers(kind: KeyedKind, key: string | number): boolean;
   /** Earliest reservation start the mirror holds (its window), or `null` when it holds all. */
   reservationsFrom(): Date | null;
   /** What API300 stored, into the index (at once) and the store (in the background). */

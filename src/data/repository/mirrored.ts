@@ -1,6 +1,6 @@
 import type { Customer, Reservation, Station, Ticket } from '../../domain/models';
 import type { FindPage, FoundPage } from '../../domain/queries';
-import type { MirrorView } from '../mirror/types';
+import type { KeyedKind, MirrorView } from '../mirror/types';
 import { decodeOffsetCursor } from './paging';
 import type { ListPage, LocalReads, ReadOptions, Repository } from './types';
 
@@ -45,14 +45,18 @@ export function createMirroredRepository(mirror: MirrorView, upstream: Repositor
     return from === null || (find.from !== undefined && find.from >= from);
   }
 
+  /** Whether the mirror answers `key` of `kind`: loaded, or covered by the pages loaded so far. */
+  const answers = (kind: KeyedKind, key: string | number): boolean =>
+    mirror.holds(kind) || mirror.covers(kind, key);
+
   const local: LocalReads = {
-    customer: (n) => (mirror.holds('customers') ? (index.get('customers', n) ?? null) : undefined),
+    customer: (n) => (answers('customers', n) ? (index.get('customers', n) ?? null) : undefined),
     // A reservation older than the window may exist though the mirror does not hold it.
     reservation: (id) =>
-      mirror.holds('reservations')
+      answers('reservations', id)
         ? (index.get('reservations', id) ?? (reservationWindowOpen() ? null : undefined))
         : undefined,
-    ticket: (n) => (mirror.holds('tickets') ? (index.get('tickets', n) ?? null) : undefined),
+    ticket: (n) => (answers('tickets', n) ? (index.get('tickets', n) ?? null) : undefined),
     reservationsOfCustomer: (n) =>
       mirror.holds('reservations') && reservationWindowOpen()
         ? index.reservationsOfCustomer(n)

@@ -19,6 +19,14 @@ export interface MirrorSyncOptions {
    */
   share?: number;
   /**
+   * Share of `callsPerMinute − writeReserve` the sync may hold in any rolling 60 s while an
+   * initial load runs (default 0.8: 36 calls a minute with the defaults), its pages asked at
+   * `load` priority, before interactive reads; the rest (9 a minute) stays the reads'. At
+   * least `share`. A load page is worth up to 500 records for good, a read-through miss only
+   * the keys the coalescer gathered.
+   */
+  loadShare?: number;
+  /**
    * Pause between two passes of one kind (default 2000). Passes also wait for the share, so
    * with three paged kinds and the default share each kind is read about every 8 s at idle.
    */
@@ -63,6 +71,7 @@ export interface MirrorSyncOptions {
 
 export const SYNC_DEFAULTS = {
   share: 0.5,
+  loadShare: 0.8,
   intervalMs: 2_000,
   reservationsDaysBack: null,
   overlapMs: 5_000,
@@ -76,7 +85,10 @@ export const SYNC_DEFAULTS = {
   kinds: RECORD_KINDS,
 } as const;
 
-export type ResolvedSyncOptions = Required<MirrorSyncOptions> & { maxCallsPerMinute: number };
+export type ResolvedSyncOptions = Required<MirrorSyncOptions> & {
+  maxCallsPerMinute: number;
+  loadCallsPerMinute: number;
+};
 
 /** Calls the sync may hold in any 60 s: ⌊share × (callsPerMinute − writeReserve)⌋, at least 1. */
 export function syncCallsPerMinute(options: MirrorSyncOptions): number {
@@ -84,10 +96,28 @@ export function syncCallsPerMinute(options: MirrorSyncOptions): number {
   return Math.max(1, Math.floor(share * (options.callsPerMinute - options.writeReserve)));
 }
 
+/**
+ * Calls the sync may hold in any 60 s while an initial load runs:
+ * ⌊loadShare × (callsPerMinute − writeReserve)⌋, at least the steady share's.
+ */
+export function loadCallsPerMinute(options: MirrorSyncOptions): number {
+  const share = Math.max(
+    options.share ?? SYNC_DEFAULTS.share,
+    options.loadShare ?? SYNC_DEFAULTS.loadShare,
+  );
+  return Math.max(
+    syncCallsPerMinute(options),
+    Math.floor(share * (options.callsPerMinute - options.writeReserve)),
+  );
+}
+
 export function resolveSyncOptions(options: MirrorSyncOptions): ResolvedSyncOptions {
   const share = options.share ?? SYNC_DEFAULTS.share;
   if (!(share > 0 && share <= 1))
     throw new RangeError(`mirror sync: share must be in (0, 1] (got ${share})`);
+  const loadShare = options.loadShare ?? SYNC_DEFAULTS.loadShare;
+  if (!(loadShare > 0 && loadShare <= 1))
+    throw new RangeError(`mirror sync: loadShare must be in (0, 1] (got ${loadShare})`);
   if (!(options.callsPerMinute > options.writeReserve && options.writeReserve >= 0))
     throw new RangeError(
       `mirror sync: need 0 <= writeReserve < callsPerMinute (got ${options.writeReserve}, ${options.callsPerMinute})`,
@@ -96,6 +126,7 @@ export function resolveSyncOptions(options: MirrorSyncOptions): ResolvedSyncOpti
     callsPerMinute: options.callsPerMinute,
     writeReserve: options.writeReserve,
     share,
+    loadShare: Math.max(share, options.loadShare ?? SYNC_DEFAULTS.loadShare),
     intervalMs: options.intervalMs ?? SYNC_DEFAULTS.intervalMs,
     reservationsDaysBack: options.reservationsDaysBack ?? SYNC_DEFAULTS.reservationsDaysBack,
     overlapMs: options.overlapMs ?? SYNC_DEFAULTS.overlapMs,
@@ -108,6 +139,7 @@ export function resolveSyncOptions(options: MirrorSyncOptions): ResolvedSyncOpti
     laggingAfterMs: options.laggingAfterMs ?? SYNC_DEFAULTS.laggingAfterMs,
     kinds: options.kinds ?? SYNC_DEFAULTS.kinds,
     maxCallsPerMinute: syncCallsPerMinute(options),
+    loadCallsPerMinute: loadCallsPerMinute(options),
   };
 }
 
@@ -118,6 +150,7 @@ export function syncOptionsFromConfig(config: Config): MirrorSyncOptions {
     callsPerMinute: config.upstream.callsPerMinute,
     writeReserve: config.upstream.writeReserve,
     share: sync.share,
+    loadShare: sync.loadShare,
     intervalMs: sync.intervalMs,
     reservationsDaysBack: config.mirror.reservationsDaysBack,
     overlapMs: sync.overlapMs,

@@ -85,24 +85,59 @@ export interface PassResult<K> {
 
 export interface PassReader<T, K> {
   read(page: PageRequest): Promise<Api300Page<T>>;
+  /**
+   * Pages asked for at once once page 0 told the TotalCount (default 1: one after the
+   * other). The pages are still checked and handed to `onPage` in order; the proof above
+   * never relies on the order in which pages are read, only on each being a contiguous run
+   * at its own moment, on consecutive pages overlapping, and on page 0 being answered
+   * before any other is asked for (the watermark). A page read past the end is dropped.
+   */
+  readAhead?: number;
   keyOf(record: T): K;
   /** API300's key order (numbers numerically, ticket numbers by UTF-16 code units). */
   compare(a: K, b: K): number;
-  /** Told of each page as it arrives, before the next is asked for. */
-  onPage(page: Api300Page<T>, progress: { serverTime: Date; keysRead: number }): Promise<void>;
+  /**
+   * Told of each page as it arrives, before the next is asked for: `lastKey` is the page's
+   * highest key, and while `sound` holds, every record with a key up to it that was in the
+   * set when its page was read has been read.
+   */
+  onPage(
+    page: Api300Page<T>,
+    progress: { serverTime: Date; keysRead: number; sound: boolean; lastKey: K | undefined },
+  ): Promise<void>;
 }
 
 export async function readPass<T, K>(reader: PassReader<T, K>): Promise<PassResult<K>> {
   const keys = new Set<K>();
+  const ahead = Math.max(1, Math.floor(reader.readAhead ?? 1));
   let unkeyedSkipped = 0;
-  let request = FIRST_PAGE;
   let previousLast: K | undefined;
   let serverTime: Date | undefined;
   let unsoundReason: string | undefined;
   let pages = 0;
+  /** The latest TotalCount, once page 0 told it. */
+  let total: number | undefined;
+  let planned: PageRequest | null = FIRST_PAGE;
+  const asked: Array<{ request: PageRequest; reply: Promise<Api300Page<T>> }> = [];
+  const ask = (): void => {
+    while (planned && asked.length < (total === undefined ? 1 : ahead)) {
+      if (total !== undefined && startOf(planned) >= total) return;
+      const request: PageRequest = planned;
+      const reply = reader.read(request);
+      reply.catch(() => undefined); // observed in its turn, or dropped after the last page
+      asked.push({ request, reply });
+      planned = nextPage(endOf(request));
+      if (total === undefined) return; // the others wait for page 0's TotalCount
+    }
+  };
   for (;;) {
-    const page = await reader.read(request);
+    ask();
+    const next = asked.shift();
+    if (!next) throw new Error('readPass: no page asked for before the pass was done');
+    const { request } = next;
+    const page = await next.reply;
     pages++;
+    total = page.totalCount;
     serverTime ??= page.serverTime;
     const pageKeys = page.items.map((r) => reader.keyOf(r));
     for (const skipped of page.skipped ?? []) {
@@ -120,7 +155,12 @@ export async function readPass<T, K>(reader: PassReader<T, K>): Promise<PassResu
       }
     }
     previousLast = sorted.length > 0 ? sorted[sorted.length - 1] : undefined;
-    await reader.onPage(page, { serverTime, keysRead: keys.size });
+    await reader.onPage(page, {
+      serverTime,
+      keysRead: keys.size,
+      sound: unsoundReason === undefined,
+      lastKey: previousLast,
+    });
     const done = returned < request.pageSize || startOf(request) + returned >= page.totalCount;
     if (done) {
       return {
@@ -133,6 +173,5 @@ export async function readPass<T, K>(reader: PassReader<T, K>): Promise<PassResu
         pages,
       };
     }
-    request = nextPage(endOf(request));
   }
 }

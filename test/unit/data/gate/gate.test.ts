@@ -33,6 +33,7 @@ function setup(limit = 5, writeReserve = 0, maxReadAttempts?: number) {
   const operations: Record<Priority, Api300Operation> = {
     urgent: 'GetReservations',
     write: 'SetCustomer',
+    load: 'GetTickets',
     read: 'GetCustomer',
     sync: 'ServerDateTime',
     background: 'GetStations',
@@ -44,11 +45,13 @@ function setup(limit = 5, writeReserve = 0, maxReadAttempts?: number) {
         ? a.getReservations({ pageIndex: 0, pageSize: 500 })
         : priority === 'write'
           ? a.setCustomer(makeCustomer(1))
-          : priority === 'read'
-            ? a.getCustomer(1)
-            : priority === 'sync'
-              ? a.serverDateTime()
-              : a.getStations(),
+          : priority === 'load'
+            ? a.getTickets({ pageIndex: 0, pageSize: 500 })
+            : priority === 'read'
+              ? a.getCustomer(1)
+              : priority === 'sync'
+                ? a.serverDateTime()
+                : a.getStations(),
     );
   return { clock, api, quota, gate, events, waits, t0, call };
 }

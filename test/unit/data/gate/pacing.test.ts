@@ -1,4 +1,4 @@
-import { ReadPacing } from '../../../../src/data/gate/pacing';
+import { ReadLimit, ReadPacing } from '../../../../src/data/gate/pacing';
 
 describe('read pacing', () => {
   it('lets the first half of the read budget start at once, then one read per window / readCalls', () => {
@@ -24,5 +24,18 @@ describe('read pacing', () => {
     const pacing = new ReadPacing();
     for (let i = 0; i < 100; i++) pacing.started(i);
     expect(pacing.nextReadAt(100)).toBe(100);
+  });
+});
+
+describe('the read limit while the mirror loads', () => {
+  it('lets `limit` reads start per window, counting those started before it was set, and none once lifted', () => {
+    const limit = new ReadLimit(60_000);
+    limit.started(0);
+    limit.started(1_000);
+    expect(limit.nextReadAt(2_000)).toBe(2_000);
+    limit.set(2);
+    expect(limit.nextReadAt(2_000)).toBe(60_000); // the older of the two leaves the window then
+    limit.set(null);
+    expect(limit.nextReadAt(2_000)).toBe(2_000);
   });
 });

@@ -118,10 +118,11 @@ describe('the initial load', () => {
       [1, 499, null],
       [2, 498, null],
     ]);
+    // Page 0 first (its TotalCount and server time), then the rest asked for together.
     expect(progress.slice(0, 3)).toEqual([
       { loaded: 0, total: null },
       { loaded: 500, total: 1200 },
-      { loaded: 998, total: 1200 },
+      { loaded: 500, total: 1200 },
     ]);
     expect(kind(r, 'customers')).toMatchObject({ phase: 'synced', progress: null, calls: 3 });
     expect(r.store.states.customers).toMatchObject({ loaded: true, licenceMissing: null });
@@ -307,21 +308,35 @@ describe('the budget', () => {
   let r: Rig;
   afterEach(() => r.sync.stop());
 
-  it('holds at most half of what reads may use in any 60 s, and spends it', async () => {
+  it('holds at most half of what reads may use in any 60 s once loaded (80 % while loading), and spends it', async () => {
     r = rig({ customers: 6000, reservations: 3000, tickets: 3000 });
     r.sync.start();
+    let loadedAt: number | null = null;
     for (let s = 0; s < 300; s++) {
       if (s % 3 === 0)
         for (let n = 1; n <= 600; n++)
           r.api.tillCustomer(makeCustomer(n * 7, { lastName: `V${s}` }));
       await r.clock.advance(1000);
+      if (
+        loadedAt === null &&
+        ['customers', 'reservations', 'tickets'].every((k) => r.sync.ready(k as RecordKind))
+      )
+        loadedAt = r.clock.now();
     }
     const starts = r.api.calls.map((c) => c.at);
-    let most = 0;
-    for (const t of starts)
-      most = Math.max(most, starts.filter((u) => u >= t && u < t + MINUTE).length);
-    expect(most).toBeLessThanOrEqual(22); // ⌊0.5 × (50 − 5)⌋
-    expect(most).toBeGreaterThanOrEqual(20);
+    /** The most calls started in any 60 s from `from` on, counting those before `until`. */
+    const most = (from: number, until = Infinity) => {
+      let n = 0;
+      for (const t of starts.filter((u) => u >= from && u < until))
+        n = Math.max(n, starts.filter((u) => u >= t && u < Math.min(t + MINUTE, until)).length);
+      return n;
+    };
+    expect(loadedAt).not.toBeNull();
+    // ⌊0.8 × (50 − 5)⌋ while loading: the load's pages and the deltas meanwhile.
+    expect(most(0, loadedAt as number)).toBeLessThanOrEqual(36);
+    const steady = most((loadedAt as number) + 61_000);
+    expect(steady).toBeLessThanOrEqual(22); // ⌊0.5 × (50 − 5)⌋
+    expect(steady).toBeGreaterThanOrEqual(20);
     expect(r.sync.status().callsPerMinute).toBe(22);
   });
 
@@ -373,6 +388,96 @@ describe('the initial load', () => {
   });
 });
 
+describe('the initial load under a flood of interactive misses', () => {
+  let r: Rig;
+  afterEach(() => r.sync.stop());
+
+  /** Interactive reads, 4 a second, each with a 10 s deadline; counts those served. */
+  function flood(r: Rig): { served: number; tick(): void } {
+    const counter = {
+      served: 0,
+      tick(): void {
+        for (let i = 0; i < 4; i++)
+          void r.gate
+            .call('GetCustomer', { priority: 'read', deadline: r.clock.now() + 10_000 }, (api) =>
+              api.getCustomer(1),
+            )
+            .then(() => counter.served++)
+            .catch(() => undefined);
+      },
+    };
+    return counter;
+  }
+
+  it('gets at least 30 of the 45 read calls a minute, and the reads keep the rest', async () => {
+    r = rig({ customers: 40_000, sync: { kinds: ['customers'] } }); // 81 pages
+    const reads = flood(r);
+    r.sync.start();
+    const pagesAt: number[] = [];
+    r.api.beforeListRead = () => pagesAt.push(r.clock.now());
+    const servedAt: number[] = [];
+    for (let s = 0; s < 180 && !r.sync.ready('customers'); s++) {
+      reads.tick();
+      await r.clock.advance(1000);
+      servedAt.push(reads.served);
+    }
+    const t0 = pagesAt[0];
+    const inMinute = (m: number) =>
+      pagesAt.filter((t) => t >= t0 + m * MINUTE && t < t0 + (m + 1) * MINUTE).length;
+    // ⌊0.8 × 45⌋ = 36 a minute are the load's, and what the reads leave of theirs.
+    expect(inMinute(0)).toBeGreaterThanOrEqual(30);
+    expect(inMinute(1)).toBeGreaterThanOrEqual(30);
+    // The interactive reads are served all along: at least the 9 a minute the load leaves.
+    expect(servedAt[59]).toBeGreaterThanOrEqual(9);
+    expect(servedAt[119] - servedAt[59]).toBeGreaterThanOrEqual(9);
+    // 81 pages at 36 a minute: the budget's minimum is 2.25 min; done within 1.3 × that.
+    expect(r.sync.ready('customers')).toBe(true);
+    expect(pagesAt[pagesAt.length - 1] - t0).toBeLessThanOrEqual(1.3 * 2.25 * MINUTE);
+  });
+
+  it('takes the whole read budget while no interactive read asks for its part', async () => {
+    r = rig({ customers: 40_000, sync: { kinds: ['customers'] } }); // 81 pages
+    r.sync.start();
+    const pagesAt: number[] = [];
+    r.api.beforeListRead = () => pagesAt.push(r.clock.now());
+    for (let s = 0; s < 180 && !r.sync.ready('customers'); s++) await r.clock.advance(1000);
+    const t0 = pagesAt[0];
+    const inMinute = (m: number) =>
+      pagesAt.filter((t) => t >= t0 + m * MINUTE && t < t0 + (m + 1) * MINUTE).length;
+    // The first window keeps the reads' part (no window yet shows it unused), then 45 a window.
+    expect(inMinute(0)).toBeLessThanOrEqual(36);
+    expect(inMinute(1)).toBeGreaterThanOrEqual(42);
+    expect(Math.max(inMinute(1), inMinute(2))).toBeLessThanOrEqual(45);
+  });
+
+  it('spends its load share as fast as the pages come (the start burst), so a small POS loads in seconds', async () => {
+    r = rig({ customers: 2000, reservations: 6000, tickets: 1500 }); // 5 + 13 + 4 pages
+    const reads = flood(r);
+    r.sync.start();
+    let s = 0;
+    while (!['customers', 'reservations', 'tickets'].every((k) => r.sync.ready(k as RecordKind))) {
+      reads.tick();
+      await r.clock.advance(1000);
+      if (++s > 60) break;
+    }
+    expect(s).toBeLessThanOrEqual(10);
+  });
+
+  it('answers the keys its loaded pages cover while they are fresh, and nothing past the last page', async () => {
+    r = rig({ customers: 40_000, sync: { kinds: ['customers'] } });
+    r.sync.start();
+    await r.clock.advance(0);
+    for (let i = 0; i < 50 && !r.sync.covers('customers', 1); i++) await r.clock.advance(100);
+    expect(r.sync.covers('customers', 1)).toBe(true);
+    expect(r.sync.covers('customers', 39_999)).toBe(false);
+    // Stop the load where it is: a page older than urgentAfterMs (15 s) answers no more.
+    r.api.hold();
+    await r.clock.advance(16_000);
+    expect(r.sync.covers('customers', 1)).toBe(false);
+    r.api.release();
+  });
+});
+
 describe('freshness while writes use most of the budget', () => {
   let r: Rig;
   afterEach(() => r.sync.stop());
@@ -412,7 +517,10 @@ describe('freshness while writes use most of the budget', () => {
     async (perMinute) => {
       const urgent = await worstLag(perMinute, 15_000);
       const never = await worstLag(perMinute, 3_600_000);
-      expect(urgent).toBeLessThanOrEqual(22); // 15 s, then the next free slot and the pass
+      // 15 s, then the next free write slots and the pass. Kinds loaded in one start burst
+      // turn urgent close together and queue for the slots one after another: 18–26 s here
+      // (16–22 s when the load was paced and they were loaded seconds apart).
+      expect(urgent).toBeLessThanOrEqual(27);
       expect(never).toBeGreaterThan(urgent);
     },
   );

@@ -1,5 +1,5 @@
 import { createMirrorIndex } from '../../../../src/data/mirror/index';
-import type { MirrorBatch, RecordKind } from '../../../../src/data/mirror/types';
+import type { KeyedKind, MirrorBatch, RecordKind } from '../../../../src/data/mirror/types';
 import {
   createMirroredRepository,
   type MirrorView,
@@ -17,7 +17,14 @@ import {
 const opts: ReadOptions = { deadline: Date.now() + 10_000, priority: 'read' };
 const DAY = 86_400_000;
 
-function setup(options: { holds?: RecordKind[]; from?: Date | null } = {}) {
+function setup(
+  options: {
+    holds?: RecordKind[];
+    from?: Date | null;
+    /** While a kind loads: the keys its loaded pages answer. */
+    covers?: (kind: KeyedKind, key: string | number) => boolean;
+  } = {},
+) {
   const index = createMirrorIndex();
   const upstream = new FakeRepository();
   const held = new Set<RecordKind>(
@@ -28,6 +35,7 @@ function setup(options: { holds?: RecordKind[]; from?: Date | null } = {}) {
   const mirror: MirrorView = {
     index,
     holds: (kind) => held.has(kind),
+    covers: (kind, key) => !held.has(kind) && (options.covers?.(kind, key) ?? false),
     reservationsFrom: () => options.from ?? null,
     recordWrite: (batch) => {
       written.push(batch);
@@ -73,6 +81,25 @@ describe('the repository over the mirror', () => {
     expect(page.items.map((t) => t.number)).toEqual(['T9']);
     await repository.ticketsByNumber(['T9'], opts);
     expect(upstream.calls.map((c) => c.method)).toEqual(['findTickets', 'ticketsByNumber']);
+  });
+
+  it('while a kind loads, answers the keys its loaded pages cover — held or known absent — and reads the rest through', async () => {
+    const { index, upstream, repository } = setup({
+      holds: ['reservations', 'tickets', 'stations'],
+      covers: (kind, key) => kind === 'customers' && Number(key) <= 500,
+    });
+    index.apply({ customers: { put: [makeCustomer(1)] } });
+    upstream.customers.set(900, makeCustomer(900));
+
+    const found = await repository.customersByNumber([1, 2, 900], opts);
+    expect([...found.keys()].sort((a, b) => a - b)).toEqual([1, 900]);
+    // 1 from the mirror, 2 known absent (covered, not held): only 900 goes upstream.
+    expect(upstream.calls.map((c) => [c.method, c.keys])).toEqual([['customersByNumber', [900]]]);
+    expect(repository.local?.customer(2)).toBeNull();
+
+    // A search needs every customer: it waits for the load, read-through meanwhile.
+    const page = await repository.findCustomers({ search: 'x', first: 5 }, opts);
+    expect(page.source).toBe('upstream');
   });
 
   it('continues a read-through page at the same position once the mirror took over', async () => {
