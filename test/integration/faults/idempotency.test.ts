@@ -1,6 +1,6 @@
 import { postGraphQL, type GraphQLAnswer } from '../../../bench/lib/graphql';
 import { startSubgraph, type RunningSubgraph } from '../../../src/app/subgraph';
-import { loadConfig } from '../../../src/config';
+import { IN_MEMORY_STORE, loadConfig } from '../../../src/config';
 import { createLogger } from '../../../src/platform/logger';
 import { DEMO_TOKENS, type RunningSimulator } from '../../../src/simulator';
 import {
@@ -50,13 +50,19 @@ async function startReplicas(env: Record<string, string>): Promise<Replicas> {
     API300_TIMEOUT_MS: '400',
     REQUEST_DEADLINE_MS: String(DEADLINE_MS),
     SHUTDOWN_DRAIN_MS: '0',
+    MIRROR_STORE_PATH: IN_MEMORY_STORE,
     ...env,
   });
   const replicas: RunningSubgraph[] = [];
   try {
     for (let i = 0; i < 2; i++)
       replicas.push(
-        await startSubgraph(config, { logger: createLogger('silent'), host: '127.0.0.1' }),
+        // A simulator of its own, started for this test: its window is known to be empty.
+        await startSubgraph(config, {
+          logger: createLogger('silent'),
+          host: '127.0.0.1',
+          windowAtStart: 'empty',
+        }),
       );
   } catch (error) {
     for (const r of replicas) await r.stop();
