@@ -332,7 +332,7 @@ describeWithRedis('the data path on a shared Redis', () => {
       new FakeApi300(systemClock).withCustomers(1),
     ];
     const [reader, writer] = apis.map((api) =>
-      createDataPath({ api, config, tokenPairId: pair, redis: client() }),
+      createDataPath({ api, config, tokenPairId: pair, redis: client(), windowAtStart: 'empty' }),
     );
     paths.push(reader, writer);
     await Promise.all([connected(reader.redis!), connected(writer.redis!)]);
