@@ -338,25 +338,30 @@ describeWithRedis('the data path on a shared Redis', () => {
     await Promise.all([connected(reader.redis!), connected(writer.redis!)]);
     let answerRead!: () => void;
     const readHeld = new Promise<void>((resolve) => (answerRead = resolve));
+    let readStarted!: () => void;
+    const readAsked = new Promise<void>((resolve) => (readStarted = resolve));
     const getCustomers = apis[0].getCustomers.bind(apis[0]);
     apis[0].getCustomers = async (query) => {
       const page = await getCustomers(query); // the record before the write
+      readStarted();
       await readHeld;
       return page;
     };
     const opts = () => ({ deadline: Date.now() + 5000 });
 
     const reading = reader.repository.customersByNumber([1], opts());
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await readAsked;
     await writer.repository.updateCustomer(
       1,
       ({ created: _c, changed: _ch, ...c }) => ({ ...c, city: 'Bonn' }),
       opts(),
     );
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the L2 write is fire-and-forget
+    // The L2 writes are fire-and-forget pipelines: a later command on the same connection
+    // answers only once they have run.
+    await writer.redis!.ping();
     answerRead();
     await reading;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await reader.redis!.ping();
     writer.caches.customers.clearLocal();
     const served = await writer.repository.customersByNumber([1], opts());
 

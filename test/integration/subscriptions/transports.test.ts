@@ -4,24 +4,18 @@ import { createChangeHub, type ChangeHub } from '../../../src/graphql/subscripti
 import { createApp, type App } from '../../../src/graphql/server';
 import { FakeRepository, makeReservation } from '../../helpers/fakeRepository';
 import { subscribeSse, subscribeWs, wsClient } from '../../helpers/subscribers';
+import { eventually } from '../../helpers/eventually';
 
 /** The subscription transports' limits and access, on a real socket over a fake repository. */
 
 const BOARD = 'subscription { reservationChanged { change id } }';
 const SECRET = 'router-secret-for-tests';
 
-/** Polls every 20 ms for at most 5 s (a bound against hanging). */
-async function until(holds: () => boolean): Promise<void> {
-  for (const deadline = Date.now() + 5000; !holds();) {
-    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('subscription transports', () => {
   let app: App;
   let url: string;
   let hub: ChangeHub;
+  const oneSubscription = () => eventually('one subscription in the hub', () => hub.size() === 1);
 
   async function start(env: Record<string, string> = {}, idleTimeoutMs = 0) {
     hub = createChangeHub({ maxSubscribers: 10, bufferSize: 2 });
@@ -42,7 +36,7 @@ describe('subscription transports', () => {
       const second = subscribeWs(client, BOARD);
       const refused = await second.waitFor((item) => Boolean(item.errors));
       expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'SUBSCRIPTION_LIMIT' } });
-      await until(() => hub.size() === 1);
+      await oneSubscription();
       expect(first.received).toEqual([]);
     } finally {
       await client.dispose();
@@ -68,7 +62,7 @@ describe('subscription transports', () => {
     const client = wsClient(url, { 'x-router-secret': SECRET });
     try {
       const board = subscribeWs(client, BOARD);
-      await until(() => hub.size() === 1);
+      await oneSubscription();
       hub.publish([{ kind: 'reservations', before: null, after: makeReservation(3) }]);
       await board.waitFor((item) => Boolean(item.data));
     } finally {
@@ -79,7 +73,7 @@ describe('subscription transports', () => {
   it('ends a subscriber that fell behind with SLOW_CONSUMER, then completes it', async () => {
     await start();
     const slow = subscribeSse(url, BOARD);
-    await until(() => hub.size() === 1);
+    await oneSubscription();
     // More events at once than the buffer of 2 holds, before the stream can take any.
     hub.publish(
       [1, 2, 3, 4].map((id) => ({
