@@ -83,6 +83,22 @@ export interface KindState {
   reconciledAt: Date | null;
   /** Set when the token pair lacks the kind's licence (Status 20): not mirrored, not retried in a loop. */
   licenceMissing: string | null;
+  /**
+   * Shared stores only, while the leader's initial load runs: the pages it has read so far,
+   * in key order (`LoadedPage`), so that replicas that do not lead answer the keys those pages
+   * cover as the leader does (sync/passes.ts `covers`). Absent or `null` otherwise; local
+   * stores do not keep it (a restart's pages are stale by then).
+   */
+  loadPages?: readonly LoadedPage[] | null;
+}
+
+/**
+ * One page of a running initial load: its highest key, and when it was read (epoch ms, the
+ * leader's clock). Every key up to `lastKey` that existed then is in the store, or absent.
+ */
+export interface LoadedPage {
+  lastKey: string | number;
+  at: number;
 }
 
 /**

@@ -213,6 +213,37 @@ describeWithPostgres('The PostgreSQL mirror store', () => {
     expect((await follower.changesSince(changes.position)).batch).toEqual({});
   });
 
+  it("gives another replica the leader's load pages with the state, numbers and text keys as they were, until the load ends", async () => {
+    const writer = store();
+    const follower = store();
+    const loading = state({ loaded: false, watermark: null });
+    const customerPages = [
+      { lastKey: 500, at: T0.getTime() },
+      { lastKey: 1000, at: T1.getTime() },
+    ];
+    const ticketPages = [{ lastKey: 'GS10000500', at: T2.getTime() }];
+    await writer.apply(
+      { customers: { put: [makeCustomer(1)] } },
+      {
+        customers: { ...loading, loadPages: customerPages },
+        tickets: { ...loading, loadPages: ticketPages },
+      },
+    );
+    const { position, states } = await follower.load();
+    expect(states.customers?.loadPages).toEqual(customerPages);
+    expect(states.tickets?.loadPages).toEqual(ticketPages);
+
+    // One page more is a change of the state a follower is told of; the end of the load clears them.
+    const more = [...customerPages, { lastKey: 1500, at: T2.getTime() }];
+    await writer.apply({}, { customers: { ...loading, loadPages: more } });
+    const next = await follower.changesSince(position);
+    expect(next.states.customers?.loadPages).toEqual(more);
+    await writer.apply({}, { customers: state({ loadPages: null }) });
+    const done = await follower.changesSince(next.position);
+    expect(done.states.customers).toEqual(state());
+    expect(done.states.customers).not.toHaveProperty('loadPages');
+  });
+
   it('turns a delete into a tombstone: the personal data leaves the table at once and followers see the delete', async () => {
     const writer = store();
     const follower = store();

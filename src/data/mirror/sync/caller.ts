@@ -107,6 +107,11 @@ export class SyncCaller {
     this.lostEpoch = epoch;
   }
 
+  /** Whether replicas share the store under a lease (only its leader syncs). */
+  get shared(): boolean {
+    return this.deps.leadership !== undefined;
+  }
+
   /** The store-write options of the sync: fenced with the lease's epoch when there is a lease. */
   fence(): MirrorApplyOptions | undefined {
     const lease = this.deps.leadership;

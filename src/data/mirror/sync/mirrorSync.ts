@@ -194,7 +194,10 @@ class Sync implements MirrorSync {
     if (this.caller.leading()) return;
     for (const [kind, state] of Object.entries(states) as [RecordKind, KindState][]) {
       const k = this.kinds.get(kind);
-      if (k && state) k.state = { ...state };
+      if (k && state) {
+        k.state = { ...state };
+        this.passes.adoptCoverage(kind);
+      }
     }
     if (this.running && !this.stopping) this.boundReadsWhileLoading();
   }

@@ -5,6 +5,7 @@ import type { Logger } from '../../../platform/logger';
 import type { Api300Page } from '../../api300/types';
 import type {
   KindState,
+  LoadedPage,
   MirrorBatch,
   MirrorIndex,
   MirrorStore,
@@ -46,7 +47,7 @@ export interface KindRuntime
    * During the initial load: per page read so far, in key order, its highest key and the
    * local time it was read (see `covers`); `null` when no load runs.
    */
-  coverage: { lastKey: string | number; at: number }[] | null;
+  coverage: LoadedPage[] | null;
   failures: number;
   /** The last licence check (local ms); `null`: check at once. */
   licenceCheckedAt: number | null;
@@ -172,9 +173,12 @@ export class SyncPasses {
         if (put.length + replace.length > 0)
           await this.apply(kind, adapter.batch([...put, ...replace]));
         if (k.progress) k.progress = { loaded: keysRead, total: page.totalCount };
+        if (mode !== 'load') return;
+        const covered = k.coverage !== null;
         if (k.coverage && sound && lastKey !== undefined)
           k.coverage.push({ lastKey, at: this.deps.clock.now() });
         else k.coverage = null; // a boundary failed: nothing past it is known complete
+        if (covered) await this.publishCoverage(kind);
       },
     });
     k.coverage = null;
@@ -218,7 +222,7 @@ export class SyncPasses {
     k.state = {
       ...k.state,
       reconciledAt: now,
-      ...(mode === 'load' ? { loaded: true, watermark: result.serverTime } : {}),
+      ...(mode === 'load' ? { loaded: true, watermark: result.serverTime, loadPages: null } : {}),
     };
     k.progress = null;
     await this.saveState(kind);
@@ -274,6 +278,25 @@ export class SyncPasses {
     }
     if (low === coverage.length) return false;
     return this.deps.clock.now() - coverage[low].at <= this.deps.options.urgentAfterMs;
+  }
+
+  /**
+   * Shared store (a lease): stores the load's pages with the kind's state after each page,
+   * so replicas that do not lead answer the keys they cover (`adoptCoverage`). The store
+   * commits a page's records before this state, and a follower reads both from one snapshot:
+   * a follower that sees a page also holds its records. Local stores need none.
+   */
+  private async publishCoverage(kind: KeyedKind): Promise<void> {
+    if (!this.deps.caller.shared) return;
+    const k = this.deps.runtime(kind);
+    k.state = { ...k.state, loadPages: k.coverage ? [...k.coverage] : null };
+    await this.saveState(kind);
+  }
+
+  /** A replica that does not lead: the leader's load pages, as its stored state tells them. */
+  adoptCoverage(kind: RecordKind): void {
+    const k = this.deps.runtime(kind);
+    k.coverage = !k.state.loaded && k.state.loadPages ? [...k.state.loadPages] : null;
   }
 
   /** Stores the kind's state (fenced when there is a lease). */

@@ -731,6 +731,58 @@ describe('with a leader lease (a shared store)', () => {
     expect(r.index.get('customers', 5)?.lastName).toBe('Changed');
   });
 
+  it("publishes its load's pages with the state, so a replica that does not lead answers the keys they cover", async () => {
+    const lease = new FakeLease();
+    lease.lead(1);
+    r = rig({ lease, customers: 40_000, sync: { kinds: ['customers'] } });
+    r.store.leaseEpoch = 1;
+    r.sync.start();
+    await r.clock.advance(0);
+    for (let i = 0; i < 50 && !r.sync.covers('customers', 1); i++) await r.clock.advance(100);
+    expect(r.sync.covers('customers', 1)).toBe(true);
+    const published = r.store.states.customers?.loadPages ?? [];
+    expect(published.length).toBeGreaterThan(0);
+    expect(r.store.states.customers?.loaded).toBe(false);
+
+    // Another replica (no lease of its own) adopts what the store holds.
+    const follower = createMirrorSync({
+      gate: r.gate,
+      index: r.index,
+      store: r.store,
+      clock: r.clock,
+      leadership: new FakeLease(),
+      options: { callsPerMinute: 50, writeReserve: 5, kinds: ['customers'] },
+    });
+    expect(follower.covers('customers', 1)).toBe(false);
+    follower.adoptStates({ customers: r.store.states.customers! });
+    const lastKey = published[published.length - 1].lastKey as number;
+    expect(follower.covers('customers', 1)).toBe(true);
+    expect(follower.covers('customers', lastKey)).toBe(true);
+    expect(follower.covers('customers', 39_999)).toBe(false);
+    expect(follower.ready('customers')).toBe(false);
+
+    // Pages older than urgentAfterMs answer no more on the follower either.
+    r.api.hold();
+    await r.clock.advance(16_000);
+    follower.adoptStates({ customers: r.store.states.customers! });
+    expect(follower.covers('customers', 1)).toBe(false);
+    r.api.release();
+
+    // Once loaded, the stored state carries no pages: the follower answers as loaded.
+    for (let i = 0; i < 300 && !r.sync.ready('customers'); i++) await r.clock.advance(1000);
+    expect(r.sync.ready('customers')).toBe(true);
+    expect(r.store.states.customers?.loadPages).toBeNull();
+    follower.adoptStates({ customers: r.store.states.customers! });
+    expect(follower.ready('customers')).toBe(true);
+    expect(follower.covers('customers', 1)).toBe(false); // ready: covers is for a loading kind
+  });
+
+  it('publishes no pages without a lease (a local store)', async () => {
+    r = rig({ customers: 2000, sync: { kinds: ['customers'] } });
+    await loaded(r, ['customers']);
+    expect(r.store.stateWrites.some((w) => w.customers?.loadPages)).toBe(false);
+  });
+
   it('asks the lease right before each upstream call, also after waiting for budget', async () => {
     const lease = new FakeLease();
     lease.lead(1);

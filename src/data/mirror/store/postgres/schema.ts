@@ -40,7 +40,7 @@ export const LOCK = {
 } as const;
 
 /** The version of the tables this code reads and writes. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Statements of each migration, index 0 → version 1. */
 const MIGRATIONS: readonly (readonly string[])[] = [
@@ -95,6 +95,11 @@ const MIGRATIONS: readonly (readonly string[])[] = [
        identity text NOT NULL,
        recorded_at timestamptz NOT NULL DEFAULT clock_timestamp()
      )`,
+  ],
+  [
+    // The pages of a running initial load (`KindState.loadPages`): replicas that do not lead
+    // answer the keys they cover, as the leader does. NULL when no load runs.
+    `ALTER TABLE ${TABLE.states} ADD COLUMN load_pages jsonb`,
   ],
 ];
 

@@ -15,6 +15,7 @@ import {
   MirrorStoreError,
   RECORD_KINDS,
   type KindState,
+  type LoadedPage,
   type MirrorApplyOptions,
   type MirrorBatch,
   type MirrorChanges,
@@ -116,6 +117,7 @@ interface StateRow {
   loaded: boolean;
   reconciled_at: Date | null;
   licence_missing: string | null;
+  load_pages: LoadedPage[] | null;
 }
 
 /**
@@ -330,16 +332,25 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
         }
         for (const [kind, state] of Object.entries(states ?? {}) as [RecordKind, KindState][]) {
           const result = await client.query(
-            `INSERT INTO ${TABLE.states} AS s (kind, watermark, loaded, reconciled_at, licence_missing)
-           VALUES ($1, $2, $3, $4, $5)
+            `INSERT INTO ${TABLE.states} AS s
+               (kind, watermark, loaded, reconciled_at, licence_missing, load_pages)
+           VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (kind) DO UPDATE
            SET watermark = excluded.watermark, loaded = excluded.loaded,
                reconciled_at = excluded.reconciled_at, licence_missing = excluded.licence_missing,
-               updated_at = clock_timestamp()
-           WHERE (s.watermark, s.loaded, s.reconciled_at, s.licence_missing)
+               load_pages = excluded.load_pages, updated_at = clock_timestamp()
+           WHERE (s.watermark, s.loaded, s.reconciled_at, s.licence_missing, s.load_pages)
                  IS DISTINCT FROM
-                 (excluded.watermark, excluded.loaded, excluded.reconciled_at, excluded.licence_missing)`,
-            [kind, state.watermark, state.loaded, state.reconciledAt, state.licenceMissing],
+                 (excluded.watermark, excluded.loaded, excluded.reconciled_at,
+                  excluded.licence_missing, excluded.load_pages)`,
+            [
+              kind,
+              state.watermark,
+              state.loaded,
+              state.reconciledAt,
+              state.licenceMissing,
+              state.loadPages ? JSON.stringify(state.loadPages) : null,
+            ],
           );
           changed += result.rowCount ?? 0;
         }
@@ -611,7 +622,7 @@ async function head(client: PoolClient): Promise<number> {
 
 async function readStates(client: PoolClient): Promise<Partial<Record<RecordKind, KindState>>> {
   const { rows } = await client.query<StateRow>(
-    `SELECT kind, watermark, loaded, reconciled_at, licence_missing FROM ${TABLE.states}`,
+    `SELECT kind, watermark, loaded, reconciled_at, licence_missing, load_pages FROM ${TABLE.states}`,
   );
   const states: Partial<Record<RecordKind, KindState>> = {};
   for (const row of rows) {
@@ -621,6 +632,7 @@ async function readStates(client: PoolClient): Promise<Partial<Record<RecordKind
       loaded: row.loaded,
       reconciledAt: row.reconciled_at,
       licenceMissing: row.licence_missing,
+      ...(row.load_pages ? { loadPages: row.load_pages } : {}),
     };
   }
   return states;
