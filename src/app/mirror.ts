@@ -70,6 +70,7 @@ export function createConfiguredMirror(wiring: MirrorWiring): Mirror | null {
     store,
     lease,
     logger,
+    clock,
     reservationsFrom: () => (daysBack === null ? null : new Date(clock.now() - daysBack * DAY_MS)),
     createSync: ({ states, catchUp }) =>
       createMirrorSync({

@@ -1,4 +1,5 @@
 import type { RecordChangeListener } from '../../domain/changes';
+import { systemClock, type Clock } from '../../platform/clock';
 import type { Logger } from '../../platform/logger';
 import { createStoreFollower, type StoreFollowerStatus } from './follower';
 import type { LeaderLease, LeaseStatus } from './store/postgres/lease';
@@ -85,12 +86,22 @@ export interface MirrorDeps {
   /** Reads customers by number at sync priority and puts them into the mirror. */
   refreshCustomers?: (numbers: readonly number[]) => Promise<void>;
   logger?: Logger;
+  /** Times `progressed`'s bound. Default: the system clock. */
+  clock?: Clock;
 }
 
 export function createMirror(deps: MirrorDeps): Mirror {
   const { index, store, logger } = deps;
+  const clock = deps.clock ?? systemClock;
   let sync: MirrorSync | null = null;
   let states: Partial<Record<RecordKind, KindState>> = {};
+  /** Waiters of `progressed`, each told once. */
+  const waiters = new Set<(progressed: boolean) => void>();
+  const progress = () => {
+    const told = [...waiters];
+    waiters.clear();
+    for (const tell of told) tell(true);
+  };
   const follower = createStoreFollower({
     store,
     index,
@@ -98,6 +109,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
     onStates: (latest) => {
       states = { ...states, ...latest };
       sync?.adoptStates(latest);
+      progress();
     },
   });
 
@@ -116,6 +128,27 @@ export function createMirror(deps: MirrorDeps): Mirror {
     covers: (kind, key) => !holds(kind) && sync !== null && sync.covers(kind, key),
     reservationsFrom: deps.reservationsFrom,
     syncing,
+
+    loading: (kind) => {
+      if (holds(kind)) return false;
+      const licenceMissing = sync
+        ? sync.status().kinds[kind]?.licenceMissing
+        : states[kind]?.licenceMissing;
+      return !licenceMissing;
+    },
+
+    progressed(withinMs) {
+      return new Promise((resolve) => {
+        let cancel = () => {};
+        const tell = (progressed: boolean) => {
+          cancel();
+          waiters.delete(tell);
+          resolve(progressed);
+        };
+        waiters.add(tell);
+        cancel = clock.schedule(Math.max(0, withinMs), () => tell(false));
+      });
+    },
 
     onChanges(listener) {
       return index.onChanges((changes) => {
@@ -164,10 +197,12 @@ export function createMirror(deps: MirrorDeps): Mirror {
       sync = deps.createSync
         ? deps.createSync({ states, catchUp: () => follower.catchUp() })
         : null;
+      sync?.onProgress(progress);
       sync?.start();
     },
 
     async stop() {
+      for (const tell of [...waiters]) tell(false);
       follower.stop();
       await sync?.stop();
       await deps.lease?.stop();

@@ -255,6 +255,18 @@ export interface MirrorView {
   covers(kind: KeyedKind, key: string | number): boolean;
   /** Earliest reservation start the mirror holds (its window), or `null` when it holds all. */
   reservationsFrom(): Date | null;
+  /**
+   * Whether `kind`'s initial load runs (here or, on a replica that does not lead, at the
+   * leader): it is not held yet and will be, so a read may wait for it (`progressed`). `false`
+   * for a held kind and for one whose licence is missing.
+   */
+  loading(kind: RecordKind): boolean;
+  /**
+   * Resolves `true` at the next moment the mirror may answer more — a load page applied, a
+   * kind loaded, the leader's states adopted (a replica that does not lead) — or `false` when
+   * `withinMs` passed first. For a read that waits for the load instead of failing.
+   */
+  progressed(withinMs: number): Promise<boolean>;
   /** What API300 stored, into the index (at once) and the store (in the background). */
   recordWrite(batch: MirrorBatch): void;
   /**

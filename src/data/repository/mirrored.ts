@@ -1,6 +1,8 @@
 import type { Customer, Reservation, Station, Ticket } from '../../domain/models';
 import type { FindPage, FoundPage } from '../../domain/queries';
-import type { KeyedKind, MirrorView } from '../mirror/types';
+import { systemClock, type Clock } from '../../platform/clock';
+import { Api300Error } from '../errors';
+import type { KeyedKind, MirrorView, RecordKind } from '../mirror/types';
 import { decodeOffsetCursor } from './paging';
 import type { ListPage, LocalReads, ReadOptions, Repository } from './types';
 
@@ -13,14 +15,46 @@ export type { MirrorView };
  * gate and the record locks) and what API300 stored is applied to the mirror before the
  * write returns, so the next read anywhere in this process serves it.
  */
-export function createMirroredRepository(mirror: MirrorView, upstream: Repository): Repository {
+export function createMirroredRepository(
+  mirror: MirrorView,
+  upstream: Repository,
+  clock: Clock = systemClock,
+): Repository {
   const { index } = mirror;
+
+  /**
+   * `read` (upstream); when the budget refuses it (`UPSTREAM_RATE_LIMITED`: nothing was sent)
+   * while the mirror still loads, waits for the mirror to answer instead (`local`, asked
+   * again at each load page, kind loaded or leader's state adopted) until the request's
+   * deadline, and only then fails as refused. Costs no upstream call: while the load's pages
+   * take the budget, the reads they will answer wait for them.
+   */
+  async function orFromMirror<T>(
+    kind: RecordKind,
+    read: () => Promise<T>,
+    local: () => T | undefined,
+    opts: ReadOptions,
+  ): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      if (!(error instanceof Api300Error) || error.code !== 'UPSTREAM_RATE_LIMITED') throw error;
+      for (;;) {
+        const answer = local();
+        if (answer !== undefined) return answer;
+        const left = opts.deadline - clock.now();
+        if (left <= 0 || !mirror.loading(kind) || !(await mirror.progressed(left))) throw error;
+      }
+    }
+  }
 
   /** Each key from `local` where it answers, the rest (if any) from `fallback` in one call. */
   function keyed<K extends string | number, V>(
+    kind: RecordKind,
     keys: readonly K[],
     local: (key: K) => V | null | undefined,
     fallback: (keys: readonly K[]) => Promise<Map<K, V>>,
+    opts: ReadOptions,
   ): Promise<Map<K, V>> {
     const found = new Map<K, V>();
     const missing: K[] = [];
@@ -30,10 +64,32 @@ export function createMirroredRepository(mirror: MirrorView, upstream: Repositor
       else if (value !== null) found.set(key, value);
     }
     if (missing.length === 0) return Promise.resolve(found);
-    return fallback(missing).then((more) => {
+    const fromMirrorNow = (): Map<K, V> | undefined => {
+      const more = new Map<K, V>();
+      for (const key of missing) {
+        const value = local(key);
+        if (value === undefined) return undefined;
+        if (value !== null) more.set(key, value);
+      }
+      return more;
+    };
+    return orFromMirror(kind, () => fallback(missing), fromMirrorNow, opts).then((more) => {
       for (const [key, value] of more) found.set(key, value);
       return found;
     });
+  }
+
+  /** The mirror's answer when it has one now, else upstream's (or the mirror's after a refusal). */
+  function whenLocal<T>(
+    kind: RecordKind,
+    fromIndex: () => T | undefined,
+    read: () => Promise<T>,
+    opts: ReadOptions,
+  ): Promise<T> {
+    const answer = fromIndex();
+    return answer !== undefined
+      ? Promise.resolve(answer)
+      : orFromMirror(kind, read, fromIndex, opts);
   }
 
   const reservationWindowOpen = () => mirror.reservationsFrom() === null;
@@ -75,32 +131,66 @@ export function createMirroredRepository(mirror: MirrorView, upstream: Repositor
   return {
     local,
     customersByNumber: (numbers, opts) =>
-      keyed(numbers, local.customer, (k) => upstream.customersByNumber(k, opts)),
+      keyed('customers', numbers, local.customer, (k) => upstream.customersByNumber(k, opts), opts),
     reservationsById: (ids, opts) =>
-      keyed(ids, local.reservation, (k) => upstream.reservationsById(k, opts)),
+      keyed(
+        'reservations',
+        ids,
+        local.reservation,
+        (k) => upstream.reservationsById(k, opts),
+        opts,
+      ),
     ticketsByNumber: (numbers, opts) =>
-      keyed(numbers, local.ticket, (k) => upstream.ticketsByNumber(k, opts)),
+      keyed('tickets', numbers, local.ticket, (k) => upstream.ticketsByNumber(k, opts), opts),
     reservationsByCustomer: (numbers, opts) =>
-      keyed(numbers, local.reservationsOfCustomer, (k) => upstream.reservationsByCustomer(k, opts)),
+      keyed(
+        'reservations',
+        numbers,
+        local.reservationsOfCustomer,
+        (k) => upstream.reservationsByCustomer(k, opts),
+        opts,
+      ),
     ticketsByCustomer: (numbers, opts) =>
-      keyed(numbers, local.ticketsOfCustomer, (k) => upstream.ticketsByCustomer(k, opts)),
+      keyed(
+        'tickets',
+        numbers,
+        local.ticketsOfCustomer,
+        (k) => upstream.ticketsByCustomer(k, opts),
+        opts,
+      ),
     ticketsByReservation: (ids, opts) =>
-      keyed(ids, local.ticketsOfReservation, (k) => upstream.ticketsByReservation(k, opts)),
+      keyed(
+        'tickets',
+        ids,
+        local.ticketsOfReservation,
+        (k) => upstream.ticketsByReservation(k, opts),
+        opts,
+      ),
 
-    findCustomers: (find, opts) =>
-      mirror.holds('customers')
-        ? Promise.resolve(fromMirror(find, (f) => index.findCustomers(f)))
-        : upstream.findCustomers(find, opts),
-    findReservations: (find, opts) =>
-      holdsReservationsOf(find)
-        ? Promise.resolve(fromMirror(find, (f) => index.findReservations(f)))
-        : upstream.findReservations(find, opts),
-    findTickets: (find, opts) =>
-      mirror.holds('tickets')
-        ? Promise.resolve(fromMirror(find, (f) => index.findTickets(f)))
-        : upstream.findTickets(find, opts),
-    stations: (opts: ReadOptions): Promise<Station[]> =>
-      mirror.holds('stations') ? Promise.resolve(index.stations()) : upstream.stations(opts),
+    findCustomers: (find, opts) => {
+      const fromIndex = () =>
+        mirror.holds('customers') ? fromMirror(find, (f) => index.findCustomers(f)) : undefined;
+      return whenLocal('customers', fromIndex, () => upstream.findCustomers(find, opts), opts);
+    },
+    findReservations: (find, opts) => {
+      const fromIndex = () =>
+        holdsReservationsOf(find) ? fromMirror(find, (f) => index.findReservations(f)) : undefined;
+      return whenLocal(
+        'reservations',
+        fromIndex,
+        () => upstream.findReservations(find, opts),
+        opts,
+      );
+    },
+    findTickets: (find, opts) => {
+      const fromIndex = () =>
+        mirror.holds('tickets') ? fromMirror(find, (f) => index.findTickets(f)) : undefined;
+      return whenLocal('tickets', fromIndex, () => upstream.findTickets(find, opts), opts);
+    },
+    stations: (opts: ReadOptions): Promise<Station[]> => {
+      const fromIndex = () => (mirror.holds('stations') ? index.stations() : undefined);
+      return whenLocal('stations', fromIndex, () => upstream.stations(opts), opts);
+    },
 
     createCustomer: async (customer, opts) =>
       stored.customer(await upstream.createCustomer(customer, opts)),

@@ -47,6 +47,11 @@ export interface MirrorSync {
    * last leader's watermarks; ignored while it leads (its own fenced writes are the truth).
    */
   adoptStates(states: Partial<Record<RecordKind, KindState>>): void;
+  /**
+   * Calls `listener` whenever this replica's own sync lets the mirror answer more: a load page
+   * applied (its keys covered), a kind loaded. Returns the unsubscribe.
+   */
+  onProgress(listener: () => void): () => void;
 }
 
 export interface MirrorSyncDeps {
@@ -103,6 +108,7 @@ class Sync implements MirrorSync {
   private readonly logger: Logger;
   private readonly kinds = new Map<RecordKind, KindRuntime>();
   private readonly tasks = new Set<Promise<void>>();
+  private readonly progressListeners = new Set<() => void>();
   private running = false;
 
   constructor(private readonly deps: MirrorSyncDeps) {
@@ -124,6 +130,9 @@ class Sync implements MirrorSync {
       logger: this.logger,
       options: this.options,
       runtime: (kind) => this.runtime(kind),
+      progressed: () => {
+        for (const listener of [...this.progressListeners]) listener();
+      },
     });
     for (const kind of this.options.kinds) {
       this.kinds.set(kind, {
@@ -200,6 +209,11 @@ class Sync implements MirrorSync {
       }
     }
     if (this.running && !this.stopping) this.boundReadsWhileLoading();
+  }
+
+  onProgress(listener: () => void): () => void {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
   }
 
   ready(kind: RecordKind): boolean {

@@ -74,6 +74,8 @@ export interface SyncPassesDeps {
   logger: Logger;
   options: ResolvedSyncOptions;
   runtime(kind: RecordKind): KindRuntime;
+  /** Told when the mirror may answer more: a load page applied, a kind loaded. */
+  progressed(): void;
 }
 
 /**
@@ -179,6 +181,7 @@ export class SyncPasses {
           k.coverage.push({ lastKey, at: this.deps.clock.now() });
         else k.coverage = null; // a boundary failed: nothing past it is known complete
         if (covered) await this.publishCoverage(kind);
+        this.deps.progressed();
       },
     });
     k.coverage = null;
@@ -226,6 +229,7 @@ export class SyncPasses {
     };
     k.progress = null;
     await this.saveState(kind);
+    if (mode === 'load') this.deps.progressed();
     logger.info(
       {
         kind,
@@ -254,7 +258,10 @@ export class SyncPasses {
       watermark: startedAt,
       reconciledAt: new Date(this.deps.clock.now()),
     };
-    if (first) await this.saveState('stations');
+    if (first) {
+      await this.saveState('stations');
+      this.deps.progressed();
+    }
   }
 
   /**

@@ -1,3 +1,4 @@
+import { Api300Error } from '../../../../src/data/errors';
 import { createMirrorIndex } from '../../../../src/data/mirror/index';
 import type { KeyedKind, MirrorBatch, RecordKind } from '../../../../src/data/mirror/types';
 import {
@@ -23,6 +24,8 @@ function setup(
     from?: Date | null;
     /** While a kind loads: the keys its loaded pages answer. */
     covers?: (kind: KeyedKind, key: string | number) => boolean;
+    /** Kinds not held that never will be (their licence is missing). */
+    licenceMissing?: RecordKind[];
   } = {},
 ) {
   const index = createMirrorIndex();
@@ -32,10 +35,17 @@ function setup(
   );
   const written: MirrorBatch[] = [];
   const refreshed: number[][] = [];
+  /** Waiters of `progressed`: `progress()` tells them all `true`, `giveUp()` all `false`. */
+  const waiting: Array<(progressed: boolean) => void> = [];
+  const tellAll = (progressed: boolean) => {
+    for (const tell of waiting.splice(0)) tell(progressed);
+  };
   const mirror: MirrorView = {
     index,
     holds: (kind) => held.has(kind),
     covers: (kind, key) => !held.has(kind) && (options.covers?.(kind, key) ?? false),
+    loading: (kind) => !held.has(kind) && !(options.licenceMissing ?? []).includes(kind),
+    progressed: () => new Promise((resolve) => waiting.push(resolve)),
     reservationsFrom: () => options.from ?? null,
     recordWrite: (batch) => {
       written.push(batch);
@@ -44,8 +54,26 @@ function setup(
     refreshCustomers: (numbers) => refreshed.push([...numbers]),
   };
   const repository = createMirroredRepository(mirror, upstream);
-  return { index, upstream, repository, written, refreshed, held };
+  return {
+    index,
+    upstream,
+    repository,
+    written,
+    refreshed,
+    held,
+    waiting,
+    progress: () => tellAll(true),
+    giveUp: () => tellAll(false),
+  };
 }
+
+const refused = () =>
+  new Api300Error('UPSTREAM_RATE_LIMITED', 'no upstream budget before the deadline', {
+    retryAfter: 40,
+  });
+
+/** Lets pending promise callbacks run (the repository's awaits), without any timer. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('the repository over the mirror', () => {
   it('answers keys, lists by parent, stations and finds from the mirror without an upstream call', async () => {
@@ -100,6 +128,76 @@ describe('the repository over the mirror', () => {
     // A search needs every customer: it waits for the load, read-through meanwhile.
     const page = await repository.findCustomers({ search: 'x', first: 5 }, opts);
     expect(page.source).toBe('upstream');
+  });
+
+  describe('while a kind loads and the budget refuses a read (nothing was sent)', () => {
+    it('waits for the load and answers a key from the mirror once a page covers it', async () => {
+      let covered = 0;
+      const r = setup({
+        holds: ['reservations', 'tickets', 'stations'],
+        covers: (kind, key) => kind === 'customers' && Number(key) <= covered,
+      });
+      r.upstream.fail('customersByNumber', refused());
+      const answer = r.repository.customersByNumber([1, 600], opts);
+      await settle();
+      expect(r.waiting).toHaveLength(1);
+
+      // A page covering 1..500 came: 600 is still unanswered, so it waits on.
+      r.index.apply({ customers: { put: [makeCustomer(1)] } });
+      covered = 500;
+      r.progress();
+      await settle();
+      expect(r.waiting).toHaveLength(1);
+
+      // The next page covers 600 (absent in the POS): answered, with one upstream try only.
+      covered = 1000;
+      r.progress();
+      expect([...(await answer).keys()]).toEqual([1]);
+      expect(r.upstream.callsOf('customersByNumber')).toHaveLength(1);
+    });
+
+    it('waits for a list until the kind is loaded, then answers it from the mirror', async () => {
+      const r = setup({ holds: ['reservations', 'tickets', 'stations'] });
+      r.upstream.fail('findCustomers', refused());
+      const answer = r.repository.findCustomers({ search: 'mueller', first: 5 }, opts);
+      await settle();
+      r.index.apply({ customers: { put: [makeCustomer(7, { lastName: 'Müller' })] } });
+      r.held.add('customers');
+      r.progress();
+      const page = await answer;
+      expect(page.source).toBe('mirror');
+      expect(page.items.map((c) => c.number)).toEqual([7]);
+    });
+
+    it('fails as refused when the deadline comes first', async () => {
+      const r = setup({ holds: ['reservations', 'tickets', 'stations'] });
+      r.upstream.fail('findCustomers', refused());
+      const answer = r.repository.findCustomers({ first: 5 }, opts);
+      await settle();
+      r.giveUp(); // progressed(…) ran out of time
+      await expect(answer).rejects.toMatchObject({ code: 'UPSTREAM_RATE_LIMITED' });
+    });
+
+    it('fails at once for a kind that will not load (licence missing), and for other failures', async () => {
+      const r = setup({
+        holds: ['customers', 'reservations', 'stations'],
+        licenceMissing: ['tickets'],
+      });
+      r.upstream.fail('findTickets', refused());
+      await expect(r.repository.findTickets({ first: 5 }, opts)).rejects.toMatchObject({
+        code: 'UPSTREAM_RATE_LIMITED',
+      });
+      const loading = setup({ holds: ['reservations', 'tickets', 'stations'] });
+      loading.upstream.fail(
+        'findCustomers',
+        new Api300Error('UPSTREAM_UNAVAILABLE', 'API300 is away', { sent: false }),
+      );
+      await expect(loading.repository.findCustomers({ first: 5 }, opts)).rejects.toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+      });
+      expect(r.waiting).toHaveLength(0);
+      expect(loading.waiting).toHaveLength(0);
+    });
   });
 
   it('continues a read-through page at the same position once the mirror took over', async () => {
