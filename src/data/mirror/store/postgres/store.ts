@@ -27,6 +27,7 @@ import { keyOf } from '../../records';
 import { recordFromJson, recordToJson } from '../recordJson';
 import { CHANGES_CHANNEL, LOCK, TABLE, migrate, MirrorSchemaError } from './schema';
 import { identityMismatch, identityMissing } from '../identity';
+import { SETTINGS } from '../../../../settings';
 
 /** The lease that fences the sync's applies (one per database). */
 export const SYNC_LEASE = 'sync';
@@ -36,7 +37,8 @@ export interface PostgresStoreOptions {
   connectionString: string;
   /**
    * How long a delete stays in the change feed as a tombstone (its personal data is gone at
-   * once; only kind and key remain). Default 1 h. A follower further behind than this — its
+   * once; only kind and key remain). Default and range: those of
+   * `MIRROR_TOMBSTONE_RETENTION_MS` (src/settings.ts). A follower further behind than this — its
    * position predates a purged tombstone — gets `reset` from `changesSince` and loads again.
    */
   tombstoneRetentionMs?: number;
@@ -88,8 +90,10 @@ export interface PostgresMirrorStore extends MirrorStore {
   listening(): boolean;
 }
 
+const TOMBSTONE_RETENTION = SETTINGS.MIRROR_TOMBSTONE_RETENTION_MS;
+
 const DEFAULTS = {
-  tombstoneRetentionMs: 3_600_000,
+  tombstoneRetentionMs: TOMBSTONE_RETENTION.default,
   purgeEveryMs: 300_000,
   maxConnections: 4,
   statementTimeoutMs: 30_000,
@@ -696,7 +700,7 @@ class ChangeCollector {
 
 /** Smallest and largest allowed value of each numeric option. */
 const RANGES: { readonly [K in keyof typeof DEFAULTS]: readonly [number, number] } = {
-  tombstoneRetentionMs: [0, 30 * 86_400_000],
+  tombstoneRetentionMs: [TOMBSTONE_RETENTION.min, TOMBSTONE_RETENTION.max],
   purgeEveryMs: [1_000, 86_400_000],
   maxConnections: [1, 100],
   statementTimeoutMs: [100, 600_000],
