@@ -26,6 +26,7 @@ import {
 import { keyOf } from '../../records';
 import { recordFromJson, recordToJson } from '../recordJson';
 import { CHANGES_CHANNEL, LOCK, TABLE, migrate, MirrorSchemaError } from './schema';
+import { createChangeListener } from './listener';
 import { identityMismatch, identityMissing } from '../identity';
 import { SETTINGS } from '../../../../settings';
 
@@ -101,7 +102,6 @@ const DEFAULTS = {
   reconnectDelayMs: 500,
   heartbeatMs: 30_000,
 };
-const MAX_RECONNECT_DELAY_MS = 5_000;
 /** Rows per read while loading: bounds one result set, not the snapshot. */
 const LOAD_PAGE = 10_000;
 /** Key of the one row that holds the whole station list. */
@@ -160,6 +160,16 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
   pool.on('error', (error) =>
     logger?.warn({ err: error.message }, 'mirror database connection lost'),
   );
+
+  // One dedicated connection LISTENing for other instances' applies (listener.ts).
+  const changes = createChangeListener({
+    connection,
+    instanceId,
+    reconnectDelayMs: settings.reconnectDelayMs,
+    heartbeatMs: settings.heartbeatMs,
+    clock,
+    logger,
+  });
 
   let closed = false;
   let migrated: Promise<void> | null = null;
@@ -440,107 +450,6 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
     return Number(rows[0]?.purged ?? 0);
   }
 
-  // --- change listener: one dedicated connection LISTENing, re-established when lost ---
-
-  const listeners = new Set<() => void>();
-  let listener: pg.Client | null = null;
-  let connecting = false;
-  let isListening = false;
-  let reconnectDelay = settings.reconnectDelayMs;
-  let cancelReconnect: (() => void) | null = null;
-  let cancelHeartbeat: (() => void) | null = null;
-
-  function emit(): void {
-    for (const fn of [...listeners]) {
-      try {
-        fn();
-      } catch (error) {
-        logger?.error({ err: (error as Error).message }, 'mirror change listener threw');
-      }
-    }
-  }
-
-  async function listen(): Promise<void> {
-    if (closed || listener || connecting || listeners.size === 0) return;
-    connecting = true;
-    const client = new pg.Client({ ...connection, statement_timeout: 0 });
-    const lost = (error?: Error) => {
-      // Before LISTEN succeeded, the failed connect or query is handled where it was awaited.
-      if (listener !== client) return;
-      listener = null;
-      isListening = false;
-      cancelHeartbeat?.();
-      cancelHeartbeat = null;
-      client.removeAllListeners('notification');
-      client.end().catch(() => {});
-      if (!closed) {
-        logger?.warn(
-          { err: error?.message, retryInMs: reconnectDelay },
-          'mirror change listener lost its connection',
-        );
-        scheduleReconnect();
-      }
-    };
-    client.on('error', lost);
-    client.on('end', () => lost());
-    client.on('notification', (message) => {
-      if (message.channel === CHANGES_CHANNEL && message.payload !== instanceId) emit();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CHANGES_CHANNEL}`);
-    } catch (error) {
-      connecting = false;
-      client.removeAllListeners();
-      client.on('error', () => {});
-      client.end().catch(() => {});
-      if (!closed) {
-        logger?.warn(
-          { err: (error as Error).message, retryInMs: reconnectDelay },
-          'mirror change listener cannot connect',
-        );
-        scheduleReconnect();
-      }
-      return;
-    }
-    connecting = false;
-    if (closed) {
-      await client.end().catch(() => {});
-      return;
-    }
-    listener = client;
-    isListening = true;
-    reconnectDelay = settings.reconnectDelayMs;
-    scheduleHeartbeat(client);
-    // Notifications sent before LISTEN took effect are not delivered: a subscriber may have
-    // missed changes (at start, or while the connection was down), so it looks once now.
-    emit();
-  }
-
-  function scheduleReconnect(): void {
-    if (closed || cancelReconnect) return;
-    const delay = reconnectDelay;
-    reconnectDelay = Math.min(reconnectDelay * 2, MAX_RECONNECT_DELAY_MS);
-    cancelReconnect = clock.schedule(delay, () => {
-      cancelReconnect = null;
-      void listen();
-    });
-  }
-
-  /** An idle socket whose peer vanished may never error by itself: a cheap query finds out. */
-  function scheduleHeartbeat(client: pg.Client): void {
-    cancelHeartbeat = clock.schedule(settings.heartbeatMs, () => {
-      cancelHeartbeat = null;
-      if (listener !== client) return;
-      client.query('SELECT 1').then(
-        () => {
-          if (listener === client) scheduleHeartbeat(client);
-        },
-        (error: Error) => client.emit('error', error),
-      );
-    });
-  }
-
   return {
     kind: 'postgres',
     pool,
@@ -551,29 +460,13 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
     changesSince,
     wipe,
     purgeTombstones,
-    listening: () => isListening,
-    onChange(fn) {
-      listeners.add(fn);
-      void listen();
-      return () => {
-        listeners.delete(fn);
-      };
-    },
+    listening: () => changes.listening(),
+    onChange: (fn) => changes.onChange(fn),
     async close() {
       if (closed) return;
       closed = true;
       cancelPurge?.();
-      cancelReconnect?.();
-      cancelHeartbeat?.();
-      listeners.clear();
-      const client = listener;
-      listener = null;
-      isListening = false;
-      if (client) {
-        client.removeAllListeners();
-        client.on('error', () => {});
-        await client.end().catch(() => {});
-      }
+      await changes.close();
       await pool.end();
     },
   };
