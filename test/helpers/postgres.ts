@@ -21,6 +21,11 @@ export interface TestDatabase {
   url: string;
   /** Ends every session connected to it (what a server restart does to clients). */
   terminateConnections(): Promise<number>;
+  /**
+   * Moves every mirror tombstone `ms` into the past, so the store's purge finds it past its
+   * retention (which is at least a minute: MIRROR_TOMBSTONE_RETENTION_MS) without a wait.
+   */
+  ageTombstones(ms: number): Promise<number>;
   /** Drops it, ending whatever is still connected. */
   drop(): Promise<void>;
 }
@@ -67,6 +72,20 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         );
         return rowCount ?? 0;
       }),
+    ageTombstones: async (ms) => {
+      const client = new pg.Client({ connectionString: url.toString() });
+      await client.connect();
+      try {
+        const { rowCount } = await client.query(
+          `UPDATE hypersoft_mirror_records SET touched_at = touched_at - $1 * interval '1 millisecond'
+           WHERE data IS NULL`,
+          [ms],
+        );
+        return rowCount ?? 0;
+      } finally {
+        await client.end();
+      }
+    },
     drop: () =>
       admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
   };

@@ -279,11 +279,12 @@ describeWithPostgres('The PostgreSQL mirror store', () => {
   });
 
   it('tells a follower behind purged tombstones to load again, and one that is current not to', async () => {
-    const writer = store({ tombstoneRetentionMs: 0 });
+    const writer = store({ tombstoneRetentionMs: 60_000 });
     await writer.apply({ customers: { put: [makeCustomer(1), makeCustomer(2)] } });
     const behind = (await writer.load()).position;
     await writer.apply({ customers: { delete: [1] } });
     const current = (await writer.load()).position;
+    await db.ageTombstones(120_000);
 
     expect(await writer.purgeTombstones()).toBe(1);
 

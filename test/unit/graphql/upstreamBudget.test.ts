@@ -1,6 +1,6 @@
 import { Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import type { RecordKind } from '../../../src/domain/models';
-import { estimateUpstreamRecords } from '../../../src/graphql/requestLimits';
+import { estimateUpstreamRecords } from '../../../src/graphql/upstreamBudget';
 import { buildSchema } from '../../../src/graphql/schema';
 
 const schema = buildSchema();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../../../../platform/clock';
 import type { Logger } from '../../../../platform/logger';
 import { TABLE } from './schema';
+import { SETTINGS } from '../../../../settings';
 import { SYNC_LEASE, type PostgresMirrorStore } from './store';
 
 export interface LeaderLeaseOptions {
@@ -11,7 +12,7 @@ export interface LeaderLeaseOptions {
   replicaId: string;
   /**
    * How long a tenure lasts without a renewal, measured on the database's clock (one clock
-   * for every replica, so skew between their clocks does not matter). Default 15 s.
+   * for every replica, so skew between their clocks does not matter). Default: `MIRROR_LEASE_TTL_MS`'s (src/settings.ts).
    */
   ttlMs?: number;
   /** How often the holder renews and the others try to take over. Default a third of `ttlMs`. */
@@ -71,7 +72,7 @@ export interface LeaderLease {
   status(): LeaseStatus;
 }
 
-const DEFAULT_TTL_MS = 15_000;
+const DEFAULT_TTL_MS = SETTINGS.MIRROR_LEASE_TTL_MS.default;
 
 interface LeaseRow {
   holder: string;

@@ -27,7 +27,9 @@ import {
 import { keyOf } from '../../records';
 import { recordFromJson, recordToJson } from '../recordJson';
 import { CHANGES_CHANNEL, LOCK, TABLE, migrate, MirrorSchemaError } from './schema';
+import { createChangeListener } from './listener';
 import { identityMismatch, identityMissing } from '../identity';
+import { SETTINGS } from '../../../../settings';
 
 /** The lease that fences the sync's applies (one per database). */
 export const SYNC_LEASE = 'sync';
@@ -37,7 +39,8 @@ export interface PostgresStoreOptions {
   connectionString: string;
   /**
    * How long a delete stays in the change feed as a tombstone (its personal data is gone at
-   * once; only kind and key remain). Default 1 h. A follower further behind than this — its
+   * once; only kind and key remain). Default and range: those of
+   * `MIRROR_TOMBSTONE_RETENTION_MS` (src/settings.ts). A follower further behind than this — its
    * position predates a purged tombstone — gets `reset` from `changesSince` and loads again.
    */
   tombstoneRetentionMs?: number;
@@ -89,8 +92,10 @@ export interface PostgresMirrorStore extends MirrorStore {
   listening(): boolean;
 }
 
+const TOMBSTONE_RETENTION = SETTINGS.MIRROR_TOMBSTONE_RETENTION_MS;
+
 const DEFAULTS = {
-  tombstoneRetentionMs: 3_600_000,
+  tombstoneRetentionMs: TOMBSTONE_RETENTION.default,
   purgeEveryMs: 300_000,
   maxConnections: 4,
   statementTimeoutMs: 30_000,
@@ -98,7 +103,6 @@ const DEFAULTS = {
   reconnectDelayMs: 500,
   heartbeatMs: 30_000,
 };
-const MAX_RECONNECT_DELAY_MS = 5_000;
 /** Rows per read while loading: bounds one result set, not the snapshot. */
 const LOAD_PAGE = 10_000;
 /** Key of the one row that holds the whole station list. */
@@ -158,6 +162,16 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
   pool.on('error', (error) =>
     logger?.warn({ err: error.message }, 'mirror database connection lost'),
   );
+
+  // One dedicated connection LISTENing for other instances' applies (listener.ts).
+  const changes = createChangeListener({
+    connection,
+    instanceId,
+    reconnectDelayMs: settings.reconnectDelayMs,
+    heartbeatMs: settings.heartbeatMs,
+    clock,
+    logger,
+  });
 
   let closed = false;
   let migrated: Promise<void> | null = null;
@@ -447,107 +461,6 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
     return Number(rows[0]?.purged ?? 0);
   }
 
-  // --- change listener: one dedicated connection LISTENing, re-established when lost ---
-
-  const listeners = new Set<() => void>();
-  let listener: pg.Client | null = null;
-  let connecting = false;
-  let isListening = false;
-  let reconnectDelay = settings.reconnectDelayMs;
-  let cancelReconnect: (() => void) | null = null;
-  let cancelHeartbeat: (() => void) | null = null;
-
-  function emit(): void {
-    for (const fn of [...listeners]) {
-      try {
-        fn();
-      } catch (error) {
-        logger?.error({ err: (error as Error).message }, 'mirror change listener threw');
-      }
-    }
-  }
-
-  async function listen(): Promise<void> {
-    if (closed || listener || connecting || listeners.size === 0) return;
-    connecting = true;
-    const client = new pg.Client({ ...connection, statement_timeout: 0 });
-    const lost = (error?: Error) => {
-      // Before LISTEN succeeded, the failed connect or query is handled where it was awaited.
-      if (listener !== client) return;
-      listener = null;
-      isListening = false;
-      cancelHeartbeat?.();
-      cancelHeartbeat = null;
-      client.removeAllListeners('notification');
-      client.end().catch(() => {});
-      if (!closed) {
-        logger?.warn(
-          { err: error?.message, retryInMs: reconnectDelay },
-          'mirror change listener lost its connection',
-        );
-        scheduleReconnect();
-      }
-    };
-    client.on('error', lost);
-    client.on('end', () => lost());
-    client.on('notification', (message) => {
-      if (message.channel === CHANGES_CHANNEL && message.payload !== instanceId) emit();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CHANGES_CHANNEL}`);
-    } catch (error) {
-      connecting = false;
-      client.removeAllListeners();
-      client.on('error', () => {});
-      client.end().catch(() => {});
-      if (!closed) {
-        logger?.warn(
-          { err: (error as Error).message, retryInMs: reconnectDelay },
-          'mirror change listener cannot connect',
-        );
-        scheduleReconnect();
-      }
-      return;
-    }
-    connecting = false;
-    if (closed) {
-      await client.end().catch(() => {});
-      return;
-    }
-    listener = client;
-    isListening = true;
-    reconnectDelay = settings.reconnectDelayMs;
-    scheduleHeartbeat(client);
-    // Notifications sent before LISTEN took effect are not delivered: a subscriber may have
-    // missed changes (at start, or while the connection was down), so it looks once now.
-    emit();
-  }
-
-  function scheduleReconnect(): void {
-    if (closed || cancelReconnect) return;
-    const delay = reconnectDelay;
-    reconnectDelay = Math.min(reconnectDelay * 2, MAX_RECONNECT_DELAY_MS);
-    cancelReconnect = clock.schedule(delay, () => {
-      cancelReconnect = null;
-      void listen();
-    });
-  }
-
-  /** An idle socket whose peer vanished may never error by itself: a cheap query finds out. */
-  function scheduleHeartbeat(client: pg.Client): void {
-    cancelHeartbeat = clock.schedule(settings.heartbeatMs, () => {
-      cancelHeartbeat = null;
-      if (listener !== client) return;
-      client.query('SELECT 1').then(
-        () => {
-          if (listener === client) scheduleHeartbeat(client);
-        },
-        (error: Error) => client.emit('error', error),
-      );
-    });
-  }
-
   return {
     kind: 'postgres',
     pool,
@@ -558,29 +471,13 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresMirr
     changesSince,
     wipe,
     purgeTombstones,
-    listening: () => isListening,
-    onChange(fn) {
-      listeners.add(fn);
-      void listen();
-      return () => {
-        listeners.delete(fn);
-      };
-    },
+    listening: () => changes.listening(),
+    onChange: (fn) => changes.onChange(fn),
     async close() {
       if (closed) return;
       closed = true;
       cancelPurge?.();
-      cancelReconnect?.();
-      cancelHeartbeat?.();
-      listeners.clear();
-      const client = listener;
-      listener = null;
-      isListening = false;
-      if (client) {
-        client.removeAllListeners();
-        client.on('error', () => {});
-        await client.end().catch(() => {});
-      }
+      await changes.close();
       await pool.end();
     },
   };
@@ -708,7 +605,7 @@ class ChangeCollector {
 
 /** Smallest and largest allowed value of each numeric option. */
 const RANGES: { readonly [K in keyof typeof DEFAULTS]: readonly [number, number] } = {
-  tombstoneRetentionMs: [0, 30 * 86_400_000],
+  tombstoneRetentionMs: [TOMBSTONE_RETENTION.min, TOMBSTONE_RETENTION.max],
   purgeEveryMs: [1_000, 86_400_000],
   maxConnections: [1, 100],
   statementTimeoutMs: [100, 600_000],
