@@ -75,6 +75,8 @@ export interface Config {
   };
   /** Live changes pushed out (docs/subscriptions.md). */
   subscriptions: SubscriptionsConfig;
+  /** Callback subscriptions shared between replicas through Redis (block at the end of this file). */
+  callbackSubscriptions: CallbackSubscriptionsConfig;
   /** Whether introspection is allowed (`INTROSPECTION`, default true; false in production). */
   introspection: boolean;
   /** Whether `/graphql` serves the GraphiQL page to browsers (`GRAPHIQL`, default true; false in production). */
@@ -258,6 +260,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
     mirrorDatabase: readMirrorDatabase(read),
     subscriptions: readSubscriptions(read, problems),
+    callbackSubscriptions: readCallbackSubscriptions(read),
     introspection: read.bool('INTROSPECTION', !production),
     graphiql: read.bool('GRAPHIQL', !production),
     security: readSecurity(read, production, api300Url),
@@ -683,4 +686,19 @@ class Reader {
 function deepFreeze<T extends object>(o: T): Readonly<T> {
   for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
   return Object.freeze(o);
+}
+
+// --- Callback subscriptions across replicas (docs/subscriptions.md) -------------------------
+
+export interface CallbackSubscriptionsConfig {
+  /**
+   * How long a replica's claim on a callback subscription lasts unrenewed; it is renewed, and
+   * expired claims of other replicas taken over, every third of it
+   * (`SUBSCRIPTIONS_CALLBACK_LEASE_MS`, default 6000, 300..300000). With `REDIS_URL` only.
+   */
+  leaseMs: number;
+}
+
+function readCallbackSubscriptions(read: Reader): CallbackSubscriptionsConfig {
+  return { leaseMs: read.int('SUBSCRIPTIONS_CALLBACK_LEASE_MS', 6_000, 300, 300_000) };
 }

@@ -1,6 +1,9 @@
 import { subscribe, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Context } from '../context';
 import type { Logger } from '../../platform/logger';
+import type { CallbackStore, CallbackSubscription, StoredCallback } from './callbackStore';
+
+export type { CallbackSubscription } from './callbackStore';
 
 /**
  * Apollo Router's HTTP callback protocol `callback/1.0` (the router's `callback` subscription
@@ -12,16 +15,15 @@ import type { Logger } from '../../platform/logger';
  *    `heartbeat_interval_ms` (0: none), and `complete` when the stream ends (with `errors`
  *    when it ended on one);
  * 3. stops at once when the router answers any message 404 (the subscription is gone there).
- * Every message carries `kind: "subscription"`, `action`, `id` and `verifier`. The stream
- * lives in the replica that accepted it: a replica that ends completes its streams (the
- * router then resubscribes); it does not hand them to another replica.
+ * Every message carries `kind: "subscription"`, `action`, `id` and `verifier`.
+ *
+ * With a shared store (`shared`, callbackStore.ts) each accepted subscription is recorded and
+ * claimed by this replica, which renews its claims every third of the lease; every replica
+ * also claims the records whose claim expired (their replica died) and carries them on: a
+ * `check` at once, then heartbeats and `next` per event with the same id and verifier. A
+ * graceful stop hands its streams over (claims released, no `complete`); without a store it
+ * completes them (the router then resubscribes).
  */
-export interface CallbackSubscription {
-  callback_url: string;
-  subscription_id: string;
-  verifier: string;
-  heartbeat_interval_ms?: number;
-}
 
 export const CALLBACK_PROTOCOL = 'callback/1.0';
 
@@ -45,6 +47,34 @@ type Message =
   | { action: 'next'; payload: ExecutionResult }
   | { action: 'complete'; errors?: readonly unknown[] };
 
+/** What a stored subscription runs again with on the replica that takes it over. */
+export interface PreparedOperation {
+  document: DocumentNode;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+  context: Context;
+}
+
+/**
+ * Callback subscriptions across replicas: the store, how long a claim lasts (renewed and
+ * orphans looked for every third of it), and how a stored operation is run again (`null`:
+ * it no longer validates).
+ */
+export interface SharedCallbacks {
+  store: CallbackStore;
+  leaseMs: number;
+  prepare(record: StoredCallback): PreparedOperation | null;
+}
+
+export interface CallbackStats {
+  /** Callback subscriptions this replica runs. */
+  active: number;
+  /** `next` messages the router accepted. */
+  delivered: number;
+  /** Subscriptions this replica took over from one whose claim had expired. */
+  takenOver: number;
+}
+
 export interface CallbackRunner {
   /**
    * Starts one callback subscription: resolves with the answer to the router's request (HTTP
@@ -52,24 +82,43 @@ export interface CallbackRunner {
    */
   start(args: {
     sub: CallbackSubscription;
+    /** The operation's text, recorded for a replica that takes the subscription over. */
+    query: string;
     document: DocumentNode;
     variables?: Record<string, unknown>;
     operationName?: string;
     context: Context;
   }): Promise<{ status: number; body: unknown }>;
-  /** Ends every stream (each sends `complete`). */
+  /**
+   * Graceful end: with a shared store each stream is handed over (its claim released, no
+   * `complete`: another replica carries it on); without one each sends `complete`.
+   */
   stop(): Promise<void>;
   size(): number;
+  stats(): CallbackStats;
 }
+
+/** How a stream ended, which decides what the router is told and what becomes of the record. */
+type Ending =
+  | 'done' // the stream ended: `complete`, record deleted
+  | 'gone' // the router answered 404: no `complete`, record deleted
+  | 'lost' // another replica holds the claim now: nothing sent, record kept
+  | 'handover'; // graceful stop with a shared store: claim released, record kept
 
 export function createCallbackRunner(options: {
   schema: GraphQLSchema;
   format: (result: ExecutionResult) => ExecutionResult;
   logger: Logger;
   timeoutMs?: number;
+  shared?: SharedCallbacks;
+  /** Most streams taken over at once (the hub's bound refuses more anyway). */
+  maxTakeover?: number;
 }): CallbackRunner {
   const timeoutMs = options.timeoutMs ?? 5000;
-  const running = new Map<string, { end(): void; done: Promise<void> }>();
+  const { shared, logger } = options;
+  const running = new Map<string, { end(ending: Ending): void; done: Promise<void> }>();
+  const counts = { delivered: 0, takenOver: 0 };
+  let stopping = false;
 
   async function send(sub: CallbackSubscription, message: Message): Promise<number> {
     try {
@@ -94,8 +143,146 @@ export function createCallbackRunner(options: {
     }
   }
 
+  const quietly = (what: string, promise: Promise<unknown>) =>
+    promise.catch((error: unknown) =>
+      logger.warn({ err: (error as Error).message }, `callback subscriptions: ${what} failed`),
+    );
+
+  /** Runs a subscribed stream: `next` per event, heartbeats, and its ending. */
+  function run(
+    sub: CallbackSubscription,
+    iterator: AsyncGenerator<ExecutionResult, void, void>,
+  ): void {
+    const id = sub.subscription_id;
+    let ending: Ending | null = null;
+    let cancelHeartbeat = () => {};
+    const end = (how: Ending) => {
+      if (ending !== null) return;
+      ending = how;
+      cancelHeartbeat();
+      void iterator.return?.();
+    };
+    const interval = sub.heartbeat_interval_ms ?? 0;
+    if (interval > 0) {
+      const timer = setInterval(() => {
+        void send(sub, { action: 'check' }).then((status) => {
+          if (status === 404) end('gone');
+        });
+      }, interval);
+      timer.unref();
+      cancelHeartbeat = () => clearInterval(timer);
+    }
+    const done = (async () => {
+      let lastErrors: readonly unknown[] | undefined;
+      try {
+        for await (const result of iterator) {
+          if (ending !== null) break;
+          const payload = options.format(result);
+          lastErrors = payload.errors;
+          const status = await send(sub, { action: 'next', payload });
+          if (status === 404) {
+            end('gone');
+            break;
+          }
+          if (status >= 200 && status < 300) counts.delivered++;
+        }
+      } finally {
+        // `end` may have set it meanwhile (the loop's narrowing does not see that).
+        const how = (ending as Ending | null) ?? 'done';
+        ending = how;
+        cancelHeartbeat();
+        running.delete(id);
+        if (how === 'done') {
+          await send(sub, { action: 'complete', ...(lastErrors && { errors: lastErrors }) });
+        }
+        if (shared && (how === 'done' || how === 'gone')) {
+          await quietly('deleting a record', shared.store.remove(id));
+        }
+        if (shared && how === 'handover') {
+          await quietly('handing over', shared.store.release([id]));
+        }
+      }
+    })().catch((error: unknown) =>
+      logger.warn({ err: (error as Error).message }, 'callback subscription failed'),
+    );
+    running.set(id, { end, done });
+  }
+
+  async function subscribed(prepared: {
+    document: DocumentNode;
+    variables?: Record<string, unknown>;
+    operationName?: string;
+    context: Context;
+  }) {
+    return subscribe({
+      schema: options.schema,
+      document: prepared.document,
+      variableValues: prepared.variables,
+      operationName: prepared.operationName,
+      contextValue: prepared.context,
+    });
+  }
+
+  /** Carries on a subscription whose owner's claim expired (this replica holds it now). */
+  async function takeOver(record: StoredCallback): Promise<void> {
+    const { sub } = record;
+    const id = sub.subscription_id;
+    const prepared = shared!.prepare(record);
+    if (!prepared || running.has(id)) {
+      if (!prepared) await shared!.store.remove(id);
+      return;
+    }
+    const checked = await send(sub, { action: 'check' });
+    if (checked === 404) {
+      await shared!.store.remove(id);
+      return;
+    }
+    const stream = await subscribed(prepared);
+    if (!(Symbol.asyncIterator in stream)) {
+      // Refused here (this replica is full): another replica takes it at its next look.
+      await shared!.store.release([id]);
+      return;
+    }
+    counts.takenOver++;
+    logger.info({ subscription: id }, 'callback subscription taken over from an ended replica');
+    run(sub, stream);
+  }
+
+  /** Renews this replica's claims, drops the ones lost, and takes orphans over. */
+  let lastRenewed = Date.now();
+  let ticking = false;
+  async function tick(): Promise<void> {
+    if (!shared || ticking || stopping) return;
+    ticking = true;
+    try {
+      const owned = [...running.keys()];
+      try {
+        const lost = await shared.store.renew(owned);
+        lastRenewed = Date.now();
+        for (const id of lost) running.get(id)?.end('lost');
+      } catch (error) {
+        // Redis away: past the lease another replica may hold them; stop sending.
+        if (Date.now() - lastRenewed > shared.leaseMs) {
+          for (const one of running.values()) one.end('lost');
+        }
+        throw error;
+      }
+      const room = (options.maxTakeover ?? 1000) - running.size;
+      for (const record of await shared.store.claimOrphans(room)) {
+        if (stopping) await shared.store.release([record.sub.subscription_id]);
+        else await takeOver(record);
+      }
+    } finally {
+      ticking = false;
+    }
+  }
+  const ticker = shared
+    ? setInterval(() => void quietly('renewing claims', tick()), Math.max(50, shared.leaseMs / 3))
+    : null;
+  ticker?.unref();
+
   return {
-    async start({ sub, document, variables, operationName, context }) {
+    async start({ sub, query, document, variables, operationName, context }) {
       const checked = await send(sub, { action: 'check' });
       if (checked !== 204) {
         return {
@@ -110,68 +297,33 @@ export function createCallbackRunner(options: {
           },
         };
       }
-      const stream = await subscribe({
-        schema: options.schema,
-        document,
-        variableValues: variables,
-        operationName,
-        contextValue: context,
-      });
+      const stream = await subscribed({ document, variables, operationName, context });
       if (!(Symbol.asyncIterator in stream)) {
         return { status: 200, body: options.format(stream) };
       }
-      const iterator = stream;
-      let ended = false;
-      /** The router answered 404: the subscription is gone there, so no `complete`. */
-      let gone = false;
-      let cancelHeartbeat = () => {};
-      const end = (routerGone: boolean) => {
-        gone ||= routerGone;
-        if (ended) return;
-        ended = true;
-        cancelHeartbeat();
-        void iterator.return?.();
-      };
-      const interval = sub.heartbeat_interval_ms ?? 0;
-      if (interval > 0) {
-        const timer = setInterval(() => {
-          void send(sub, { action: 'check' }).then((status) => {
-            if (status === 404) end(true);
-          });
-        }, interval);
-        timer.unref();
-        cancelHeartbeat = () => clearInterval(timer);
+      if (shared) {
+        // Without the record the subscription still runs here, as it did before it was shared.
+        await quietly(
+          'recording a subscription',
+          shared.store.add({
+            sub,
+            query,
+            ...(variables && { variables }),
+            ...(operationName && { operationName }),
+          }),
+        );
       }
-      const done = (async () => {
-        let lastErrors: readonly unknown[] | undefined;
-        try {
-          for await (const result of iterator) {
-            const payload = options.format(result);
-            lastErrors = payload.errors;
-            if ((await send(sub, { action: 'next', payload })) === 404) {
-              gone = true;
-              break;
-            }
-          }
-        } finally {
-          ended = true;
-          cancelHeartbeat();
-          running.delete(sub.subscription_id);
-          if (!gone) {
-            await send(sub, { action: 'complete', ...(lastErrors && { errors: lastErrors }) });
-          }
-        }
-      })().catch((error: unknown) =>
-        options.logger.warn({ err: (error as Error).message }, 'callback subscription failed'),
-      );
-      running.set(sub.subscription_id, { end: () => end(false), done });
+      run(sub, stream);
       return { status: 200, body: { data: null } };
     },
     async stop() {
+      stopping = true;
+      if (ticker) clearInterval(ticker);
       const all = [...running.values()];
-      for (const one of all) one.end();
+      for (const one of all) one.end(shared ? 'handover' : 'done');
       await Promise.all(all.map((one) => one.done));
     },
     size: () => running.size,
+    stats: () => ({ active: running.size, ...counts }),
   };
 }
