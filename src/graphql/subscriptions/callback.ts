@@ -14,7 +14,10 @@ export type { CallbackSubscription } from './callbackStore';
  * 2. sends each event as `next` (`payload` = the execution result), a `check` every
  *    `heartbeat_interval_ms` (0: none), and `complete` when the stream ends (with `errors`
  *    when it ended on one);
- * 3. stops at once when the router answers any message 404 (the subscription is gone there).
+ * 3. stops at once when the router answers any message 404 (the subscription is gone there),
+ *    a check 400, or `MAX_FAILED_CHECKS` checks in a row not at all (or with another error).
+ * The request's fields are read under their GA names (`callbackUrl`, `subscriptionId`,
+ * `heartbeatIntervalMs`) and their preview names (`callback_url` …).
  * Every message carries `kind: "subscription"`, `action`, `id` and `verifier`.
  *
  * With a shared store (`shared`, callbackStore.ts) each accepted subscription is recorded and
@@ -32,15 +35,25 @@ export function callbackOf(body: unknown): CallbackSubscription | null {
   const sub = (body as { extensions?: { subscription?: Record<string, unknown> } } | null)
     ?.extensions?.subscription;
   if (!sub || typeof sub !== 'object') return null;
+  // The protocol's GA names are camelCase; its preview's (and older routers') snake_case.
+  const fields = {
+    callback_url: sub.callbackUrl ?? sub.callback_url,
+    subscription_id: sub.subscriptionId ?? sub.subscription_id,
+    verifier: sub.verifier,
+    heartbeat_interval_ms: sub.heartbeatIntervalMs ?? sub.heartbeat_interval_ms,
+  };
   const valid =
-    typeof sub.callback_url === 'string' &&
-    /^https?:\/\//.test(sub.callback_url) &&
-    typeof sub.subscription_id === 'string' &&
-    typeof sub.verifier === 'string' &&
-    (sub.heartbeat_interval_ms === undefined ||
-      (typeof sub.heartbeat_interval_ms === 'number' && sub.heartbeat_interval_ms >= 0));
-  return valid ? (sub as unknown as CallbackSubscription) : null;
+    typeof fields.callback_url === 'string' &&
+    /^https?:\/\//.test(fields.callback_url) &&
+    typeof fields.subscription_id === 'string' &&
+    typeof fields.verifier === 'string' &&
+    (fields.heartbeat_interval_ms === undefined ||
+      (typeof fields.heartbeat_interval_ms === 'number' && fields.heartbeat_interval_ms >= 0));
+  return valid ? (fields as CallbackSubscription) : null;
 }
+
+/** Heartbeat checks in a row the router does not answer before a stream gives up (Apollo Server's default). */
+export const MAX_FAILED_CHECKS = 5;
 
 type Message =
   | { action: 'check' }
@@ -164,9 +177,12 @@ export function createCallbackRunner(options: {
     };
     const interval = sub.heartbeat_interval_ms ?? 0;
     if (interval > 0) {
+      let failed = 0;
       const timer = setInterval(() => {
         void send(sub, { action: 'check' }).then((status) => {
-          if (status === 404) end('gone');
+          if (status >= 200 && status < 300) failed = 0;
+          // 404 (and 400): the router no longer has it; unanswered for long: it is gone too.
+          else if (status === 404 || status === 400 || ++failed >= MAX_FAILED_CHECKS) end('gone');
         });
       }, interval);
       timer.unref();

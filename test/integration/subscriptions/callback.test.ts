@@ -88,6 +88,42 @@ describe('Apollo Router callback protocol', () => {
     }
   });
 
+  it('reads the protocol’s GA (camelCase) fields, and gives up after five checks in a row fail', async () => {
+    const router = await startRouterCallbacks({ id: 'sub-ga', verifier: 'v-ga' });
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json;callbackSpec=1.0',
+        },
+        body: JSON.stringify({
+          query: BOARD,
+          extensions: {
+            subscription: {
+              callbackUrl: router.url,
+              subscriptionId: 'sub-ga',
+              verifier: 'v-ga',
+              heartbeatIntervalMs: 20,
+            },
+          },
+        }),
+      });
+      expect(response.status).toBe(200);
+      expect(hub.size()).toBe(1);
+
+      router.answerWith(() => 503);
+      const before = router.messages.length;
+      await eventually('the subscription ended', async () => (hub.size() === 0 ? true : undefined));
+      const failedChecks = router.messages.slice(before).filter((m) => m.action === 'check');
+      expect(failedChecks.length).toBeGreaterThanOrEqual(5);
+      expect(router.messages.some((m) => m.action === 'complete')).toBe(false);
+      expect(router.violations).toEqual([]);
+    } finally {
+      await router.close();
+    }
+  });
+
   it('refuses the subscription when the router does not confirm the check', async () => {
     const router = await startRouterCallbacks({ id: 'sub-3', verifier: 'v-1' });
     router.answerWith(() => 500);
