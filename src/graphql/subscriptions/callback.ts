@@ -124,8 +124,8 @@ export function createCallbackRunner(options: {
   logger: Logger;
   timeoutMs?: number;
   shared?: SharedCallbacks;
-  /** Most streams taken over at once (the hub's bound refuses more anyway). */
-  maxTakeover?: number;
+  /** Most records claimed per look (default 100; the hub's bound refuses streams past it). */
+  takeoverBatch?: number;
 }): CallbackRunner {
   const timeoutMs = options.timeoutMs ?? 5000;
   const { shared, logger } = options;
@@ -249,7 +249,8 @@ export function createCallbackRunner(options: {
       return;
     }
     const checked = await send(sub, { action: 'check' });
-    if (checked === 404) {
+    // The router no longer has it. Unanswered: carried on (the heartbeats decide).
+    if (checked === 404 || checked === 400) {
       await shared!.store.remove(id);
       return;
     }
@@ -283,8 +284,7 @@ export function createCallbackRunner(options: {
         }
         throw error;
       }
-      const room = (options.maxTakeover ?? 1000) - running.size;
-      for (const record of await shared.store.claimOrphans(room)) {
+      for (const record of await shared.store.claimOrphans(options.takeoverBatch ?? 100)) {
         if (stopping) await shared.store.release([record.sub.subscription_id]);
         else await takeOver(record);
       }
