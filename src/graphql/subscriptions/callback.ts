@@ -129,7 +129,11 @@ export function createCallbackRunner(options: {
 }): CallbackRunner {
   const timeoutMs = options.timeoutMs ?? 5000;
   const { shared, logger } = options;
-  const running = new Map<string, { end(ending: Ending): void; done: Promise<void> }>();
+  /** The streams this replica runs; `recorded`: in the shared store, claimed by this replica. */
+  const running = new Map<
+    string,
+    { end(ending: Ending): void; done: Promise<void>; recorded: boolean }
+  >();
   const counts = { delivered: 0, takenOver: 0 };
   let stopping = false;
 
@@ -165,6 +169,7 @@ export function createCallbackRunner(options: {
   function run(
     sub: CallbackSubscription,
     iterator: AsyncGenerator<ExecutionResult, void, void>,
+    recorded: boolean,
   ): void {
     const id = sub.subscription_id;
     let ending: Ending | null = null;
@@ -211,17 +216,17 @@ export function createCallbackRunner(options: {
         if (how === 'done') {
           await send(sub, { action: 'complete', ...(lastErrors && { errors: lastErrors }) });
         }
-        if (shared && (how === 'done' || how === 'gone')) {
+        if (shared && recorded && (how === 'done' || how === 'gone')) {
           await quietly('deleting a record', shared.store.remove(id));
         }
-        if (shared && how === 'handover') {
+        if (shared && recorded && how === 'handover') {
           await quietly('handing over', shared.store.release([id]));
         }
       }
     })().catch((error: unknown) =>
       logger.warn({ err: (error as Error).message }, 'callback subscription failed'),
     );
-    running.set(id, { end, done });
+    running.set(id, { end, done, recorded });
   }
 
   async function subscribed(prepared: {
@@ -239,57 +244,78 @@ export function createCallbackRunner(options: {
     });
   }
 
+  /** Records claimed by this replica and not yet running (their claims are renewed too). */
+  const claiming = new Set<string>();
+  /** Take-overs under way (a graceful stop waits for them). */
+  const pending = new Set<Promise<void>>();
+
   /** Carries on a subscription whose owner's claim expired (this replica holds it now). */
   async function takeOver(record: StoredCallback): Promise<void> {
+    const { store } = shared!;
     const { sub } = record;
     const id = sub.subscription_id;
     const prepared = shared!.prepare(record);
-    if (!prepared || running.has(id)) {
-      if (!prepared) await shared!.store.remove(id);
+    if (!prepared) {
+      await store.remove(id);
       return;
     }
-    const checked = await send(sub, { action: 'check' });
-    // The router no longer has it. Unanswered: carried on (the heartbeats decide).
-    if (checked === 404 || checked === 400) {
-      await shared!.store.remove(id);
-      return;
+    claiming.add(id);
+    try {
+      const checked = await send(sub, { action: 'check' });
+      // The router no longer has it. Unanswered: carried on (the heartbeats decide).
+      if (checked === 404 || checked === 400) {
+        await store.remove(id);
+        return;
+      }
+      const stream = await subscribed(prepared);
+      const runnable = Symbol.asyncIterator in stream;
+      // Claim lost meanwhile (a renewal said so), refused here (full), or stopping.
+      if (!runnable || !claiming.has(id) || stopping || running.has(id)) {
+        if (runnable) await stream.return();
+        if (claiming.has(id)) await store.release([id]);
+        return;
+      }
+      counts.takenOver++;
+      logger.info({ subscription: id }, 'callback subscription taken over from an ended replica');
+      run(sub, stream, true);
+    } finally {
+      claiming.delete(id);
     }
-    const stream = await subscribed(prepared);
-    if (!(Symbol.asyncIterator in stream)) {
-      // Refused here (this replica is full): another replica takes it at its next look.
-      await shared!.store.release([id]);
-      return;
-    }
-    counts.takenOver++;
-    logger.info({ subscription: id }, 'callback subscription taken over from an ended replica');
-    run(sub, stream);
   }
 
-  /** Renews this replica's claims, drops the ones lost, and takes orphans over. */
+  /** Renews this replica's claims, drops the ones lost, and starts taking orphans over. */
   let lastRenewed = Date.now();
-  let ticking = false;
-  async function tick(): Promise<void> {
-    if (!shared || ticking || stopping) return;
-    ticking = true;
+  let ticking: Promise<void> | null = null;
+  const tick = () => (ticking ??= look().finally(() => (ticking = null)));
+  async function look(): Promise<void> {
+    if (!shared || stopping) return;
+    const owned = [...running].filter(([, one]) => one.recorded).map(([id]) => id);
     try {
-      const owned = [...running.keys()];
-      try {
-        const lost = await shared.store.renew(owned);
-        lastRenewed = Date.now();
-        for (const id of lost) running.get(id)?.end('lost');
-      } catch (error) {
-        // Redis away: past the lease another replica may hold them; stop sending.
-        if (Date.now() - lastRenewed > shared.leaseMs) {
-          for (const one of running.values()) one.end('lost');
-        }
-        throw error;
+      const lost = await shared.store.renew([...owned, ...claiming]);
+      lastRenewed = Date.now();
+      for (const id of lost) {
+        claiming.delete(id);
+        running.get(id)?.end('lost');
       }
-      for (const record of await shared.store.claimOrphans(options.takeoverBatch ?? 100)) {
-        if (stopping) await shared.store.release([record.sub.subscription_id]);
-        else await takeOver(record);
+    } catch (error) {
+      // Redis away: past the lease another replica may hold them; stop sending.
+      if (Date.now() - lastRenewed > shared.leaseMs) {
+        claiming.clear();
+        for (const one of running.values()) if (one.recorded) one.end('lost');
       }
-    } finally {
-      ticking = false;
+      throw error;
+    }
+    if (stopping) return;
+    // Not awaited: a slow router's check must not hold up the next renewal.
+    for (const record of await shared.store.claimOrphans(options.takeoverBatch ?? 100)) {
+      const taking = takeOver(record).catch((error: unknown) =>
+        logger.warn(
+          { err: (error as Error).message },
+          'taking a callback subscription over failed',
+        ),
+      );
+      pending.add(taking);
+      void taking.finally(() => pending.delete(taking));
     }
   }
   const ticker = shared
@@ -317,26 +343,36 @@ export function createCallbackRunner(options: {
       if (!(Symbol.asyncIterator in stream)) {
         return { status: 200, body: options.format(stream) };
       }
-      if (shared) {
-        // Without the record the subscription still runs here, as it did before it was shared.
-        await quietly(
-          'recording a subscription',
-          shared.store.add({
-            sub,
-            query,
-            ...(variables && { variables }),
-            ...(operationName && { operationName }),
-          }),
-        );
-      }
-      run(sub, stream);
+      // Without its record (Redis away) the subscription runs here only, as without a store.
+      const recorded = shared
+        ? await shared.store
+            .add({
+              sub,
+              query,
+              ...(variables && { variables }),
+              ...(operationName && { operationName }),
+            })
+            .then(
+              () => true,
+              (error: unknown) => {
+                logger.warn(
+                  { err: (error as Error).message },
+                  'recording a callback subscription failed: it runs on this replica only',
+                );
+                return false;
+              },
+            )
+        : false;
+      run(sub, stream, recorded);
       return { status: 200, body: { data: null } };
     },
     async stop() {
       stopping = true;
       if (ticker) clearInterval(ticker);
+      await ticking?.catch(() => undefined);
+      await Promise.all(pending);
       const all = [...running.values()];
-      for (const one of all) one.end(shared ? 'handover' : 'done');
+      for (const one of all) one.end(one.recorded ? 'handover' : 'done');
       await Promise.all(all.map((one) => one.done));
     },
     size: () => running.size,

@@ -6,7 +6,12 @@ import {
   type CallbackStore,
   type StoredCallback,
 } from '../../../src/graphql/subscriptions/callbackStore';
+import { loadConfig } from '../../../src/config';
+import { createChangeHub } from '../../../src/graphql/subscriptions/hub';
+import { createApp } from '../../../src/graphql/server';
+import { FakeRepository, makeReservation } from '../../helpers/fakeRepository';
 import { eventually } from '../../helpers/eventually';
+import { startRouterCallbacks } from '../../helpers/routerCallbacks';
 import { describeWithRedis, startRedis, type RunningRedis } from '../../helpers/redis';
 
 /**
@@ -99,5 +104,53 @@ describeWithRedis('callback subscription store (Redis)', () => {
     await storeOf('a').release(['s4']);
     expect(await storeOf('b').claimOrphans(10)).toEqual([]);
     expect(await client.keys(`${PREFIX}*`)).toEqual([]);
+  });
+
+  it('a replica whose claim another took (it stalled past the lease) stops sending, without a message', async () => {
+    const hub = createChangeHub({ maxSubscribers: 10, bufferSize: 10 });
+    const app = await createApp({
+      config: loadConfig({}),
+      repository: new FakeRepository(),
+      subscriptions: {
+        changes: hub,
+        maxPerConnection: 5,
+        keepAliveMs: 10_000,
+        idleTimeoutMs: 0,
+        callbackStore: { store: storeOf('a'), leaseMs: LEASE_MS },
+      },
+    });
+    const router = await startRouterCallbacks({ id: 's5', verifier: 'v-5' });
+    try {
+      const { url } = await app.listen(0, '127.0.0.1');
+      const answer = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: 'subscription { reservationChanged(stationNumber: 1) { change id } }',
+          extensions: {
+            subscription: { callbackUrl: router.url, subscriptionId: 's5', verifier: 'v-5' },
+          },
+        }),
+      });
+      expect(answer.status).toBe(200);
+      expect(app.subscriptionStats()?.active.callback).toBe(1);
+
+      // The claim lapsed (A stalled) and replica B took it, in one step: what B's claim writes.
+      await client.set(`${PREFIX}own:s5`, 'b', 'PX', 60_000);
+      await eventually(
+        'A to stop its stream',
+        () => app.subscriptionStats()?.active.callback === 0,
+      );
+      expect(hub.size()).toBe(0);
+      hub.publish([{ kind: 'reservations', before: null, after: makeReservation(5) }]);
+      expect(router.messages.map((m) => m.action)).toEqual(['check']);
+      // The record is B's now: kept, and B's claim stands.
+      expect(await client.exists(`${PREFIX}rec:s5`)).toBe(1);
+      expect(await storeOf('b').renew(['s5'])).toEqual([]);
+      expect(router.violations).toEqual([]);
+    } finally {
+      await app.stop();
+      await router.close();
+    }
   });
 });
