@@ -180,6 +180,8 @@ export function createCallbackRunner(options: {
       cancelHeartbeat();
       void iterator.return?.();
     };
+    const entry = { end, done: Promise.resolve(), recorded };
+    running.set(id, entry);
     const interval = sub.heartbeat_interval_ms ?? 0;
     if (interval > 0) {
       let failed = 0;
@@ -212,7 +214,8 @@ export function createCallbackRunner(options: {
         const how = (ending as Ending | null) ?? 'done';
         ending = how;
         cancelHeartbeat();
-        running.delete(id);
+        // Only this stream's entry (a stream of the same id claimed again may have followed it).
+        if (running.get(id) === entry) running.delete(id);
         if (how === 'done') {
           await send(sub, { action: 'complete', ...(lastErrors && { errors: lastErrors }) });
         }
@@ -226,7 +229,7 @@ export function createCallbackRunner(options: {
     })().catch((error: unknown) =>
       logger.warn({ err: (error as Error).message }, 'callback subscription failed'),
     );
-    running.set(id, { end, done, recorded });
+    entry.done = done;
   }
 
   async function subscribed(prepared: {
