@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
-import { endWithParent } from './lib/endWithParent';
+import {
+  findHiveGateway,
+  startHiveGateway,
+  composeSupergraph,
+  type Supergraph,
+} from './lib/hiveGateway';
 import { waitForMirror } from './lib/mirror';
-import { forkSubgraph, freePort } from './lib/processes';
+import { forkSubgraph } from './lib/processes';
 import {
   runAsMain,
   sleep,
@@ -21,12 +20,15 @@ import {
  * and one replica run here; the supergraph is composed from the replica's `_service` SDL; the
  * gateway reaches the subgraph's subscriptions over graphql-ws (`ws`) or SSE (`http`); a
  * client subscribes at the gateway over SSE and a reservation is created at the till.
+ * test/integration/federation/hiveGateway.test.ts asserts the same in `npm test`.
  *
- *   npm install --prefix /tmp/hive @graphql-hive/gateway
- *   npm run build && node dist/bench/hiveGateway.js /tmp/hive/node_modules/.bin/hive-gateway
+ *   .ci/run installs the gateway (or: npm install --prefix <dir> @graphql-hive/gateway@2.15.1)
+ *   npm run build && node dist/bench/hiveGateway.js [<path of hive-gateway>]
+ *
+ * Without the argument: HIVE_GATEWAY_BIN, else the one .ci/run cached.
  */
 
-const BIN = process.argv[2];
+const BIN: string | null = process.argv[2] ?? findHiveGateway();
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
   const end = Date.now() + ms;
@@ -39,32 +41,15 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms: n
 }
 
 async function throughGateway(
+  bin: string,
   kind: 'ws' | 'http',
-  subgraphUrl: string,
   simBaseUrl: string,
-  supergraphPath: string,
-  folder: string,
+  supergraph: Supergraph,
 ): Promise<string> {
-  writeFileSync(
-    join(folder, 'gateway.config.mjs'),
-    `export const gatewayConfig = { transportEntries: { hypersoft: { options: { subscriptions: { kind: '${kind}' } } } } };\n`,
-  );
-  const port = await freePort();
-  const gateway: ChildProcess = endWithParent(
-    spawn(BIN, ['supergraph', supergraphPath, '--port', String(port)], {
-      cwd: folder,
-      stdio: 'ignore',
-    }),
-  );
+  const gateway = await startHiveGateway({ bin, supergraph, name: 'hypersoft', kind });
   try {
-    const base = `http://127.0.0.1:${port}`;
-    await until(
-      'gateway',
-      async () => (await fetch(`${base}/healthcheck`)).ok || undefined,
-      60_000,
-    );
     const abort = new AbortController();
-    const response = await fetch(`${base}/graphql`, {
+    const response = await fetch(gateway.url, {
       method: 'POST',
       signal: abort.signal,
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
@@ -106,12 +91,15 @@ async function throughGateway(
     const line = text.split('\n').find((l) => l.includes(id)) ?? '';
     return `| \`${kind}\` | ${response.status} | ${seconds} s | \`${line.replace(/^data: /, '')}\` |`;
   } finally {
-    gateway.kill('SIGTERM');
+    await gateway.stop();
   }
 }
 
 export async function hiveGateway(): Promise<ScenarioResult> {
-  if (!BIN) throw new Error('usage: node dist/bench/hiveGateway.js <path of hive-gateway>');
+  if (!BIN)
+    throw new Error(
+      'no hive-gateway: node dist/bench/hiveGateway.js <path>, or set HIVE_GATEWAY_BIN, or run .ci/run',
+    );
   const sim = await startBenchSimulator({
     customers: 100,
     reservations: 200,
@@ -121,26 +109,12 @@ export async function hiveGateway(): Promise<ScenarioResult> {
   const subgraph = await forkSubgraph(subgraphEnv(sim, { MIRROR_SYNC_INTERVAL_MS: '500' }));
   try {
     await waitForMirror(subgraph.url);
-    const sdl = (
-      (await (
-        await fetch(subgraph.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ query: '{ _service { sdl } }' }),
-        })
-      ).json()) as { data: { _service: { sdl: string } } }
-    ).data._service.sdl;
-    const composed = composeServices([
-      { name: 'hypersoft', url: subgraph.url, typeDefs: parse(sdl) },
-    ]);
-    if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
-    const folder = mkdtempSync(join(tmpdir(), 'hive-gateway-'));
-    const supergraphPath = join(folder, 'supergraph.graphql');
-    writeFileSync(supergraphPath, composed.supergraphSdl);
+    const supergraph = await composeSupergraph('hypersoft', subgraph.url);
     const rows = [
-      await throughGateway('ws', subgraph.url, sim.baseUrl, supergraphPath, folder),
-      await throughGateway('http', subgraph.url, sim.baseUrl, supergraphPath, folder),
+      await throughGateway(BIN, 'ws', sim.baseUrl, supergraph),
+      await throughGateway(BIN, 'http', sim.baseUrl, supergraph),
     ];
+    supergraph.remove();
     return {
       title: 'Subscriptions through Hive Gateway',
       markdown: [

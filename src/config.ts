@@ -339,6 +339,11 @@ export interface SubscriptionsConfig {
   invalidationUrl: string | null;
   /** Its shared key, sent as `Authorization` (`ROUTER_INVALIDATION_KEY`, a secret; required with the URL). */
   invalidationKey: string | null;
+  /**
+   * With invalidation: the `max-age` the mirror's answers may carry, when longer than the
+   * sync's pace (`ROUTER_INVALIDATION_MAX_AGE_MS`; 0 = the pace, as without invalidation).
+   */
+  invalidationMaxAgeMs: number;
   /** This subgraph's name in the supergraph, in invalidation requests (`ROUTER_SUBGRAPH_NAME`). */
   subgraphName: string;
   /** Prefix of the Redis Pub/Sub channels changes are published on (`REDIS_EVENTS_PREFIX`). */
@@ -354,6 +359,7 @@ function readSubscriptions(read: EnvReader, problems: string[]): SubscriptionsCo
     idleTimeoutMs: read.int(S.SUBSCRIPTIONS_IDLE_TIMEOUT_MS),
     invalidationUrl: read.url(S.ROUTER_INVALIDATION_URL),
     invalidationKey: read.secret(S.ROUTER_INVALIDATION_KEY),
+    invalidationMaxAgeMs: read.int(S.ROUTER_INVALIDATION_MAX_AGE_MS),
     subgraphName: read.string(S.ROUTER_SUBGRAPH_NAME) ?? S.ROUTER_SUBGRAPH_NAME.default,
     redisEventsPrefix: read.string(S.REDIS_EVENTS_PREFIX) ?? S.REDIS_EVENTS_PREFIX.default,
   };

@@ -339,6 +339,13 @@ export const SETTINGS = {
     'ROUTER_INVALIDATION_KEY',
     "the router's invalidation shared_key (required with the URL)",
   ),
+  ROUTER_INVALIDATION_MAX_AGE_MS: int(
+    'ROUTER_INVALIDATION_MAX_AGE_MS',
+    0,
+    0,
+    300_000,
+    "with ROUTER_INVALIDATION_URL: how long the router may reuse the mirror's answers (0 = the sync's pace, as without invalidation; never above the SDL hints)",
+  ),
   ROUTER_SUBGRAPH_NAME: text(
     'ROUTER_SUBGRAPH_NAME',
     'hypersoft',

@@ -9,7 +9,7 @@ import { createRequestLogPlugin } from '../ops/requestLog';
 import { combineRoutes, type Route } from '../ops/routes';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createFreshnessHintPlugin } from '../graphql/freshnessHint';
+import { createFreshnessHintPlugin, freshnessBoundSeconds } from '../graphql/freshnessHint';
 import { createApp, GRAPHQL_PATH, type App } from '../graphql/server';
 import type { MirrorStatus } from '../data/mirror/mirror';
 // Types only: the simulator is loaded with a dynamic import, and only when the config asks for it.
@@ -153,7 +153,15 @@ export async function startSubgraph(
         createRequestLogPlugin({ logger }),
         metrics.plugin,
         ...limits.plugins,
-        createFreshnessHintPlugin(() => (mirror ? mirrorRefreshSeconds(mirror.status()) : null)),
+        createFreshnessHintPlugin(() =>
+          mirror
+            ? freshnessBoundSeconds(
+                mirrorRefreshSeconds(mirror.status()),
+                // Only where this subgraph tells the router of changes (the setting alone does not).
+                changes.invalidation ? config.subscriptions.invalidationMaxAgeMs / 1000 : 0,
+              )
+            : null,
+        ),
         // Tags matter only to a router this subgraph tells of changes.
         ...(changes.invalidation ? [createCacheTagsPlugin()] : []),
       ],

@@ -8,6 +8,19 @@ export interface FreshnessHintOptions {
 }
 
 /**
+ * The bound of a response's `max-age` when the mirror answers: the sync's pace (`paceSeconds`,
+ * `null` = no bound: the mirror is not answering), or, when the router is told of every change
+ * the mirror applies (router cache invalidation), the longer `invalidatedSeconds` an operator
+ * allows (0 = the pace). The SDL hints stay the ceiling (the plugin below never raises).
+ */
+export function freshnessBoundSeconds(
+  paceSeconds: number | null,
+  invalidatedSeconds: number,
+): number | null {
+  return paceSeconds === null ? null : Math.max(paceSeconds, invalidatedSeconds);
+}
+
+/**
  * Response cache hints that follow the data's real freshness. The SDL's `@cacheControl` hints
  * (30 s for records, 300 s for stations) match the read-through cache's TTLs. When reads come
  * from the mirror, a record can change at the till and reach the mirror within one sync pass,
