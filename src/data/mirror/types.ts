@@ -9,6 +9,7 @@ import {
   type Station,
   type Ticket,
 } from '../../domain/models';
+import type { KeyOf, RecordOf } from '../../domain/recordKinds';
 import type { CustomerFind, FoundPage, ReservationFind, TicketFind } from '../../domain/queries';
 
 export type {
@@ -39,19 +40,8 @@ export type {
 /** The kinds of record the mirror holds. */
 export { KEYED_KINDS, RECORD_KINDS, type KeyedKind, type RecordKind };
 
-export interface RecordOf {
-  customers: Customer;
-  reservations: Reservation;
-  tickets: Ticket;
-  stations: Station;
-}
-
-export interface KeyOf {
-  customers: number;
-  reservations: number;
-  tickets: string;
-  stations: number;
-}
+/** The record and key types of each kind (domain/recordKinds.ts, the kinds' descriptor). */
+export type { KeyOf, RecordOf };
 
 /**
  * A set of changes applied as one: records to put (a record replaces the held one only when

@@ -1,7 +1,8 @@
 import type { RecordChange, RecordChangeListener } from '../../../domain/changes';
-import type { Station } from '../../../domain/models';
+import type { KeyedKind, Station } from '../../../domain/models';
 import type { MirrorIndex, RecordKind } from '../types';
 import { CustomerTable } from './customerTable';
+import type { KeyedTable } from './recordTable';
 import { ReservationTable } from './reservationTable';
 import { TicketTable } from './ticketTable';
 
@@ -16,7 +17,12 @@ export function createMirrorIndex(): MirrorIndex {
   const reservations = new ReservationTable();
   const tickets = new TicketTable();
   let stations: readonly Station[] = [];
-  const tables = { customers, reservations, tickets };
+  const tables: { readonly [K in KeyedKind]: KeyedTable<K> } = {
+    customers,
+    reservations,
+    tickets,
+  };
+  const tableOf = <K extends KeyedKind>(kind: K): KeyedTable<K> => tables[kind];
 
   const listeners = new Set<RecordChangeListener>();
 
@@ -81,11 +87,11 @@ export function createMirrorIndex(): MirrorIndex {
     },
 
     get(kind, key) {
-      return tables[kind].get(key as never) as never;
+      return tableOf(kind).get(key);
     },
 
     keys(kind) {
-      return tables[kind].keys() as never;
+      return tableOf(kind).keys();
     },
 
     count(kind: RecordKind) {
