@@ -20,7 +20,7 @@ import { type CustomerQuery, type ReservationQuery, type TicketQuery } from '../
 import { type Repository, type ReadOptions, type WriteOptions } from './types';
 import { decode, queryKey } from '../cache/recordCodec';
 import { matchesApi300Search } from '../../domain/search';
-import { fetchSlice, offsetListPage, sliceOf } from './paging';
+import { fetchSlice, offsetListPage, sliceOf } from './offsetPaging';
 import { createSettler, holdsWrite } from './settle';
 import { LRUCache } from 'lru-cache';
 import { EntityCache, type CacheCounters } from '../cache/entityCache';

@@ -17,12 +17,12 @@ import { SyncStoppedError } from './budget';
 import type { CallAccount, SyncCaller } from './caller';
 import { adapterOf, type PagedKindAdapter } from './kinds';
 import type { ResolvedSyncOptions } from './options';
-import { readPass, type PageRequest } from './paging';
+import { readPass, type PageRequest } from './readPass';
 import type { KindSyncStatus } from './status';
 
 const DAY_MS = 86_400_000;
 /**
- * Pages of one kind's initial load asked for at once (paging.ts `readAhead`): a page takes
+ * Pages of one kind's initial load asked for at once (readPass.ts `readAhead`): a page takes
  * about a second to travel and parse, so one after the other the demo's 13 reservation pages
  * alone took 14 s; the load's budget, not the pages' latency, should bound it.
  */
@@ -86,7 +86,7 @@ export interface SyncPassesDeps {
  *
  * - Watermarks come from API300's clock (page 0's `serverTime` of a sound pass), never the
  *   local one; a delta asks from `watermark − overlapMs`, widened by the DST rule.
- * - A pass that could have missed a record (paging.ts) does not move the watermark.
+ * - A pass that could have missed a record (readPass.ts) does not move the watermark.
  * - Each page goes to the store, then the index, as it arrives; the watermark is stored after
  *   the pass's last page. A load interrupted by a restart starts again at page 0 (positions
  *   shift, so a page number is no place to resume from) but keeps what it had: records apply
@@ -267,7 +267,7 @@ export class SyncPasses {
 
   /**
    * Whether the running initial load of `kind` can answer `key` already: the pages read so
-   * far form one contiguous run of the key order from its start (paging.ts), so a key up to
+   * far form one contiguous run of the key order from its start (readPass.ts), so a key up to
    * the last page's highest key was read if it existed when its page was read — held in the
    * index, or known absent. Answered only while that page is at most `urgentAfterMs` old (the
    * lag a loaded kind is held near), since a load's pages are not refreshed until the load
