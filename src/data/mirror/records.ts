@@ -87,9 +87,9 @@ for (const setter of DATE_SETTERS) {
  * valid Date (a store that failed to revive one), naming the record and the field.
  *
  * The copies are object literals with every field in one order, not spreads: every record
- * of a kind then has one hidden class with its fields in the object, which a scan over
- * 150,000 of them reads an order of magnitude faster (and in less memory) than spread
- * copies of records of mixed origins. A field added to a model is a compile error here.
+ * of a kind then has one hidden class with its fields in the object, which a scan over all
+ * of them reads faster (and holds in less memory) than spread copies of records of mixed
+ * origins. A field added to a model is a compile error here.
  */
 export function frozenRecord<K extends KeyedKind>(kind: K, record: RecordOf[K]): RecordOf[K] {
   if (Object.isFrozen(record) && record.changed instanceof FrozenDate) return record;

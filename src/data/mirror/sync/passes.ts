@@ -23,8 +23,8 @@ import type { KindSyncStatus } from './status';
 const DAY_MS = 86_400_000;
 /**
  * Pages of one kind's initial load asked for at once (readPass.ts `readAhead`): a page takes
- * about a second to travel and parse, so one after the other the demo's 13 reservation pages
- * alone took 14 s; the load's budget, not the pages' latency, should bound it.
+ * about a second to travel and parse, so read one after the other the pages' latency, not
+ * the load's budget, would bound the load.
  */
 const LOAD_READ_AHEAD = 3;
 
