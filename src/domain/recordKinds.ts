@@ -55,6 +55,7 @@ export interface RecordKindInfo<K extends RecordKind> {
 
 /** What a keyed kind adds: its key, its Dates, its list read, its parents. */
 export interface KeyedKindInfo<K extends KeyedKind> extends RecordKindInfo<K> {
+  readonly single: string;
   /** The model field holding the key. */
   readonly keyField: keyof RecordOf[K] & string;
   /** API300's element holding the key in a record of the wire. */
