@@ -51,12 +51,15 @@ export type { KeyOf, RecordOf };
  * `stations` is given. A batch applies whole or not at all (a record with an invalid Date
  * fails it before anything changes).
  */
-export interface MirrorBatch {
-  customers?: { put?: readonly Customer[]; delete?: readonly number[] };
-  reservations?: { put?: readonly Reservation[]; delete?: readonly number[] };
-  tickets?: { put?: readonly Ticket[]; delete?: readonly string[] };
+export type MirrorBatch = { [K in KeyedKind]?: KindChanges<K> } & {
   /** The whole station list (replaces what is held). */
   stations?: readonly Station[];
+};
+
+/** The changes of one keyed kind in a batch: records to put, keys to delete. */
+export interface KindChanges<K extends KeyedKind> {
+  put?: readonly RecordOf[K][];
+  delete?: readonly KeyOf[K][];
 }
 
 /** What a kind's sync has reached; stored with the records so a restart resumes from it. */

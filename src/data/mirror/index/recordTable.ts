@@ -53,6 +53,8 @@ export interface KeyedTable<K extends KeyedKind> {
   readonly size: number;
   get(key: KeyOf[K]): RecordOf[K] | undefined;
   keys(): KeyOf[K][];
+  plan(put?: readonly RecordOf[K][], remove?: readonly KeyOf[K][]): TablePlan<K>;
+  commit(plan: TablePlan<K>, changes?: RecordChange[]): number;
 }
 
 /**
