@@ -156,7 +156,7 @@ export class SyncPasses {
         const put: (typeof page.items)[number][] = [];
         const replace: (typeof page.items)[number][] = [];
         for (const record of page.items) {
-          const held = index.get(kind, adapter.keyOf(record)) as { changed: Date } | undefined;
+          const held = index.get(kind, adapter.keyOf(record));
           const changed = record.changed.getTime();
           if (held === undefined || held.changed.getTime() < changed) put.push(record);
           else if (held.changed.getTime() > changed && held.changed < serverTime)
