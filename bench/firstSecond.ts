@@ -1,7 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { budgetVerdict, fetchSimulatorStats } from './lib/budget';
 import { runCustomerReads, runFrontDeskLoad } from './lib/frontDesk';
 import { postGraphQL } from './lib/graphql';
 import type { LoadReport } from './lib/load';
+import { forkSubgraph } from './lib/processes';
 import { startReplicaSet } from './lib/replicaSet';
 import {
   BUDGET,
@@ -12,6 +16,7 @@ import {
   scenarioArgs,
   sleep,
   startBenchSimulator,
+  subgraphEnv,
   type ScenarioResult,
 } from './lib/scenario';
 import { CITY_QUERY, tillChange } from './lib/till';
@@ -31,7 +36,8 @@ import { CITY_QUERY, tillChange } from './lib/till';
  * `node dist/bench/firstSecond.js [replicas] [KEY=VALUE …]`: replicas (default 1) share a
  * throwaway Redis when more than one; `MIRROR_DATABASE_URL=new` gives them one throwaway
  * PostgreSQL mirror. Replicas are forked together; the clock of every figure starts when the
- * last one listens.
+ * last one listens. `restart`: the one replica starts again on the store (and quota journal)
+ * of a predecessor that synced and was killed (SIGKILL).
  */
 
 const FRONT_DESK = { clients: 20, durationMs: 90_000, stations: 3, customers: 2000 };
@@ -69,13 +75,41 @@ interface Run {
   verdict: string;
 }
 
+/**
+ * `restart`: a replica with a store on disk syncs the mirror, is killed (SIGKILL, as a crash
+ * or the OOM killer ends it) and is started again on its store and quota journal; the
+ * figures are the second start's. It knows nothing of the window but its journal.
+ */
+async function syncThenKill(
+  sim: Awaited<ReturnType<typeof startBenchSimulator>>,
+  env: Record<string, string>,
+): Promise<void> {
+  const first = await forkSubgraph(subgraphEnv(sim, env));
+  try {
+    const startedAt = performance.now();
+    const synced = await syncedAfter([first.url], startedAt, () => {
+      return performance.now() - startedAt > 120_000;
+    });
+    if (synced === null) throw new Error('the first start did not sync within 120 s');
+  } finally {
+    if (first.kill) await first.kill();
+    else await first.stop();
+  }
+}
+
 async function withReplicas(
   replicas: number,
   env: Record<string, string>,
   run: (urls: string[], simBaseUrl: string) => Promise<Omit<Run, 'verdict'>>,
+  restart = false,
 ): Promise<Run> {
   const sim = await startBenchSimulator({ stations: 3, customers: 2000 });
+  const folder = restart ? await mkdtemp(join(tmpdir(), 'hypersoft-bench-store-')) : null;
   try {
+    if (folder) {
+      env = { ...env, MIRROR_STORE_PATH: folder, BENCH_WINDOW_AT_START: 'unknown' };
+      await syncThenKill(sim, env);
+    }
     const set = await startReplicaSet(sim, replicas, env, true);
     try {
       const result = await run(
@@ -89,6 +123,7 @@ async function withReplicas(
     }
   } finally {
     await sim.close();
+    if (folder) await rm(folder, { recursive: true, force: true });
   }
 }
 
@@ -186,6 +221,7 @@ export async function firstSecond(
   replicas = 1,
   env: Record<string, string> = {},
   only: readonly string[] = [],
+  restart = false,
 ): Promise<ScenarioResult> {
   const runs: Array<[string, (urls: string[], sim: string) => Promise<Omit<Run, 'verdict'>>]> = [
     ['frontDesk', (urls) => frontDeskRun(urls)],
@@ -195,12 +231,12 @@ export async function firstSecond(
   const results: Run[] = [];
   for (const [name, run] of runs)
     if (only.length === 0 || only.includes(name))
-      results.push(await withReplicas(replicas, env, run));
+      results.push(await withReplicas(replicas, env, run, restart));
   const settings = Object.entries(env)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
   return {
-    title: `From the first second (${replicas} replica${replicas > 1 ? 's' : ''}${settings ? `, ${settings}` : ''})`,
+    title: `From the first second (${replicas} replica${replicas > 1 ? 's' : ''}${restart ? ', restarted from its store after SIGKILL' : ''}${settings ? `, ${settings}` : ''})`,
     markdown: [
       'Empty mirror, traffic from the moment the subgraph listens; demo data, defaults otherwise.',
       '',
@@ -217,6 +253,10 @@ export async function firstSecond(
 if (require.main === module) {
   const args = process.argv.slice(2);
   const only = args.filter((a) => a.startsWith('only=')).flatMap((a) => a.slice(5).split(','));
-  const { replicas, env } = scenarioArgs(args.filter((a) => !a.startsWith('only=')));
-  runAsMain(() => firstSecond(replicas, env, only));
+  const restart = args.includes('restart');
+  const { replicas, env } = scenarioArgs(
+    args.filter((a) => !a.startsWith('only=') && a !== 'restart'),
+  );
+  if (restart && replicas !== 1) throw new Error('restart measures one replica');
+  runAsMain(() => firstSecond(replicas, env, only, restart));
 }

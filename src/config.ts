@@ -80,6 +80,8 @@ export interface Config {
   };
   /** Live changes pushed out (docs/subscriptions.md). */
   subscriptions: SubscriptionsConfig;
+  /** Callback subscriptions shared between replicas through Redis. */
+  callbackSubscriptions: CallbackSubscriptionsConfig;
   /** Whether introspection is allowed (`INTROSPECTION`; off by default in production). */
   introspection: boolean;
   /** Whether `/graphql` serves the GraphiQL page to browsers (`GRAPHIQL`; off by default in production). */
@@ -257,6 +259,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: read.url(S.REDIS_URL),
     mirrorDatabase: readMirrorDatabase(read),
     subscriptions: readSubscriptions(read, problems),
+    callbackSubscriptions: { leaseMs: read.int(S.SUBSCRIPTIONS_CALLBACK_LEASE_MS) },
     introspection: read.bool(S.INTROSPECTION, !production),
     graphiql: read.bool(S.GRAPHIQL, !production),
     security: readSecurity(read, production, api300Url),
@@ -532,4 +535,15 @@ function readSimulatorTokens(read: EnvReader, problems: string[]): SimulatorToke
 function deepFreeze<T extends object>(o: T): Readonly<T> {
   for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
   return Object.freeze(o);
+}
+
+// --- Callback subscriptions across replicas (docs/subscriptions.md) -------------------------
+
+export interface CallbackSubscriptionsConfig {
+  /**
+   * How long a replica's claim on a callback subscription lasts unrenewed; it is renewed, and
+   * expired claims of other replicas taken over, every third of it
+   * (`SUBSCRIPTIONS_CALLBACK_LEASE_MS`). With `REDIS_URL` only.
+   */
+  leaseMs: number;
 }

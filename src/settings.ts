@@ -288,6 +288,13 @@ export const SETTINGS = {
     7 * DAY_MS,
     'how long a delete stays in the change feed (a replica away longer loads again)',
   ),
+  SUBSCRIPTIONS_CALLBACK_LEASE_MS: int(
+    'SUBSCRIPTIONS_CALLBACK_LEASE_MS',
+    6_000,
+    300,
+    300_000,
+    "how long a replica's claim on a callback subscription lasts unrenewed (Redis); renewed and expired claims taken over every third of it",
+  ),
   SUBSCRIPTIONS_MAX: int(
     'SUBSCRIPTIONS_MAX',
     10_000,

@@ -1,4 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { RecordCipher } from '../data/cache/recordCipher';
+import {
+  createRedisCallbackStore,
+  type CallbackStore,
+} from '../graphql/subscriptions/callbackStore';
 import type { Config } from '../config';
 import type { Mirror } from '../data/mirror/mirror';
 import { createChangeHub, type ChangeHub } from '../graphql/subscriptions/hub';
@@ -15,6 +21,9 @@ import type { Logger } from '../platform/logger';
  * - to the router's cache invalidation endpoint and to Redis Pub/Sub — once for the whole
  *   mirror, by the replica that syncs it (the lease holder with a shared store), so N
  *   replicas do not send each change N times.
+ * - with Redis, Apollo Router's callback subscriptions are recorded there, so another replica
+ *   carries them on when the one that accepted them ends (sealed like cached records: in
+ *   production only with `CACHE_ENCRYPTION_KEY`, else they stay per replica).
  * Without a mirror (`MIRROR=off`) nothing is published and subscriptions are refused.
  */
 export interface ChangePublication {
@@ -23,6 +32,7 @@ export interface ChangePublication {
     maxPerConnection: number;
     keepAliveMs: number;
     idleTimeoutMs: number;
+    callbackStore?: { store: CallbackStore; leaseMs: number };
   };
   invalidation: RouterInvalidation | null;
   stop(): Promise<void>;
@@ -33,6 +43,8 @@ export function createChangePublication(deps: {
   mirror: Mirror | null;
   redis: Redis | null;
   logger?: Logger;
+  /** Whose data this is (the token pair's id): replicas of one venue share callback records. */
+  dataSource?: string;
 }): ChangePublication {
   const { config, mirror, redis, logger } = deps;
   const settings = config.subscriptions;
@@ -51,6 +63,20 @@ export function createChangePublication(deps: {
   const events = redis
     ? createRedisEvents({ redis, prefix: settings.redisEventsPrefix, logger })
     : null;
+  const { cacheEncryptionKeys, production } = config.security;
+  const callbackStore =
+    redis && (cacheEncryptionKeys.length > 0 || !production)
+      ? {
+          store: createRedisCallbackStore({
+            redis,
+            prefix: `hypersoft:callbacks:${deps.dataSource ?? 'default'}:`,
+            owner: randomUUID(),
+            leaseMs: config.callbackSubscriptions.leaseMs,
+            sealer: new RecordCipher(cacheEncryptionKeys),
+          }),
+          leaseMs: config.callbackSubscriptions.leaseMs,
+        }
+      : undefined;
   const unsubscribe = mirror.onChanges((changes) => {
     hub.publish(changes);
     if (!mirror.syncing()) return;
@@ -63,6 +89,7 @@ export function createChangePublication(deps: {
       maxPerConnection: settings.maxPerConnection,
       keepAliveMs: settings.keepAliveMs,
       idleTimeoutMs: settings.idleTimeoutMs,
+      ...(callbackStore && { callbackStore }),
     },
     invalidation,
     async stop() {

@@ -95,7 +95,17 @@ export async function startSubgraph(
       transport: config.api300.transport,
     });
     // Metrics read the data path lazily (on scrape); the gate pushes queue waits to them.
-    const metrics = createMetrics({ dataPath: { stats: () => dataPath.stats() } });
+    const metrics = createMetrics({
+      dataPath: { stats: () => dataPath.stats() },
+      // Read at scrape time, once the app below exists.
+      subscriptions: {
+        stats: () => {
+          const stats = app.subscriptionStats();
+          const hub = changes.subscriptions?.changes;
+          return stats && hub ? { ...stats, slowConsumers: hub.slowConsumers() } : null;
+        },
+      },
+    });
     const pair = tokenPairId(tokens.cusToken, tokens.authToken);
     const dataPath = createDataPath({
       api,
@@ -121,7 +131,13 @@ export async function startSubgraph(
             mirror.holds(kind) && (kind !== 'reservations' || mirror.reservationsFrom() === null)
         : undefined,
     });
-    const changes = createChangePublication({ config, mirror, redis: dataPath.redis, logger });
+    const changes = createChangePublication({
+      config,
+      mirror,
+      redis: dataPath.redis,
+      logger,
+      dataSource: pair,
+    });
     const app = await createApp({
       config,
       repository: dataPath.repository,

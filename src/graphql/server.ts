@@ -20,7 +20,12 @@ import { buildSchema } from './schema';
 import type { Repository } from '../data/repository/types';
 import type { Idempotency } from './idempotency';
 import type { ChangeHub } from './subscriptions/hub';
-import { createSubscriptionTransports, type RequestGuard } from './subscriptions/transports';
+import {
+  createSubscriptionTransports,
+  type RequestGuard,
+  type SubscriptionStats,
+} from './subscriptions/transports';
+import type { CallbackStore } from './subscriptions/callbackStore';
 
 /**
  * The subgraph over node:http: Apollo Server at `/graphql` (POST, and GET for queries), no
@@ -64,6 +69,8 @@ export interface AppDeps {
     maxPerConnection: number;
     keepAliveMs: number;
     idleTimeoutMs: number;
+    /** Callback subscriptions shared between replicas (docs/subscriptions.md); absent: per replica. */
+    callbackStore?: { store: CallbackStore; leaseMs: number };
   };
 }
 
@@ -77,6 +84,8 @@ export interface App {
    * in-flight ones finish (up to the grace period) and stops Apollo.
    */
   stop(): Promise<void>;
+  /** The subscriptions' numbers for /metrics; `null` without subscriptions. */
+  subscriptionStats(): SubscriptionStats | null;
 }
 
 export const GRAPHQL_PATH = '/graphql';
@@ -318,6 +327,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       keepAliveMs: subscriptions.keepAliveMs,
       idleTimeoutMs: subscriptions.idleTimeoutMs,
       logger,
+      callbackStore: subscriptions.callbackStore,
     });
 
   async function handleGraphQL(
@@ -423,5 +433,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await transports?.stop();
       await apollo.stop();
     },
+    subscriptionStats: () => transports?.stats() ?? null,
   };
 }

@@ -4,6 +4,7 @@ import { BREAKER_STATES } from '../data/gate/breaker';
 import type { Priority } from '../data/options';
 import { RECORD_KINDS } from '../data/mirror/types';
 import type { ObservableDataPath } from '../data/stats';
+import type { SubscriptionStats } from '../graphql/subscriptions/transports';
 import { operationNameOf } from './operationName';
 import { readOnlyRoute, type Route } from './routes';
 
@@ -17,6 +18,8 @@ import { readOnlyRoute, type Route } from './routes';
 export interface MetricsDeps {
   /** State of the cache and gate; without it the upstream and cache metrics are left out. */
   dataPath?: ObservableDataPath;
+  /** The subscriptions' numbers (`null` while there are none to show); without it, no subscription metrics. */
+  subscriptions?: { stats(): (SubscriptionStats & { slowConsumers: number }) | null };
   /** Node process metrics (CPU, memory, event loop lag, GC) — default true. */
   processMetrics?: boolean;
   /**
@@ -49,6 +52,7 @@ export function createMetrics(deps: MetricsDeps = {}): Metrics {
   const now = deps.now ?? (() => performance.now());
   if (deps.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   if (deps.dataPath) registerDataPathMetrics(registry, deps.dataPath);
+  if (deps.subscriptions) registerSubscriptionMetrics(registry, deps.subscriptions);
 
   const queueWait = new Histogram({
     name: `${PREFIX}upstream_queue_wait_seconds`,
@@ -173,6 +177,55 @@ function registerDataPathMetrics(registry: Registry, dataPath: ObservableDataPat
       this.inc({ result: 'hit' }, hits);
       this.inc({ result: 'miss' }, misses);
       this.inc({ result: 'stale' }, staleServes);
+    },
+  });
+}
+
+const TRANSPORTS = ['websocket', 'sse', 'callback'] as const;
+
+/** Subscriptions by transport, events sent, slow consumers ended, callbacks taken over. */
+function registerSubscriptionMetrics(
+  registry: Registry,
+  source: NonNullable<MetricsDeps['subscriptions']>,
+): void {
+  const registers = [registry];
+  new Gauge({
+    name: `${PREFIX}subscriptions_active`,
+    help: 'Subscriptions this replica runs now, by transport (websocket: graphql-ws operations)',
+    labelNames: ['transport'],
+    registers,
+    collect() {
+      const stats = source.stats();
+      for (const transport of TRANSPORTS) this.set({ transport }, stats?.active[transport] ?? 0);
+    },
+  });
+  new Counter({
+    name: `${PREFIX}subscription_events_delivered_total`,
+    help: 'Subscription events sent to subscribers, by transport',
+    labelNames: ['transport'],
+    registers,
+    collect() {
+      const stats = source.stats();
+      this.reset();
+      for (const transport of TRANSPORTS) this.inc({ transport }, stats?.delivered[transport] ?? 0);
+    },
+  });
+  new Counter({
+    name: `${PREFIX}subscriptions_slow_consumers_total`,
+    help: 'Subscriptions ended because they fell SUBSCRIPTIONS_BUFFER events behind',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(source.stats()?.slowConsumers ?? 0);
+    },
+  });
+  new Counter({
+    name: `${PREFIX}callback_subscriptions_taken_over_total`,
+    help: 'Callback subscriptions this replica carried on after the replica that held them ended',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(source.stats()?.callbacksTakenOver ?? 0);
     },
   });
 }

@@ -32,7 +32,8 @@ export type { Priority, UpstreamCallEvent, Waiter };
  *   it, the waiter is rejected AT ONCE with `UPSTREAM_RATE_LIMITED` and `details.retryAfter`
  *   (seconds until a slot frees); a waiter whose deadline passes is rejected then. Nothing
  *   waits forever.
- * - Pacing (pacing.ts): reads past half the read budget are spread over the window. While the
+ * - Pacing (pacing.ts): reads past half the read budget are spread over the window (not the
+ *   pages of the mirror's initial load: each is worth 500 records at once). While the
  *   mirror's initial load runs, `limitReads` bounds interactive reads and background
  *   refreshes, so the load's pages (`load` priority) find their share free (the sync's own
  *   calls keep to its budget).
@@ -319,7 +320,10 @@ export class UpstreamGate {
         this.setWake(null);
         return;
       }
-      const paced = !takesWriteSlots(head.priority);
+      // A load page is worth 500 records whenever it starts: pacing would only slow the load
+      // (its share bounds it). Its start still counts, so the reads after it stay paced.
+      const counted = !takesWriteSlots(head.priority);
+      const paced = counted && head.priority !== 'load';
       const limited = LIMITED_PRIORITIES.includes(head.priority);
       const pacedUntil = Math.max(
         paced ? this.pacing.nextReadAt(now) : now,
@@ -332,7 +336,7 @@ export class UpstreamGate {
       if (this.closed) return;
       if (decision.granted) {
         const grantedAt = this.clock.now();
-        if (paced) this.pacing.started(grantedAt);
+        if (counted) this.pacing.started(grantedAt);
         if (limited) this.readLimit.started(grantedAt);
         const waited = this.queue.take(head, grantedAt);
         if (waited !== undefined) {

@@ -242,8 +242,9 @@ export interface MirrorView {
   holds(kind: RecordKind): boolean;
   /**
    * While `kind` still loads: whether the pages loaded so far answer `key` — the index holds
-   * it, or it is known absent (docs/mirror-sync.md, "While loading"). Always `false` on a
-   * replica that does not sync. Lists and searches wait for `holds`.
+   * it, or it is known absent (docs/mirror-sync.md, "While loading"). A replica that does not
+   * lead answers from the leader's load pages (`KindState.loadPages`). Lists and searches wait
+   * for `holds`.
    */
   covers(kind: KeyedKind, key: string | number): boolean;
   /** Earliest reservation start the mirror holds (its window), or `null` when it holds all. */

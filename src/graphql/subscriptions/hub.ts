@@ -25,6 +25,8 @@ export interface ChangeHub {
   close(): void;
   /** Open streams. */
   size(): number;
+  /** Streams ended so far because they fell `bufferSize` events behind. */
+  slowConsumers(): number;
 }
 
 /** The last item of a stream that fell more than `bufferSize` events behind. */
@@ -58,6 +60,7 @@ export function createChangeHub(options: ChangeHubOptions): ChangeHub {
   const now = options.now ?? Date.now;
   const subscribers = new Set<Subscriber>();
   let closed = false;
+  let slow = 0;
 
   function stream<T>(
     select: (change: TimedChange) => T | undefined,
@@ -80,6 +83,7 @@ export function createChangeHub(options: ChangeHubOptions): ChangeHub {
         if (queue.length >= options.bufferSize) {
           queue.length = 0;
           queue.push(SLOW_CONSUMER);
+          slow++;
           subscriber.end();
           return;
         }
@@ -145,5 +149,6 @@ export function createChangeHub(options: ChangeHubOptions): ChangeHub {
       for (const subscriber of [...subscribers]) subscriber.end();
     },
     size: () => subscribers.size,
+    slowConsumers: () => slow,
   };
 }

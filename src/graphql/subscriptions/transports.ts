@@ -17,6 +17,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Context } from '../context';
 import type { Logger } from '../../platform/logger';
 import { CALLBACK_PROTOCOL, callbackOf, createCallbackRunner } from './callback';
+import type { CallbackStore } from './callbackStore';
 import type { ChangeHub } from './hub';
 
 /**
@@ -61,6 +62,21 @@ export interface SubscriptionTransportOptions {
   keepAliveMs: number;
   idleTimeoutMs: number;
   logger: Logger;
+  /**
+   * Callback subscriptions recorded where every replica sees them (Redis), so another replica
+   * carries them on when this one ends (callback.ts); absent: they live in this replica only.
+   */
+  callbackStore?: { store: CallbackStore; leaseMs: number };
+}
+
+/** What /metrics shows of the subscriptions (src/ops/metrics.ts). */
+export interface SubscriptionStats {
+  /** Subscriptions running now, by transport. */
+  active: { websocket: number; sse: number; callback: number };
+  /** Events sent to subscribers, by transport. */
+  delivered: { websocket: number; sse: number; callback: number };
+  /** Callback subscriptions this replica took over from an ended one. */
+  callbacksTakenOver: number;
 }
 
 export interface SubscriptionTransports {
@@ -77,6 +93,7 @@ export interface SubscriptionTransports {
   ): Promise<{ status: number; body: unknown; headers: Record<string, string> }> | null;
   /** Open WebSockets, SSE streams and callback subscriptions. */
   connections(): { websockets: number; sse: number; callbacks: number };
+  stats(): SubscriptionStats;
   /**
    * Graceful end: refuses new connections, completes every subscription (each client gets
    * `complete`, or the end of its event stream), then closes the WebSockets (1001).
@@ -128,7 +145,27 @@ export function createSubscriptionTransports(
     }
   }
 
-  const callbacks = createCallbackRunner({ schema, format: formatted, logger });
+  const callbacks = createCallbackRunner({
+    schema,
+    format: formatted,
+    logger,
+    ...(options.callbackStore && {
+      shared: {
+        ...options.callbackStore,
+        prepare(record) {
+          const result = checked(record.query);
+          if (result.errors) return null;
+          return {
+            document: result.document,
+            variables: record.variables,
+            operationName: record.operationName,
+            context: options.context(),
+          };
+        },
+      },
+    }),
+  });
+  const delivered = { websocket: 0, sse: 0 };
 
   const wss = new WebSocketServer({ noServer: true });
   const idle = new Map<WebSocket, () => void>();
@@ -169,7 +206,10 @@ export function createSubscriptionTransports(
           contextValue: options.context(),
         };
       },
-      onNext: (_ctx, _id, _payload, _args, result) => formatted(result),
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        delivered.websocket++;
+        return formatted(result);
+      },
       onComplete(ctx) {
         // Completed operations leave ctx.subscriptions after this hook: look on the next turn.
         setImmediate(() => armIdle(ctx.extra.socket, () => Object.keys(ctx.subscriptions).length));
@@ -234,7 +274,10 @@ export function createSubscriptionTransports(
       if (result.errors) return { data: null, ...formatted({ errors: result.errors }) };
       return undefined;
     },
-    onNext: (_req, _args, result) => formatted(result as ExecutionResult),
+    onNext: (_req, _args, result) => {
+      delivered.sse++;
+      return formatted(result as ExecutionResult);
+    },
   });
 
   return {
@@ -267,6 +310,7 @@ export function createSubscriptionTransports(
       return callbacks
         .start({
           sub,
+          query: request.query as string,
           document: result.document,
           variables: request.variables,
           operationName: request.operationName,
@@ -279,11 +323,22 @@ export function createSubscriptionTransports(
       sse: sseStreams.size,
       callbacks: callbacks.size(),
     }),
+    stats() {
+      const runner = callbacks.stats();
+      let websocket = 0;
+      for (const running of operations) websocket += Object.keys(running).length;
+      return {
+        active: { websocket, sse: sseStreams.size, callback: runner.active },
+        delivered: { ...delivered, callback: runner.delivered },
+        callbacksTakenOver: runner.takenOver,
+      };
+    },
     async stop() {
       stopping = true;
       server.off('upgrade', onUpgrade);
-      options.changes.close();
+      // Callbacks first: their streams are handed over (or completed) before the hub ends them.
       await callbacks.stop();
+      options.changes.close();
       // Each stream ends after its queue: graphql-ws sends `complete`, SSE ends its response.
       const deadline = Date.now() + 2_000;
       while ((sseStreams.size > 0 || anyOpen()) && Date.now() < deadline) {

@@ -1,67 +1,14 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../../src/config';
 import { createChangeHub, type ChangeHub } from '../../../src/graphql/subscriptions/hub';
 import { createApp, type App } from '../../../src/graphql/server';
 import { FakeRepository, makeReservation } from '../../helpers/fakeRepository';
 import { eventually } from '../e2e/mirrorStack';
+import { startRouterCallbacks } from '../../helpers/routerCallbacks';
 
 /**
  * Apollo Router's HTTP callback protocol (callback/1.0) against a stand-in for the router's
  * callback endpoint that checks every message it gets against the protocol.
  */
-
-interface CallbackMessage {
-  kind: string;
-  action: 'check' | 'next' | 'complete';
-  id: string;
-  verifier: string;
-  payload?: { data?: Record<string, unknown>; errors?: unknown[] };
-  errors?: unknown[];
-}
-
-async function startRouterCallbacks(expected: { id: string; verifier: string }) {
-  const messages: CallbackMessage[] = [];
-  const violations: string[] = [];
-  let answer: (message: CallbackMessage) => number = (m) => (m.action === 'check' ? 204 : 200);
-  const server = http.createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-    req.on('end', () => {
-      const message = JSON.parse(text) as CallbackMessage;
-      messages.push(message);
-      if (req.method !== 'POST') violations.push(`method ${req.method}`);
-      if (req.headers['subscription-protocol'] !== 'callback/1.0')
-        violations.push(`subscription-protocol header ${req.headers['subscription-protocol']}`);
-      if (message.kind !== 'subscription') violations.push(`kind ${message.kind}`);
-      if (!['check', 'next', 'complete'].includes(message.action))
-        violations.push(`action ${message.action}`);
-      if (message.id !== expected.id) violations.push(`id ${message.id}`);
-      if (message.verifier !== expected.verifier) violations.push(`verifier ${message.verifier}`);
-      if (message.action === 'next' && !message.payload) violations.push('next without payload');
-      const previous = messages.at(-2);
-      if (previous?.action === 'complete') violations.push('a message after complete');
-      if (messages.length === 1 && message.action !== 'check')
-        violations.push('first is not check');
-      res.writeHead(answer(message));
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`,
-    messages,
-    violations,
-    answerWith(fn: (message: CallbackMessage) => number) {
-      answer = fn;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 const BOARD = 'subscription { reservationChanged(stationNumber: 1) { change id } }';
 
@@ -135,6 +82,42 @@ describe('Apollo Router callback protocol', () => {
       expect((await subscribeBy(router.url, 'sub-2')).status).toBe(200);
       await app.stop();
       expect(router.messages.at(-1)?.action).toBe('complete');
+      expect(router.violations).toEqual([]);
+    } finally {
+      await router.close();
+    }
+  });
+
+  it('reads the protocol’s GA (camelCase) fields, and gives up after five checks in a row fail', async () => {
+    const router = await startRouterCallbacks({ id: 'sub-ga', verifier: 'v-ga' });
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json;callbackSpec=1.0',
+        },
+        body: JSON.stringify({
+          query: BOARD,
+          extensions: {
+            subscription: {
+              callbackUrl: router.url,
+              subscriptionId: 'sub-ga',
+              verifier: 'v-ga',
+              heartbeatIntervalMs: 20,
+            },
+          },
+        }),
+      });
+      expect(response.status).toBe(200);
+      expect(hub.size()).toBe(1);
+
+      router.answerWith(() => 503);
+      const before = router.messages.length;
+      await eventually('the subscription ended', async () => (hub.size() === 0 ? true : undefined));
+      const failedChecks = router.messages.slice(before).filter((m) => m.action === 'check');
+      expect(failedChecks.length).toBeGreaterThanOrEqual(5);
+      expect(router.messages.some((m) => m.action === 'complete')).toBe(false);
       expect(router.violations).toEqual([]);
     } finally {
       await router.close();

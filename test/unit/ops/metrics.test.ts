@@ -57,6 +57,30 @@ describe('metrics', () => {
     expect(text).toContain('hypersoft_upstream_breaker_state{state="closed"} 0');
   });
 
+  it('report subscriptions by transport, events delivered, slow consumers and callbacks taken over', async () => {
+    const metrics = createMetrics({
+      processMetrics: false,
+      subscriptions: {
+        stats: () => ({
+          active: { websocket: 3, sse: 1, callback: 2 },
+          delivered: { websocket: 40, sse: 5, callback: 7 },
+          callbacksTakenOver: 1,
+          slowConsumers: 2,
+        }),
+      },
+    });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('hypersoft_subscriptions_active{transport="websocket"} 3');
+    expect(text).toContain('hypersoft_subscriptions_active{transport="sse"} 1');
+    expect(text).toContain('hypersoft_subscriptions_active{transport="callback"} 2');
+    expect(text).toContain(
+      'hypersoft_subscription_events_delivered_total{transport="websocket"} 40',
+    );
+    expect(text).toContain('hypersoft_subscription_events_delivered_total{transport="callback"} 7');
+    expect(text).toContain('hypersoft_subscriptions_slow_consumers_total 2');
+    expect(text).toContain('hypersoft_callback_subscriptions_taken_over_total 1');
+  });
+
   it('record queue wait times in seconds by priority', async () => {
     const metrics = createMetrics({ processMetrics: false });
     metrics.recordQueueWait(40, 'read');

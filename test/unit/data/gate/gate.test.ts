@@ -15,7 +15,12 @@ import {
   timeout,
 } from '../../../helpers/gateFakes';
 
-function setup(limit = 5, writeReserve = 0, maxReadAttempts?: number) {
+function setup(
+  limit = 5,
+  writeReserve = 0,
+  maxReadAttempts?: number,
+  readPacing?: { readCalls: number; windowMs: number },
+) {
   const clock = new ManualClock();
   const api = new FakeApi300(clock).withCustomers(1, 2, 3);
   const quota = new MemoryQuota({ limit, writeReserve }, clock);
@@ -26,6 +31,7 @@ function setup(limit = 5, writeReserve = 0, maxReadAttempts?: number) {
     quota,
     clock,
     maxReadAttempts,
+    readPacing,
     onCall: (e) => events.push(e),
     onQueueWait: (ms, p) => waits.push([ms, p]),
   });
@@ -249,6 +255,28 @@ describe('the upstream gate', () => {
     expect(events).toEqual([
       { operation: 'GetStations', priority: 'read', outcome: 'ok', durationMs: 0 },
     ]);
+  });
+
+  it('paces reads past half the read budget, but never the pages of an initial load (their starts still count)', async () => {
+    const { call, api, clock } = setup(20, 0, undefined, { readCalls: 20, windowMs: 60_000 });
+    // Half the read budget goes at once: 10 calls.
+    await Promise.all(Array.from({ length: 10 }, () => call('read')));
+    expect(api.count()).toBe(10);
+    // Past it, a read waits for its turn (one every 3 s), but load pages start at once.
+    const read = track(call('read'));
+    const pages = Array.from({ length: 3 }, () => track(call('load')));
+    await settle();
+    expect(pages.every((p) => p.done)).toBe(true);
+    expect(read.done).toBe(false);
+    expect(api.count()).toBe(13);
+    await clock.advance(3_000);
+    expect(read.done).toBe(true);
+    // The pages counted: the next read waits its turn after the last start.
+    const next = track(call('read'));
+    await settle();
+    expect(next.done).toBe(false);
+    await clock.advance(3_000);
+    expect(next.done).toBe(true);
   });
 
   it('refuses everything once closed', async () => {

@@ -33,6 +33,7 @@ describe('change hub', () => {
     expect(await slow.next()).toEqual({ value: SLOW_CONSUMER, done: false });
     expect(await slow.next()).toEqual({ value: undefined, done: true });
     expect(hub.size()).toBe(0);
+    expect(hub.slowConsumers()).toBe(1);
   });
 
   it('refuses subscribers past its bound and after closing; closing ends every stream', async () => {
