@@ -80,6 +80,7 @@ const LAYERS = [
     may: ['^src/domain/'],
   },
   { name: 'data-stats', path: '^src/data/stats\\.ts$', may: ['^src/data/(gate|mirror)/'] },
+  { name: 'redis-client', path: '^src/data/redisClient\\.ts$', may: [] },
   { name: 'domain', path: '^src/domain/', may: [] },
   { name: 'platform', path: '^src/platform/', may: [] },
   { name: 'config', path: '^src/(config|settings|envReader)\\.ts$', may: [] },

@@ -1,4 +1,4 @@
-import { FIRST_PAGE, nextPage } from '../src/data/mirror/sync/paging';
+import { FIRST_PAGE, nextPage } from '../src/data/mirror/sync/readPass';
 import { budgetVerdict, fetchSimulatorStats } from './lib/budget';
 import { opsLine } from './lib/boardReport';
 import { runFrontDeskLoad } from './lib/frontDesk';
@@ -36,7 +36,7 @@ const DEMO = { customers: 2000, reservations: 6000, tickets: 1500, stations: 3 }
 const DEMO_LIMIT_MS = 240_000;
 const READ_CALLS = BUDGET - 5;
 
-/** Pages a full read of `records` takes (paging.ts: overlapping pages of up to 500). */
+/** Pages a full read of `records` takes (readPass.ts: overlapping pages of up to 500). */
 function pagesOf(records: number): number {
   let request = FIRST_PAGE;
   let pages = 1;

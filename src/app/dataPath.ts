@@ -28,7 +28,7 @@ import type { Repository } from '../data/repository/types';
 import { createMirroredRepository } from '../data/repository/mirrored';
 import type { Mirror } from '../data/mirror/mirror';
 import type { Logger } from '../platform/logger';
-import { createConfiguredMirror } from './mirror';
+import { createConfiguredMirror } from './mirrorWiring';
 
 /**
  * The data path of docs/architecture.md for the composition root: the repository over the mirror

@@ -1,4 +1,4 @@
-import { createLoaders, type Loaders } from '../data/loaders';
+import { createLoaders, type Loaders } from '../data/loaders/loaders';
 import { createRequestAccounting, type RequestAccountingRecorder } from '../data/accounting';
 import type { Repository } from '../data/repository/types';
 import type { Logger } from '../platform/logger';

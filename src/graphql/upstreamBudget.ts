@@ -1,4 +1,5 @@
 import { API300_MAX_RECORDS, RECORD_KINDS, type RecordKind } from '../domain/models';
+import { RECORD_KIND_INFO } from '../domain/recordKinds';
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import {
   getNamedType,
@@ -91,29 +92,30 @@ export interface EstimateInput {
   local?: (kind: RecordKind) => boolean;
 }
 
-/** Which kind each costing read field reads (mutations always reach API300). */
-const FIELD_KIND: Partial<Record<string, RecordKind>> = {
-  'Query.customer': 'customers',
-  'Query.customers': 'customers',
-  'Query.reservation': 'reservations',
-  'Query.reservations': 'reservations',
-  'Query.ticket': 'tickets',
-  'Query.tickets': 'tickets',
-  'Query.stations': 'stations',
-  'Customer.reservations': 'reservations',
-  'Customer.tickets': 'tickets',
-  'Reservation.tickets': 'tickets',
-  'Reservation.customer': 'customers',
-  'Ticket.customer': 'customers',
-  'Ticket.reservation': 'reservations',
-};
+/**
+ * Which kind each costing read field reads (mutations always reach API300), from the kinds'
+ * descriptor: `Query.customer` and `Query.customers`, and for each kind listed by a parent
+ * both directions of the link (`Customer.tickets`, `Ticket.customer`).
+ */
+const FIELD_KIND: Partial<Record<string, RecordKind>> = Object.fromEntries(
+  RECORD_KINDS.flatMap((kind) => {
+    const info = RECORD_KIND_INFO[kind];
+    const fields: [string, RecordKind][] = [[`Query.${kind}`, kind]];
+    if (info.single !== null) fields.push([`Query.${info.single}`, kind]);
+    if (kind !== 'stations') {
+      for (const parent of RECORD_KIND_INFO[kind].parents) {
+        const of = RECORD_KIND_INFO[parent];
+        fields.push([`${of.typename}.${kind}`, kind], [`${info.typename}.${of.single}`, parent]);
+      }
+    }
+    return fields;
+  }),
+);
 
-const ENTITY_KIND: Partial<Record<string, RecordKind>> = {
-  Customer: 'customers',
-  Reservation: 'reservations',
-  Ticket: 'tickets',
-  Station: 'stations',
-};
+/** Which kind each entity type is (`_entities` representations). */
+const ENTITY_KIND: Partial<Record<string, RecordKind>> = Object.fromEntries(
+  RECORD_KINDS.map((kind) => [RECORD_KIND_INFO[kind].typename, kind]),
+);
 
 type Args = (name: string) => unknown;
 

@@ -11,7 +11,7 @@ import type {
   TicketWrite,
 } from '../../src/domain/models';
 import type { CustomerFind, ReservationFind, TicketFind } from '../../src/domain/queries';
-import { offsetListPage, sliceOf } from '../../src/data/repository/paging';
+import { offsetListPage, sliceOf } from '../../src/data/repository/offsetPaging';
 import type {
   ListPage,
   Repository,

@@ -2,6 +2,7 @@ import {
   Customer,
   CustomerWrite,
   Gender,
+  KEYED_KINDS,
   Reservation,
   ReservationStatus,
   ReservationWrite,
@@ -11,6 +12,7 @@ import {
   TicketWrite,
 } from '../../domain/models';
 import { CustomerQuery, ReservationQuery, TicketQuery } from '../../domain/queries';
+import { RECORD_KIND_INFO } from '../../domain/recordKinds';
 import type { Api300Page, UnmappedRecord } from './types';
 import {
   WireTimeError,
@@ -492,12 +494,13 @@ export function listFromWire<T>(
   return readList(result, list, item).map(read);
 }
 
-/** The key element of each list item, to name a record that does not map. */
-const KEY_ELEMENTS: Record<string, string> = {
-  Customer: 'CustomerNumber',
-  Reservation: 'ReservationID',
-  Ticket: 'TicketNumber',
-};
+/** The key element and key type of each list item, to name a record that does not map. */
+const KEYS_OF_ITEMS: ReadonlyMap<string, { element: string; type: 'number' | 'string' }> = new Map(
+  KEYED_KINDS.map((kind) => {
+    const info = RECORD_KIND_INFO[kind];
+    return [info.typename, { element: info.wireKey, type: info.keyType }];
+  }),
+);
 
 /**
  * A page of `APICustomersResponse`, `APIReservationsResponse`, `APITicketsResponse`.
@@ -548,7 +551,8 @@ export function pageFromWire<T>(
 
 /** The item's key when it has the key's type (TicketNumber text, the others int), else null. */
 function readableKey(entry: WireRecord, item: string): number | string | null {
-  const value = KEY_ELEMENTS[item] === undefined ? undefined : entry[KEY_ELEMENTS[item]];
-  if (item === 'Ticket') return typeof value === 'string' && value !== '' ? value : null;
+  const key = KEYS_OF_ITEMS.get(item);
+  const value = key === undefined ? undefined : entry[key.element];
+  if (key?.type === 'string') return typeof value === 'string' && value !== '' ? value : null;
   return typeof value === 'number' && Number.isInteger(value) ? value : null;
 }

@@ -22,11 +22,12 @@ export type { Priority, UpstreamCallEvent, Waiter };
  *
  * - Budget: every call first takes a slot of the `Quota` (sliding 60 s window, in memory or
  *   in Redis). Failed calls count too. Writes (and the sync's rare `urgent` deltas) take
- *   `write` slots, reads, the sync and background refreshes `read` slots, so the write
- *   reserve stays free for writes.
+ *   `write` slots, the load's pages, reads, the sync and background refreshes `read` slots,
+ *   so the write reserve stays free for writes.
  * - Queue (queue.ts): callers wait for budget in priority order (`PRIORITIES` in
- *   ../options.ts: the sync's urgent deltas, writes, interactive reads, the mirror's sync,
- *   background refreshes), first come first served within a priority.
+ *   ../options.ts: the sync's urgent deltas, writes, the pages of the mirror's initial load,
+ *   interactive reads, the mirror's other sync calls, background refreshes), first come
+ *   first served within a priority.
  * - Deadlines: every waiter has one (epoch ms). When the quota says the next slot comes after
  *   it, the waiter is rejected AT ONCE with `UPSTREAM_RATE_LIMITED` and `details.retryAfter`
  *   (seconds until a slot frees); a waiter whose deadline passes is rejected then. Nothing

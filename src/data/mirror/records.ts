@@ -1,29 +1,22 @@
 import { type KeyedKind } from '../../domain/models';
-import type { KeyOf, RecordOf } from './types';
+import { RECORD_KIND_INFO, keyOf, type DateFieldOf } from '../../domain/recordKinds';
+import type { RecordOf } from './types';
 
-/**
- * What the index and every store share about the mirrored records: their keys, their Date
- * fields, the newer-or-equal rule, and immutable copies.
+/*
+ * What the index and every store share about the mirrored records: their keys and Date
+ * fields (from the kinds' descriptor, domain/recordKinds.ts), the newer-or-equal rule, and
+ * immutable copies.
  */
 
 /** The key of a record of `kind` (the keyed kinds; stations are a plain list without keys). */
-export function keyOf<K extends KeyedKind>(kind: K, record: RecordOf[K]): KeyOf[K] {
-  switch (kind) {
-    case 'customers':
-      return (record as RecordOf['customers']).number as KeyOf[K];
-    case 'reservations':
-      return (record as RecordOf['reservations']).id as KeyOf[K];
-    default:
-      return (record as RecordOf['tickets']).number as KeyOf[K];
-  }
-}
+export { keyOf };
 
 /** The fields holding a `Date` (or `null`): stores encode them, copies freeze them. */
-export const DATE_FIELDS = {
-  customers: ['created', 'changed'],
-  reservations: ['start', 'created', 'changed'],
-  tickets: ['validFrom', 'validTo', 'redeemedAt', 'created', 'changed'],
-} as const satisfies { [K in KeyedKind]: readonly (keyof RecordOf[K])[] };
+export const DATE_FIELDS: { readonly [K in KeyedKind]: readonly DateFieldOf<K>[] } = {
+  customers: RECORD_KIND_INFO.customers.dateFields,
+  reservations: RECORD_KIND_INFO.reservations.dateFields,
+  tickets: RECORD_KIND_INFO.tickets.dateFields,
+};
 
 /**
  * The rule of the whole mirror: a record replaces the held one only when its `changed` is
@@ -94,9 +87,9 @@ for (const setter of DATE_SETTERS) {
  * valid Date (a store that failed to revive one), naming the record and the field.
  *
  * The copies are object literals with every field in one order, not spreads: every record
- * of a kind then has one hidden class with its fields in the object, which a scan over
- * 150,000 of them reads an order of magnitude faster (and in less memory) than spread
- * copies of records of mixed origins. A field added to a model is a compile error here.
+ * of a kind then has one hidden class with its fields in the object, which a scan over all
+ * of them reads faster (and holds in less memory) than spread copies of records of mixed
+ * origins. A field added to a model is a compile error here.
  */
 export function frozenRecord<K extends KeyedKind>(kind: K, record: RecordOf[K]): RecordOf[K] {
   if (Object.isFrozen(record) && record.changed instanceof FrozenDate) return record;
@@ -109,12 +102,21 @@ export function frozenRecord<K extends KeyedKind>(kind: K, record: RecordOf[K]):
     }
     return value instanceof FrozenDate ? value : Object.freeze(new FrozenDate(value.getTime()));
   };
-  return Object.freeze(COPIES[kind](record as never, date)) as RecordOf[K];
+  const copy = copyOf(kind)(record, date);
+  Object.freeze(copy);
+  return copy;
 }
 
 type DateCopy = (field: string, value: Date | null, nullable?: boolean) => Date | null;
 
-const COPIES: { [K in KeyedKind]: (r: RecordOf[K], date: DateCopy) => RecordOf[K] } = {
+type Copy<K extends KeyedKind> = (r: RecordOf[K], date: DateCopy) => RecordOf[K];
+
+function copyOf<K extends KeyedKind>(kind: K): Copy<K> {
+  const copies: { readonly [L in KeyedKind]: Copy<L> } = COPIES;
+  return copies[kind];
+}
+
+const COPIES: { readonly [K in KeyedKind]: Copy<K> } = {
   customers: (c, date) => ({
     number: c.number,
     salutation: c.salutation,

@@ -9,6 +9,7 @@ import {
   type Station,
   type Ticket,
 } from '../../domain/models';
+import type { KeyOf, RecordOf } from '../../domain/recordKinds';
 import type { CustomerFind, FoundPage, ReservationFind, TicketFind } from '../../domain/queries';
 
 export type {
@@ -39,19 +40,8 @@ export type {
 /** The kinds of record the mirror holds. */
 export { KEYED_KINDS, RECORD_KINDS, type KeyedKind, type RecordKind };
 
-export interface RecordOf {
-  customers: Customer;
-  reservations: Reservation;
-  tickets: Ticket;
-  stations: Station;
-}
-
-export interface KeyOf {
-  customers: number;
-  reservations: number;
-  tickets: string;
-  stations: number;
-}
+/** The record and key types of each kind (domain/recordKinds.ts, the kinds' descriptor). */
+export type { KeyOf, RecordOf };
 
 /**
  * A set of changes applied as one: records to put (a record replaces the held one only when
@@ -61,12 +51,15 @@ export interface KeyOf {
  * `stations` is given. A batch applies whole or not at all (a record with an invalid Date
  * fails it before anything changes).
  */
-export interface MirrorBatch {
-  customers?: { put?: readonly Customer[]; delete?: readonly number[] };
-  reservations?: { put?: readonly Reservation[]; delete?: readonly number[] };
-  tickets?: { put?: readonly Ticket[]; delete?: readonly string[] };
+export type MirrorBatch = { [K in KeyedKind]?: KindChanges<K> } & {
   /** The whole station list (replaces what is held). */
   stations?: readonly Station[];
+};
+
+/** The changes of one keyed kind in a batch: records to put, keys to delete. */
+export interface KindChanges<K extends KeyedKind> {
+  put?: readonly RecordOf[K][];
+  delete?: readonly KeyOf[K][];
 }
 
 /** What a kind's sync has reached; stored with the records so a restart resumes from it. */

@@ -3,7 +3,7 @@ import type { FindPage, FoundPage } from '../../domain/queries';
 import { systemClock, type Clock } from '../../platform/clock';
 import { Api300Error } from '../errors';
 import type { KeyedKind, MirrorView, RecordKind } from '../mirror/types';
-import { decodeOffsetCursor } from './paging';
+import { decodeOffsetCursor } from './offsetPaging';
 import type { ListPage, LocalReads, ReadOptions, Repository } from './types';
 
 export type { MirrorView };

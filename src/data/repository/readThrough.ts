@@ -8,6 +8,7 @@ import {
   API300_MAX_RECORDS,
   type Customer,
   type CustomerWrite,
+  type KeyedKind,
   type Page,
   type Reservation,
   type ReservationWrite,
@@ -19,8 +20,9 @@ import { type Api300, type Api300Operation } from '../api300/types';
 import { type CustomerQuery, type ReservationQuery, type TicketQuery } from '../../domain/queries';
 import { type Repository, type ReadOptions, type WriteOptions } from './types';
 import { decode, queryKey } from '../cache/recordCodec';
+import { keyedKindInfo, type KeyOf, type RecordOf } from '../../domain/recordKinds';
 import { matchesApi300Search } from '../../domain/search';
-import { fetchSlice, offsetListPage, sliceOf } from './paging';
+import { fetchSlice, offsetListPage, sliceOf } from './offsetPaging';
 import { createSettler, holdsWrite } from './settle';
 import { LRUCache } from 'lru-cache';
 import { EntityCache, type CacheCounters } from '../cache/entityCache';
@@ -136,33 +138,15 @@ export function createReadThroughRepository(
   const page0 = { pageIndex: 0, pageSize: API300_MAX_RECORDS };
 
   const caches: RepositoryCaches = {
-    customers: new EntityCache<number, Customer>({
-      ...limits,
-      kind: 'customer',
-      fetch: async (numbers, call) =>
-        byKey(
-          (await call('GetCustomers', (api) => api.getCustomers({ ...page0, numbers }))).items,
-          (c) => c.number,
-        ),
-    }),
-    reservations: new EntityCache<number, Reservation>({
-      ...limits,
-      kind: 'reservation',
-      fetch: async (ids, call) =>
-        byKey(
-          (await call('GetReservations', (api) => api.getReservations({ ...page0, ids }))).items,
-          (r) => r.id,
-        ),
-    }),
-    tickets: new EntityCache<string, Ticket>({
-      ...limits,
-      kind: 'ticket',
-      fetch: async (numbers, call) =>
-        byKey(
-          (await call('GetTickets', (api) => api.getTickets({ ...page0, numbers }))).items,
-          (t) => t.number,
-        ),
-    }),
+    customers: recordsByKey(limits, 'customers', (api, numbers) =>
+      api.getCustomers({ ...page0, numbers }),
+    ),
+    reservations: recordsByKey(limits, 'reservations', (api, ids) =>
+      api.getReservations({ ...page0, ids }),
+    ),
+    tickets: recordsByKey(limits, 'tickets', (api, numbers) =>
+      api.getTickets({ ...page0, numbers }),
+    ),
     reservationsByCustomer: listsByParent(
       limits,
       'reservationsByCustomer',
@@ -484,6 +468,24 @@ export function createReadThroughRepository(
 }
 
 type CacheLimits = Omit<ConstructorParameters<typeof EntityCache>[0], 'kind' | 'fetch'>;
+
+/**
+ * A cache of the records of a keyed kind by key: one list read of up to 500 keys per call.
+ * Its name, operation and key come from the kind's descriptor (domain/recordKinds.ts).
+ */
+function recordsByKey<K extends KeyedKind>(
+  limits: CacheLimits,
+  kind: K,
+  read: (api: Api300, keys: KeyOf[K][]) => Promise<Page<RecordOf[K]>>,
+): EntityCache<KeyOf[K], RecordOf[K]> {
+  const info = keyedKindInfo(kind);
+  return new EntityCache<KeyOf[K], RecordOf[K]>({
+    ...limits,
+    kind: info.single,
+    fetch: async (keys, call) =>
+      byKey((await call(info.listOperation, (api) => read(api, keys))).items, info.keyOf),
+  });
+}
 
 /** A cache of each parent's children: every page of one list read over up to 500 parents. */
 function listsByParent<T>(

@@ -1,4 +1,4 @@
-import type { MaybePromise } from '../../data/loaders';
+import type { MaybePromise } from '../../data/loaders/loaders';
 
 /**
  * `f` of a value that may come at once (read from memory) or later (a loader's batch): at once

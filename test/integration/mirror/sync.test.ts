@@ -7,7 +7,7 @@ import {
   type MirrorSync,
   type MirrorSyncOptions,
 } from '../../../src/data/mirror/sync';
-import { FIRST_PAGE, nextPage } from '../../../src/data/mirror/sync/paging';
+import { FIRST_PAGE, nextPage } from '../../../src/data/mirror/sync/readPass';
 import type { RecordKind } from '../../../src/data/mirror/types';
 import type { CustomerQuery } from '../../../src/domain/queries';
 import {
@@ -134,7 +134,7 @@ const allReady =
 
 const customer = (i: number) => FIRST_CUSTOMER_NUMBER + i;
 
-/** Pages an undisturbed pass over `total` records takes (paging.ts). */
+/** Pages an undisturbed pass over `total` records takes (readPass.ts). */
 function pagesFor(total: number): number {
   let page = FIRST_PAGE;
   let pages = 1;

@@ -1,4 +1,4 @@
-import { createLoaders } from '../../../src/data/loaders';
+import { createLoaders } from '../../../src/data/loaders/loaders';
 import { Api300Error } from '../../../src/data/errors';
 import {
   FakeRepository,

@@ -1,6 +1,6 @@
 import type { Customer } from '../../../domain/models';
 import { foldText, type CustomerSearchText } from '../../../domain/search';
-import { compareText, type Order } from './paging';
+import { compareText, type Order } from './keysetPaging';
 
 /** A held customer with its precomputed sort and search keys. */
 export interface CustomerEntry extends CustomerSearchText {

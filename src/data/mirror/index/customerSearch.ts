@@ -1,6 +1,6 @@
 import type { CustomerSearch } from '../../../domain/search';
 import type { CustomerEntry } from './customerEntry';
-import { compareText, type Order } from './paging';
+import { compareText, type Order } from './keysetPaging';
 
 /** A matching customer with its relevance score. */
 export interface RankedCustomer {

@@ -3,7 +3,7 @@ import { CustomerSearch, customerSearchText } from '../../../domain/search';
 import type { CustomerFind, CustomerOrder, FoundPage } from '../types';
 import { rankByRelevance, rankInNameOrder, RELEVANCE_ORDER } from './customerSearch';
 import { NAME_ORDER, NUMBER_ORDER, nameKeyOf, type CustomerEntry } from './customerEntry';
-import { fingerprint, instant, normalizedList, pageOf } from './paging';
+import { fingerprint, instant, normalizedList, pageOf } from './keysetPaging';
 import { RecordTable, type GroupIndex } from './recordTable';
 import { SortedBucket } from './sortedBucket';
 

@@ -1,7 +1,8 @@
 import type { RecordChange, RecordChangeListener } from '../../../domain/changes';
-import type { Station } from '../../../domain/models';
-import type { MirrorIndex, RecordKind } from '../types';
+import { KEYED_KINDS, type KeyedKind, type Station } from '../../../domain/models';
+import type { KindChanges, MirrorIndex, RecordKind } from '../types';
 import { CustomerTable } from './customerTable';
+import type { KeyedTable } from './recordTable';
 import { ReservationTable } from './reservationTable';
 import { TicketTable } from './ticketTable';
 
@@ -11,14 +12,33 @@ import { TicketTable } from './ticketTable';
  * and handed out as they are: a reader cannot change the index through a result, and reads
  * copy nothing. Result arrays are fresh; modifying them changes nothing held.
  */
+/** Applies a planned kind's changes; returns how many records changed. */
+type Commit = (noted: RecordChange[] | undefined) => number;
+
 export function createMirrorIndex(): MirrorIndex {
   const customers = new CustomerTable();
   const reservations = new ReservationTable();
   const tickets = new TicketTable();
   let stations: readonly Station[] = [];
-  const tables = { customers, reservations, tickets };
+  const tables: { readonly [K in KeyedKind]: KeyedTable<K> } = {
+    customers,
+    reservations,
+    tickets,
+  };
+  const tableOf = <K extends KeyedKind>(kind: K): KeyedTable<K> => tables[kind];
 
   const listeners = new Set<RecordChangeListener>();
+
+  /** A kind's changes checked and copied (nothing changed yet), and how to commit them. */
+  function planned<K extends KeyedKind>(
+    kind: K,
+    changes: KindChanges<K> | undefined,
+  ): Commit | undefined {
+    if (!changes) return undefined;
+    const table = tableOf(kind);
+    const plan = table.plan(changes.put, changes.delete);
+    return (noted) => table.commit(plan, noted);
+  }
 
   function replaceStations(next: readonly Station[], changes: RecordChange[]): number {
     const held = new Map(stations.map((s) => [s.number, s]));
@@ -50,19 +70,15 @@ export function createMirrorIndex(): MirrorIndex {
   return {
     apply(batch, options) {
       // Every record is checked and copied before anything changes: a batch applies whole or not at all.
-      const plans = {
-        customers: batch.customers && customers.plan(batch.customers.put, batch.customers.delete),
-        reservations:
-          batch.reservations &&
-          reservations.plan(batch.reservations.put, batch.reservations.delete),
-        tickets: batch.tickets && tickets.plan(batch.tickets.put, batch.tickets.delete),
-      };
+      const commits: Commit[] = [];
+      for (const kind of KEYED_KINDS) {
+        const commit = planned(kind, batch[kind]);
+        if (commit) commits.push(commit);
+      }
       const changes: RecordChange[] = [];
       const noted = options?.quiet || listeners.size === 0 ? undefined : changes;
       let changed = 0;
-      if (plans.customers) changed += customers.commit(plans.customers, noted);
-      if (plans.reservations) changed += reservations.commit(plans.reservations, noted);
-      if (plans.tickets) changed += tickets.commit(plans.tickets, noted);
+      for (const commit of commits) changed += commit(noted);
       if (batch.stations) changed += replaceStations(batch.stations, noted ?? []);
       if (changes.length > 0) tell(changes);
       return changed;
@@ -81,11 +97,11 @@ export function createMirrorIndex(): MirrorIndex {
     },
 
     get(kind, key) {
-      return tables[kind].get(key as never) as never;
+      return tableOf(kind).get(key);
     },
 
     keys(kind) {
-      return tables[kind].keys() as never;
+      return tableOf(kind).keys();
     },
 
     count(kind: RecordKind) {

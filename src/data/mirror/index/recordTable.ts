@@ -48,13 +48,25 @@ export class GroupIndex<G, E> {
   }
 }
 
+/** What the index reads of any table by key, typed by the kind. */
+export interface KeyedTable<K extends KeyedKind> {
+  readonly size: number;
+  get(key: KeyOf[K]): RecordOf[K] | undefined;
+  keys(): KeyOf[K][];
+  plan(put?: readonly RecordOf[K][], remove?: readonly KeyOf[K][]): TablePlan<K>;
+  commit(plan: TablePlan<K>, changes?: RecordChange[]): number;
+}
+
 /**
  * The records of one kind by key, and the buckets (ordered views, secondary indexes) each
  * entry is placed in. Applying changes runs in two phases so that a batch costs one re-sort
  * per bucket at most: first every replaced or deleted entry leaves its buckets (or is
  * swapped in place where its sort key stays), then the moved and new entries are added.
  */
-export abstract class RecordTable<K extends KeyedKind, E extends Entry<RecordOf[K]>> {
+export abstract class RecordTable<
+  K extends KeyedKind,
+  E extends Entry<RecordOf[K]>,
+> implements KeyedTable<K> {
   protected readonly entries = new Map<KeyOf[K], E>();
 
   constructor(private readonly kind: K) {}

@@ -1,6 +1,6 @@
 import type { Reservation } from '../../../domain/models';
 import type { FoundPage, ReservationFind, ReservationOrder } from '../types';
-import { fingerprint, instant, normalizedList, pageOf, type Order } from './paging';
+import { fingerprint, instant, normalizedList, pageOf, type Order } from './keysetPaging';
 import { GroupIndex, RecordTable } from './recordTable';
 import { lowerBound, SortedBucket } from './sortedBucket';
 

@@ -1,6 +1,13 @@
 import type { Ticket } from '../../../domain/models';
 import type { FoundPage, TicketFind, TicketOrder } from '../types';
-import { compareText, fingerprint, instant, normalizedList, pageOf, type Order } from './paging';
+import {
+  compareText,
+  fingerprint,
+  instant,
+  normalizedList,
+  pageOf,
+  type Order,
+} from './keysetPaging';
 import { GroupIndex, RecordTable } from './recordTable';
 import { SortedBucket } from './sortedBucket';
 

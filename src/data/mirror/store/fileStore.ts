@@ -1,4 +1,4 @@
-import { KEYED_KINDS } from '../../../domain/models';
+import { KEYED_KINDS, type KeyedKind, type Station } from '../../../domain/models';
 import {
   chmod,
   mkdir,
@@ -21,6 +21,7 @@ import {
   type MirrorBatch,
   type MirrorSnapshot,
   type MirrorStore,
+  type RecordOf,
 } from '../types';
 import {
   decodeBatch,
@@ -327,18 +328,22 @@ function* snapshotLines(snapshot: MirrorSnapshot, generation: number): Generator
     generation,
     states: encodeStates(snapshot.states),
   });
-  for (const kind of KEYED_KINDS) {
-    const records = snapshot[kind];
-    for (let i = 0; i < records.length; i += RECORDS_PER_LINE) {
-      yield encodeLine({
-        t: kind,
-        r: records.slice(i, i + RECORDS_PER_LINE).map((r) => encodeRecord(kind, r as never)),
-      });
-    }
-  }
+  for (const kind of KEYED_KINDS) yield* kindLines(kind, snapshot[kind]);
   yield encodeLine({ t: 'stations', r: snapshot.stations });
   const counts = Object.fromEntries(KEYED_KINDS.map((kind) => [kind, snapshot[kind].length]));
   yield encodeLine({ t: 'end', counts });
+}
+
+function* kindLines<K extends KeyedKind>(
+  kind: K,
+  records: readonly RecordOf[K][],
+): Generator<Buffer> {
+  for (let i = 0; i < records.length; i += RECORDS_PER_LINE) {
+    yield encodeLine({
+      t: kind,
+      r: records.slice(i, i + RECORDS_PER_LINE).map((r) => encodeRecord(kind, r)),
+    });
+  }
 }
 
 function readSnapshot(
@@ -359,7 +364,7 @@ function readSnapshot(
     const line = values[i] as { t: string; r?: unknown[]; counts?: Record<string, number> };
     const where = `${file} line ${i + 1}`;
     if (line.t === 'stations') {
-      into.apply({ stations: line.r as never });
+      into.apply({ stations: line.r as readonly Station[] });
     } else if (line.t === 'end') {
       for (const kind of KEYED_KINDS) {
         if (into.count(kind) !== line.counts?.[kind])

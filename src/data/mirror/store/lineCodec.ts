@@ -64,7 +64,7 @@ export function decodeLines(buffer: Buffer): DecodedLines {
 type Encoded = Record<string, unknown>;
 
 export function encodeRecord<K extends KeyedKind>(kind: K, record: RecordOf[K]): Encoded {
-  const copy: Encoded = { ...(record as unknown as Encoded) };
+  const copy: Encoded = { ...record };
   for (const field of DATE_FIELDS[kind]) {
     const value = copy[field];
     if (value === null && field === 'redeemedAt') continue;
@@ -99,7 +99,8 @@ export function decodeRecord<K extends KeyedKind>(
       );
     }
   }
-  return record as unknown as RecordOf[K];
+  // Its Dates revived, the checksummed line's object is the record this store wrote.
+  return encoded as RecordOf[K];
 }
 
 interface EncodedState {

@@ -20,9 +20,9 @@ export function recordToJson<K extends KeyedKind>(_kind: K, record: RecordOf[K])
  */
 export function recordFromJson<K extends KeyedKind>(kind: K, parsed: unknown): RecordOf[K] {
   const record = parsed as Record<string, unknown>;
-  for (const field of DATE_FIELDS[kind] as readonly string[]) {
+  for (const field of DATE_FIELDS[kind]) {
     const value = record[field];
     if (typeof value === 'string') record[field] = new Date(value);
   }
-  return record as unknown as RecordOf[K];
+  return parsed as RecordOf[K];
 }

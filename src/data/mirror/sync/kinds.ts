@@ -1,9 +1,9 @@
 import type { KeyedKind } from '../../../domain/models';
+import { keyedKindInfo } from '../../../domain/recordKinds';
 import type { Api300, Api300Operation, Api300Page } from '../../api300/types';
 import type { KeyOf, MirrorBatch, RecordOf } from '../types';
 
-/** The kinds read page by page with changed-since (stations come as one whole list). */
-
+/** How the sync reads a page of a kind (the kinds read page by page with changed-since). */
 export interface ListRead {
   pageIndex: number;
   pageSize: number;
@@ -13,7 +13,10 @@ export interface ListRead {
   from?: Date;
 }
 
-/** What the sync needs to know of one paged kind: its operation, key, order and batch shape. */
+/**
+ * What the sync needs to know of one paged kind: its operation, key, order and batch shape.
+ * Stations are no such kind: they come as one whole list.
+ */
 export interface PagedKindAdapter<K extends KeyedKind> {
   kind: K;
   operation: Api300Operation;
@@ -23,56 +26,59 @@ export interface PagedKindAdapter<K extends KeyedKind> {
   batch(put: readonly RecordOf[K][], remove?: readonly KeyOf[K][]): MirrorBatch;
 }
 
-const byNumber = (a: number, b: number): number => a - b;
-/** API300 orders ticket numbers as the simulator does: by UTF-16 code units (ordinal). */
-const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** The adapter of `kind`: its operation, key and order from the kind's descriptor. */
+function paged<K extends KeyedKind>(
+  kind: K,
+  read: PagedKindAdapter<K>['read'],
+  batch: PagedKindAdapter<K>['batch'],
+): PagedKindAdapter<K> {
+  const info = keyedKindInfo(kind);
+  return {
+    kind,
+    operation: info.listOperation,
+    read,
+    keyOf: info.keyOf,
+    compare: info.compareKeys,
+    batch,
+  };
+}
 
-const customers: PagedKindAdapter<'customers'> = {
-  kind: 'customers',
-  operation: 'GetCustomers',
-  read: (api, r) =>
-    api.getCustomers({
-      changedSince: r.changedSince ?? null,
-      pageIndex: r.pageIndex,
-      pageSize: r.pageSize,
-    }),
-  keyOf: (c) => c.number,
-  compare: byNumber,
-  batch: (put, remove) => ({ customers: { put, ...(remove ? { delete: remove } : {}) } }),
+const ADAPTERS: { readonly [K in KeyedKind]: PagedKindAdapter<K> } = {
+  customers: paged(
+    'customers',
+    (api, r) =>
+      api.getCustomers({
+        changedSince: r.changedSince ?? null,
+        pageIndex: r.pageIndex,
+        pageSize: r.pageSize,
+      }),
+    (put, remove) => ({ customers: { put, ...(remove ? { delete: remove } : {}) } }),
+  ),
+  reservations: paged(
+    'reservations',
+    (api, r) =>
+      api.getReservations({
+        changedSince: r.changedSince ?? null,
+        from: r.from ?? null,
+        to: null,
+        pageIndex: r.pageIndex,
+        pageSize: r.pageSize,
+      }),
+    (put, remove) => ({ reservations: { put, ...(remove ? { delete: remove } : {}) } }),
+  ),
+  tickets: paged(
+    'tickets',
+    (api, r) =>
+      api.getTickets({
+        changedSince: r.changedSince ?? null,
+        pageIndex: r.pageIndex,
+        pageSize: r.pageSize,
+      }),
+    (put, remove) => ({ tickets: { put, ...(remove ? { delete: remove } : {}) } }),
+  ),
 };
 
-const reservations: PagedKindAdapter<'reservations'> = {
-  kind: 'reservations',
-  operation: 'GetReservations',
-  read: (api, r) =>
-    api.getReservations({
-      changedSince: r.changedSince ?? null,
-      from: r.from ?? null,
-      to: null,
-      pageIndex: r.pageIndex,
-      pageSize: r.pageSize,
-    }),
-  keyOf: (r) => r.id,
-  compare: byNumber,
-  batch: (put, remove) => ({ reservations: { put, ...(remove ? { delete: remove } : {}) } }),
-};
-
-const tickets: PagedKindAdapter<'tickets'> = {
-  kind: 'tickets',
-  operation: 'GetTickets',
-  read: (api, r) =>
-    api.getTickets({
-      changedSince: r.changedSince ?? null,
-      pageIndex: r.pageIndex,
-      pageSize: r.pageSize,
-    }),
-  keyOf: (t) => t.number,
-  compare: byCodeUnits,
-  batch: (put, remove) => ({ tickets: { put, ...(remove ? { delete: remove } : {}) } }),
-};
-
-export const ADAPTERS: { [K in KeyedKind]: PagedKindAdapter<K> } = {
-  customers,
-  reservations,
-  tickets,
-};
+/** The adapter of a paged kind, typed by the kind. */
+export function adapterOf<K extends KeyedKind>(kind: K): PagedKindAdapter<K> {
+  return ADAPTERS[kind];
+}

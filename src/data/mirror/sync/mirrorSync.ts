@@ -80,7 +80,7 @@ export interface MirrorSyncDeps {
  * The mirror's sync: per kind an independent task that loads the kind, then keeps it fresh
  * with changed-since deltas and reconciles it with a periodic full read. Everything reaches
  * API300 through the gate at `sync` priority, within the sync's own share of the budget
- * (budget.ts). See docs in the option fields and paging.ts for the paging guarantee.
+ * (budget.ts). See docs in the option fields and readPass.ts for the paging guarantee.
  *
  * This file is the scheduler: which pass each kind runs next and when, and what the sync
  * reports. The passes (and their watermark guarantees) are in passes.ts, the road to the

@@ -1,4 +1,5 @@
 import type { Config } from '../../../config';
+import { SETTINGS } from '../../../settings';
 import { RECORD_KINDS, type RecordKind } from '../types';
 
 /**
@@ -69,18 +70,22 @@ export interface MirrorSyncOptions {
   kinds?: readonly RecordKind[];
 }
 
+/**
+ * The defaults: those of a setting from its declaration (src/settings.ts), the others (no
+ * setting of their own) here.
+ */
 export const SYNC_DEFAULTS = {
-  share: 0.5,
-  loadShare: 0.8,
-  intervalMs: 2_000,
-  reservationsDaysBack: null,
-  overlapMs: 5_000,
-  reconcileIntervalMs: 4 * 3_600_000,
-  licenceRetryMs: 3_600_000,
-  stationsIntervalMs: 300_000,
+  share: SETTINGS.MIRROR_SYNC_SHARE.default,
+  loadShare: SETTINGS.MIRROR_SYNC_LOAD_SHARE.default,
+  intervalMs: SETTINGS.MIRROR_SYNC_INTERVAL_MS.default,
+  reservationsDaysBack: SETTINGS.MIRROR_RESERVATIONS_DAYS_BACK.default,
+  overlapMs: SETTINGS.MIRROR_SYNC_OVERLAP_MS.default,
+  reconcileIntervalMs: SETTINGS.MIRROR_RECONCILE_INTERVAL_MS.default,
+  licenceRetryMs: SETTINGS.MIRROR_LICENCE_RETRY_MS.default,
+  stationsIntervalMs: SETTINGS.MIRROR_STATIONS_INTERVAL_MS.default,
   backoff: { initialMs: 2_000, maxMs: 60_000 },
   syncWaitMs: 30_000,
-  urgentAfterMs: 15_000,
+  urgentAfterMs: SETTINGS.MIRROR_SYNC_URGENT_AFTER_MS.default,
   laggingAfterMs: 20_000,
   kinds: RECORD_KINDS,
 } as const;

@@ -4,6 +4,7 @@ import type { Clock } from '../../../platform/clock';
 import type { Logger } from '../../../platform/logger';
 import type { Api300Page } from '../../api300/types';
 import type {
+  KeyOf,
   KindState,
   LoadedPage,
   MirrorBatch,
@@ -14,16 +15,16 @@ import type {
 } from '../types';
 import { SyncStoppedError } from './budget';
 import type { CallAccount, SyncCaller } from './caller';
-import { ADAPTERS, type PagedKindAdapter } from './kinds';
+import { adapterOf, type PagedKindAdapter } from './kinds';
 import type { ResolvedSyncOptions } from './options';
-import { readPass, type PageRequest } from './paging';
+import { readPass, type PageRequest } from './readPass';
 import type { KindSyncStatus } from './status';
 
 const DAY_MS = 86_400_000;
 /**
- * Pages of one kind's initial load asked for at once (paging.ts `readAhead`): a page takes
- * about a second to travel and parse, so one after the other the demo's 13 reservation pages
- * alone took 14 s; the load's budget, not the pages' latency, should bound it.
+ * Pages of one kind's initial load asked for at once (readPass.ts `readAhead`): a page takes
+ * about a second to travel and parse, so read one after the other the pages' latency, not
+ * the load's budget, would bound the load.
  */
 const LOAD_READ_AHEAD = 3;
 
@@ -85,7 +86,7 @@ export interface SyncPassesDeps {
  *
  * - Watermarks come from API300's clock (page 0's `serverTime` of a sound pass), never the
  *   local one; a delta asks from `watermark − overlapMs`, widened by the DST rule.
- * - A pass that could have missed a record (paging.ts) does not move the watermark.
+ * - A pass that could have missed a record (readPass.ts) does not move the watermark.
  * - Each page goes to the store, then the index, as it arrives; the watermark is stored after
  *   the pass's last page. A load interrupted by a restart starts again at page 0 (positions
  *   shift, so a page number is no place to resume from) but keeps what it had: records apply
@@ -94,10 +95,10 @@ export interface SyncPassesDeps {
 export class SyncPasses {
   constructor(private readonly deps: SyncPassesDeps) {}
 
-  async deltaPass(kind: KeyedKind): Promise<void> {
+  async deltaPass<K extends KeyedKind>(kind: K): Promise<void> {
     const { caller, options } = this.deps;
     const k = this.deps.runtime(kind);
-    const adapter = ADAPTERS[kind] as unknown as PagedKindAdapter<KeyedKind>;
+    const adapter = adapterOf(kind);
     const watermark = k.state.watermark as Date;
     const changedSince = widenChangedSince(new Date(watermark.getTime() - options.overlapMs));
     // When the kind's data turns `urgentAfterMs` old (local ms): its calls then outrank reads.
@@ -106,7 +107,7 @@ export class SyncPasses {
     const result = await readPass({
       read: (page) => this.readPage(kind, adapter, page, { changedSince }, { urgentAt }),
       keyOf: (r) => adapter.keyOf(r),
-      compare: (a, b) => adapter.compare(a as never, b as never),
+      compare: (a, b) => adapter.compare(a, b),
       onPage: async (page) => {
         this.noteSkipped(kind, page);
         if (page.items.length > 0) await this.apply(kind, adapter.batch(page.items));
@@ -129,10 +130,10 @@ export class SyncPasses {
    * at another `changed`; after a sound pass removes what vanished. Records created during the
    * pass are safe: only held records whose `changed` is before page 0's server time can go.
    */
-  async fullPass(kind: KeyedKind, mode: 'load' | 'reconcile'): Promise<void> {
+  async fullPass<K extends KeyedKind>(kind: K, mode: 'load' | 'reconcile'): Promise<void> {
     const k = this.deps.runtime(kind);
     const { index, logger } = this.deps;
-    const adapter = ADAPTERS[kind] as unknown as PagedKindAdapter<KeyedKind>;
+    const adapter = adapterOf(kind);
     const daysBack = this.deps.options.reservationsDaysBack;
     const from =
       kind === 'reservations' && daysBack !== null
@@ -149,13 +150,13 @@ export class SyncPasses {
         this.readPage(kind, adapter, page, from ? { from } : {}, { load: mode === 'load' }),
       readAhead: mode === 'load' ? LOAD_READ_AHEAD : 1,
       keyOf: (r) => adapter.keyOf(r),
-      compare: (a, b) => adapter.compare(a as never, b as never),
+      compare: (a, b) => adapter.compare(a, b),
       onPage: async (page, { serverTime, keysRead, sound, lastKey }) => {
         this.noteSkipped(kind, page);
         const put: (typeof page.items)[number][] = [];
         const replace: (typeof page.items)[number][] = [];
         for (const record of page.items) {
-          const held = index.get(kind, adapter.keyOf(record)) as { changed: Date } | undefined;
+          const held = index.get(kind, adapter.keyOf(record));
           const changed = record.changed.getTime();
           if (held === undefined || held.changed.getTime() < changed) put.push(record);
           else if (held.changed.getTime() > changed && held.changed < serverTime)
@@ -203,7 +204,7 @@ export class SyncPasses {
         'mirror sync: records without a readable key; nothing removed this time',
       );
     } else {
-      const vanished: (string | number)[] = [];
+      const vanished: KeyOf[K][] = [];
       for (const key of index.keys(kind)) {
         const held = index.get(kind, key) as { changed: Date; start?: Date } | undefined;
         if (!held) continue;
@@ -266,7 +267,7 @@ export class SyncPasses {
 
   /**
    * Whether the running initial load of `kind` can answer `key` already: the pages read so
-   * far form one contiguous run of the key order from its start (paging.ts), so a key up to
+   * far form one contiguous run of the key order from its start (readPass.ts), so a key up to
    * the last page's highest key was read if it existed when its page was read — held in the
    * index, or known absent. Answered only while that page is at most `urgentAfterMs` old (the
    * lag a loaded kind is held near), since a load's pages are not refreshed until the load
@@ -275,7 +276,7 @@ export class SyncPasses {
   covers(kind: KeyedKind, key: string | number): boolean {
     const coverage = this.deps.runtime(kind).coverage;
     if (!coverage || coverage.length === 0) return false;
-    const compare = ADAPTERS[kind].compare as (a: string | number, b: string | number) => number;
+    const compare = adapterOf(kind).compare;
     let low = 0;
     let high = coverage.length;
     while (low < high) {
@@ -315,15 +316,15 @@ export class SyncPasses {
     );
   }
 
-  private readPage(
-    kind: KeyedKind,
-    adapter: PagedKindAdapter<KeyedKind>,
+  private readPage<K extends KeyedKind>(
+    kind: K,
+    adapter: PagedKindAdapter<K>,
     page: PageRequest,
     filter: { changedSince?: Date; from?: Date },
     use: { load?: boolean; urgentAt?: number | null },
-  ): Promise<Api300Page<RecordOf[KeyedKind]>> {
+  ): Promise<Api300Page<RecordOf[K]>> {
     const { caller } = this.deps;
-    return caller.call<Api300Page<RecordOf[KeyedKind]>>(
+    return caller.call<Api300Page<RecordOf[K]>>(
       this.deps.runtime(kind),
       adapter.operation,
       async (api) => {

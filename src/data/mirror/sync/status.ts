@@ -36,7 +36,7 @@ export interface KindSyncStatus {
   removed: number;
   /** Records a full read found missing or at another `changed` and replaced. */
   repaired: number;
-  /** Passes that could have skipped a record (paging.ts) and were read again. */
+  /** Passes that could have skipped a record (readPass.ts) and were read again. */
   unsoundPasses: number;
   lastReconciliation: { at: Date; removed: number; repaired: number } | null;
 }

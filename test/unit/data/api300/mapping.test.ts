@@ -334,6 +334,37 @@ describe('a page with a record that does not map', () => {
       ),
     ).toThrow(WireShapeError);
   });
+
+  it('names a reservation by its ReservationID and a ticket by its TicketNumber text', () => {
+    const reservations = pageFromWire(
+      {
+        Status,
+        TotalCount: 2,
+        Reservations: { Reservation: [{ ReservationID: 5, Status: 99 }, { Status: 99 }] },
+      },
+      'Reservations',
+      'Reservation',
+      reservationFromWire,
+    );
+    expect(reservations.skipped?.map((s) => s.key)).toEqual([5, null]);
+    const tickets = pageFromWire(
+      {
+        Status,
+        TotalCount: 3,
+        Tickets: {
+          Ticket: [
+            { TicketNumber: 'T-1', Status: 99 },
+            { TicketNumber: 7, Status: 99 },
+            { TicketNumber: '', Status: 99 },
+          ],
+        },
+      },
+      'Tickets',
+      'Ticket',
+      ticketFromWire,
+    );
+    expect(tickets.skipped?.map((s) => s.key)).toEqual(['T-1', null, null]);
+  });
 });
 
 describe('status and set results', () => {

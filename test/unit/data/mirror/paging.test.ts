@@ -1,5 +1,5 @@
 import { SyncBudget } from '../../../../src/data/mirror/sync/budget';
-import { FIRST_PAGE, nextPage } from '../../../../src/data/mirror/sync/paging';
+import { FIRST_PAGE, nextPage } from '../../../../src/data/mirror/sync/readPass';
 import { syncOptionsFromConfig } from '../../../../src/data/mirror/sync';
 import { loadConfig } from '../../../../src/config';
 import { ManualClock } from '../../../helpers/gateFakes';

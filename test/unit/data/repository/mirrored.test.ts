@@ -5,7 +5,7 @@ import {
   createMirroredRepository,
   type MirrorView,
 } from '../../../../src/data/repository/mirrored';
-import { encodeOffsetCursor } from '../../../../src/data/repository/paging';
+import { encodeOffsetCursor } from '../../../../src/data/repository/offsetPaging';
 import type { ReadOptions } from '../../../../src/data/repository/types';
 import {
   FakeRepository,

@@ -1,4 +1,4 @@
-import { encodeOffsetCursor } from '../../../../src/data/repository/paging';
+import { encodeOffsetCursor } from '../../../../src/data/repository/offsetPaging';
 import { createReadThroughRepository } from '../../../../src/data/repository/readThrough';
 import { queryKey, decode, encode } from '../../../../src/data/cache/recordCodec';
 import type { Config } from '../../../../src/config';

@@ -6,7 +6,7 @@ import {
   offsetListPage,
   pagesFor,
   sliceOf,
-} from '../../../../src/data/repository/paging';
+} from '../../../../src/data/repository/offsetPaging';
 
 describe('offset cursors', () => {
   it('round-trip positions and refuse anything else', () => {

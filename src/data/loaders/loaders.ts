@@ -3,12 +3,19 @@ import type { RequestAccounting } from '../accounting';
 import {
   API300_MAX_RECORDS,
   type Customer,
+  type KeyedKind,
   type Reservation,
   type Station,
   type Ticket,
 } from '../../domain/models';
 import type { CustomerFind, ReservationFind, TicketFind } from '../../domain/queries';
-import { type ListPage, type Repository, type ReadOptions } from '../repository/types';
+import { keyedKindInfo, type KeyOf, type RecordOf } from '../../domain/recordKinds';
+import {
+  type ListPage,
+  type LocalReads,
+  type Repository,
+  type ReadOptions,
+} from '../repository/types';
 
 /**
  * Per-request DataLoaders over the `Repository` (docs/architecture.md). Every `load` issued in one
@@ -103,13 +110,104 @@ export function createLoaders(deps: LoaderDeps): Loaders {
   });
 }
 
+type RecordLoaders = { [K in KeyedKind]: MemoLoader<KeyOf[K], RecordOf[K] | null> };
+
+/** How a request reads the records of a keyed kind by key: in batches, or from memory. */
+interface KeyedReads<K extends KeyedKind> {
+  loader(repository: Repository, opts: ReadOptions): RecordLoaders[K];
+  local(local: LocalReads, key: KeyOf[K]): RecordOf[K] | null | undefined;
+}
+
+const BY_KEY: { readonly [K in KeyedKind]: KeyedReads<K> } = {
+  customers: {
+    loader: (repository, opts) =>
+      memoLoader((keys) => repository.customersByNumber(keys, opts), absentRecord),
+    local: (local, key) => local.customer(key),
+  },
+  reservations: {
+    loader: (repository, opts) =>
+      memoLoader((keys) => repository.reservationsById(keys, opts), absentRecord),
+    local: (local, key) => local.reservation(key),
+  },
+  tickets: {
+    loader: (repository, opts) =>
+      memoLoader((keys) => repository.ticketsByNumber(keys, opts), absentRecord),
+    local: (local, key) => local.ticket(key),
+  },
+};
+
+/** The lists by parent key, and the kind of their records. */
+interface ChildKindOf {
+  reservationsByCustomer: 'reservations';
+  ticketsByCustomer: 'tickets';
+  ticketsByReservation: 'tickets';
+}
+type ParentList = keyof ChildKindOf;
+type ListLoaders = { [L in ParentList]: MemoLoader<number, RecordOf[ChildKindOf[L]][]> };
+type Prime = <K extends KeyedKind>(kind: K, records: Iterable<RecordOf[K]>) => void;
+
+/**
+ * How a request reads a list by parent: in batches of parents (whose records prime the
+ * loader of single records, so a nested `ticket.reservation` after `customer.reservations`
+ * costs nothing more), or from memory.
+ */
+interface ChildReads<L extends ParentList> {
+  loader(repository: Repository, opts: ReadOptions, prime: Prime): ListLoaders[L];
+  local(local: LocalReads, parent: number): RecordOf[ChildKindOf[L]][] | undefined;
+}
+
+const BY_PARENT: { readonly [L in ParentList]: ChildReads<L> } = {
+  reservationsByCustomer: {
+    loader: (repository, opts, prime) =>
+      memoLoader(
+        (parents) =>
+          repository.reservationsByCustomer(parents, opts).then(primed('reservations', prime)),
+        absentList,
+      ),
+    local: (local, parent) => local.reservationsOfCustomer(parent),
+  },
+  ticketsByCustomer: {
+    loader: (repository, opts, prime) =>
+      memoLoader(
+        (parents) => repository.ticketsByCustomer(parents, opts).then(primed('tickets', prime)),
+        absentList,
+      ),
+    local: (local, parent) => local.ticketsOfCustomer(parent),
+  },
+  ticketsByReservation: {
+    loader: (repository, opts, prime) =>
+      memoLoader(
+        (parents) => repository.ticketsByReservation(parents, opts).then(primed('tickets', prime)),
+        absentList,
+      ),
+    local: (local, parent) => local.ticketsOfReservation(parent),
+  },
+};
+
+function absentRecord(): null {
+  return null;
+}
+
+function absentList(): never[] {
+  return [];
+}
+
+/** Passes lists by parent through, priming the single-record loader of `kind` with them. */
+function primed<K extends KeyedKind>(kind: K, prime: Prime) {
+  return (lists: Map<number, RecordOf[K][]>): Map<number, RecordOf[K][]> => {
+    for (const records of lists.values()) prime(kind, records);
+    return lists;
+  };
+}
+
+/** `held[key]`, made by `make` on first use. */
+function lazily<T, K extends keyof T>(held: Partial<T>, key: K, make: () => T[K]): T[K] {
+  return (held[key] ??= make());
+}
+
 class RequestLoaders implements Loaders {
-  #customerByNumber?: MemoLoader<number, Customer | null>;
-  #reservationById?: MemoLoader<number, Reservation | null>;
-  #ticketByNumber?: MemoLoader<string, Ticket | null>;
-  #reservationsByCustomer?: MemoLoader<number, Reservation[]>;
-  #ticketsByCustomer?: MemoLoader<number, Ticket[]>;
-  #ticketsByReservation?: MemoLoader<number, Ticket[]>;
+  readonly #records: Partial<RecordLoaders> = {};
+  readonly #lists: Partial<ListLoaders> = {};
   #stationByNumber?: DataLoader<number, Station | null>;
   #stationList?: Promise<Station[]>;
   #customerList?: DataLoader<CustomerFind, ListPage<Customer>, string>;
@@ -121,83 +219,69 @@ class RequestLoaders implements Loaders {
     private readonly opts: ReadOptions,
   ) {}
 
-  get customerByNumber() {
-    return this.customerByNumberMemo.loader;
+  /** The records of `kind` by key (made on first use). */
+  private records<K extends KeyedKind>(kind: K): MemoLoader<KeyOf[K], RecordOf[K] | null> {
+    return lazily<RecordLoaders, K>(this.#records, kind, () =>
+      BY_KEY[kind].loader(this.repository, this.opts),
+    );
   }
 
-  private get customerByNumberMemo() {
-    return (this.#customerByNumber ??= memoLoader(
-      (keys) => this.repository.customersByNumber(keys, this.opts),
-      () => null,
-    ));
+  /** The lists of one parent relation (made on first use). */
+  private lists<L extends ParentList>(list: L): MemoLoader<number, RecordOf[ChildKindOf[L]][]> {
+    return lazily<ListLoaders, L>(this.#lists, list, () =>
+      BY_PARENT[list].loader(this.repository, this.opts, (kind, records) =>
+        this.prime(kind, records),
+      ),
+    );
+  }
+
+  /** What a list read brought, into the request's loader of single records. */
+  private prime<K extends KeyedKind>(kind: K, records: Iterable<RecordOf[K]>): void {
+    const loader = this.records(kind).loader;
+    const { keyOf } = keyedKindInfo(kind);
+    for (const record of records) loader.prime(keyOf(record), record);
+  }
+
+  private readRecord<K extends KeyedKind>(
+    kind: K,
+    key: KeyOf[K],
+  ): MaybePromise<RecordOf[K] | null> {
+    const local = this.repository.local;
+    const reads: KeyedReads<K> = BY_KEY[kind];
+    return this.records(kind).read(key, local && ((k) => reads.local(local, k)));
+  }
+
+  private readList<L extends ParentList>(
+    list: L,
+    parent: number,
+  ): MaybePromise<RecordOf[ChildKindOf[L]][]> {
+    const local = this.repository.local;
+    const reads: ChildReads<L> = BY_PARENT[list];
+    return this.lists(list).read(parent, local && ((p) => reads.local(local, p)));
+  }
+
+  get customerByNumber() {
+    return this.records('customers').loader;
   }
 
   get reservationById() {
-    return this.reservationByIdMemo.loader;
-  }
-
-  private get reservationByIdMemo() {
-    return (this.#reservationById ??= memoLoader(
-      (keys) => this.repository.reservationsById(keys, this.opts),
-      () => null,
-    ));
+    return this.records('reservations').loader;
   }
 
   get ticketByNumber() {
-    return this.ticketByNumberMemo.loader;
+    return this.records('tickets').loader;
   }
 
-  private get ticketByNumberMemo() {
-    return (this.#ticketByNumber ??= memoLoader(
-      (keys) => this.repository.ticketsByNumber(keys, this.opts),
-      () => null,
-    ));
-  }
-
-  // Lists by parent also prime the single-entity loaders, so a nested `ticket.reservation`
-  // after `customer.reservations` costs nothing more.
   get reservationsByCustomer() {
-    return this.reservationsByCustomerMemo.loader;
-  }
-
-  private get reservationsByCustomerMemo() {
-    return (this.#reservationsByCustomer ??= memoLoader(
-      (keys) =>
-        this.repository.reservationsByCustomer(keys, this.opts).then((lists) => {
-          for (const list of lists.values())
-            for (const r of list) this.reservationById.prime(r.id, r);
-          return lists;
-        }),
-      () => [],
-    ));
+    return this.lists('reservationsByCustomer').loader;
   }
 
   get ticketsByCustomer() {
-    return this.ticketsByCustomerMemo.loader;
-  }
-
-  private get ticketsByCustomerMemo() {
-    return (this.#ticketsByCustomer ??= memoLoader(
-      (keys) =>
-        this.repository
-          .ticketsByCustomer(keys, this.opts)
-          .then((lists) => this.primeTickets(lists)),
-      () => [],
-    ));
+    return this.lists('ticketsByCustomer').loader;
   }
 
   get ticketsByReservation() {
-    return this.ticketsByReservationMemo.loader;
-  }
-
-  private get ticketsByReservationMemo() {
-    return (this.#ticketsByReservation ??= memoLoader(
-      (keys) =>
-        this.repository
-          .ticketsByReservation(keys, this.opts)
-          .then((lists) => this.primeTickets(lists)),
-      () => [],
-    ));
+    return this.lists('ticketsByReservation').loader;
   }
 
   get stationByNumber() {
@@ -208,36 +292,27 @@ class RequestLoaders implements Loaders {
   }
 
   customer(number: number): MaybePromise<Customer | null> {
-    return this.customerByNumberMemo.read(number, this.repository.local?.customer);
+    return this.readRecord('customers', number);
   }
 
   reservation(id: number): MaybePromise<Reservation | null> {
-    return this.reservationByIdMemo.read(id, this.repository.local?.reservation);
+    return this.readRecord('reservations', id);
   }
 
   ticket(number: string): MaybePromise<Ticket | null> {
-    return this.ticketByNumberMemo.read(number, this.repository.local?.ticket);
+    return this.readRecord('tickets', number);
   }
 
   reservationsOfCustomer(customerNumber: number): MaybePromise<Reservation[]> {
-    return this.reservationsByCustomerMemo.read(
-      customerNumber,
-      this.repository.local?.reservationsOfCustomer,
-    );
+    return this.readList('reservationsByCustomer', customerNumber);
   }
 
   ticketsOfCustomer(customerNumber: number): MaybePromise<Ticket[]> {
-    return this.ticketsByCustomerMemo.read(
-      customerNumber,
-      this.repository.local?.ticketsOfCustomer,
-    );
+    return this.readList('ticketsByCustomer', customerNumber);
   }
 
   ticketsOfReservation(reservationId: number): MaybePromise<Ticket[]> {
-    return this.ticketsByReservationMemo.read(
-      reservationId,
-      this.repository.local?.ticketsOfReservation,
-    );
+    return this.readList('ticketsByReservation', reservationId);
   }
 
   stations(): Promise<Station[]> {
@@ -247,27 +322,22 @@ class RequestLoaders implements Loaders {
   get customerList() {
     return (this.#customerList ??= listLoader(
       (find: CustomerFind) => this.repository.findCustomers(find, this.opts),
-      (c) => this.customerByNumber.prime(c.number, c),
+      (items) => this.prime('customers', items),
     ));
   }
 
   get reservationList() {
     return (this.#reservationList ??= listLoader(
       (find: ReservationFind) => this.repository.findReservations(find, this.opts),
-      (r) => this.reservationById.prime(r.id, r),
+      (items) => this.prime('reservations', items),
     ));
   }
 
   get ticketList() {
     return (this.#ticketList ??= listLoader(
       (find: TicketFind) => this.repository.findTickets(find, this.opts),
-      (t) => this.ticketByNumber.prime(t.number, t),
+      (items) => this.prime('tickets', items),
     ));
-  }
-
-  private primeTickets(lists: Map<number, Ticket[]>): Map<number, Ticket[]> {
-    for (const list of lists.values()) for (const t of list) this.ticketByNumber.prime(t.number, t);
-    return lists;
   }
 }
 
@@ -372,7 +442,7 @@ class RequestMemo<K, V> implements DataLoader.CacheMap<K, Promise<V>> {
 /** A loader of list pages: one repository read per distinct query, each settling alone. */
 function listLoader<F, T>(
   find: (query: F) => Promise<ListPage<T>>,
-  prime: (item: T) => void,
+  prime: (items: readonly T[]) => void,
 ): DataLoader<F, ListPage<T>, string> {
   return new DataLoader<F, ListPage<T>, string>(
     (queries) =>
@@ -380,7 +450,7 @@ function listLoader<F, T>(
         queries.map((query) =>
           find(query).then(
             (page) => {
-              page.items.forEach(prime);
+              prime(page.items);
               return page;
             },
             (e: unknown) => asError(e),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { API300_MAX_RECORDS } from '../../../domain/models';
+import { compareCodeUnits } from '../../../domain/recordKinds';
 import { MirrorCursorError, type FindPage, type FoundPage } from '../types';
 import { lowerBound } from './sortedBucket';
 
@@ -22,9 +23,7 @@ export interface Order<E> {
 }
 
 /** Strings by UTF-16 code units (locale-independent, the same in every replica). */
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+export const compareText = compareCodeUnits;
 
 export function compareKeys(a: SortKey, b: SortKey): number {
   for (let i = 0; i < a.length; i++) {
