@@ -137,6 +137,8 @@ export function createMirror(deps: MirrorDeps): Mirror {
       return !licenceMissing;
     },
 
+    loadEtaMs: (kind) => (sync ? sync.loadEtaMs(kind) : null),
+
     progressed(withinMs) {
       return new Promise((resolve) => {
         let cancel = () => {};

@@ -92,6 +92,9 @@ export interface KindState {
 export interface LoadedPage {
   lastKey: string | number;
   at: number;
+  /** Records read by the load up to this page, and the kind's total as this page said. */
+  loaded?: number;
+  total?: number;
 }
 
 /**
@@ -255,6 +258,12 @@ export interface MirrorView {
    * for a held kind and for one whose licence is missing.
    */
   loading(kind: RecordKind): boolean;
+  /**
+   * While `kind` loads: the ms until its load is expected to end, from the pace of its pages
+   * so far and the pages left at the load's share of the budget (`null` before its first
+   * page). A read waits for a load only when it may end before the read's deadline.
+   */
+  loadEtaMs(kind: RecordKind): number | null;
   /**
    * Resolves `true` at the next moment the mirror may answer more — a load page applied, a
    * kind loaded, the leader's states adopted (a replica that does not lead) — or `false` when

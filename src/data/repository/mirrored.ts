@@ -26,7 +26,8 @@ export function createMirroredRepository(
    * `read` (upstream); when the budget refuses it (`UPSTREAM_RATE_LIMITED`: nothing was sent)
    * while the mirror still loads, waits for the mirror to answer instead (`local`, asked
    * again at each load page, kind loaded or leader's state adopted) until the request's
-   * deadline, and only then fails as refused. Costs no upstream call: while the load's pages
+   * deadline, and only then fails as refused. Not when the load's pace says it cannot end
+   * before the deadline (`loadEtaMs`): then it fails at once. Costs no upstream call: while the load's pages
    * take the budget, the reads they will answer wait for them.
    */
   async function orFromMirror<T>(
@@ -43,7 +44,12 @@ export function createMirroredRepository(
         const answer = local();
         if (answer !== undefined) return answer;
         const left = opts.deadline - clock.now();
-        if (left <= 0 || !mirror.loading(kind) || !(await mirror.progressed(left))) throw error;
+        if (left <= 0 || !mirror.loading(kind)) throw error;
+        // A load that cannot end before the deadline (a large venue's first minutes) is not
+        // waited for: the refusal comes at once, as without a mirror.
+        const eta = mirror.loadEtaMs(kind);
+        if (eta !== null && eta > left) throw error;
+        if (!(await mirror.progressed(left))) throw error;
       }
     }
   }

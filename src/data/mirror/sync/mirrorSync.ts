@@ -41,6 +41,8 @@ export interface MirrorSync {
    * is known absent (passes.ts `covers`). Cheap: a binary search over the pages read.
    */
   covers(kind: KeyedKind, key: string | number): boolean;
+  /** While the kind loads: ms until its load is expected to end (passes.ts `loadEtaMs`), or `null`. */
+  loadEtaMs(kind: RecordKind): number | null;
   /**
    * The kinds' states as another writer stored them (the store follower's `onStates`). Taken
    * while this replica does not lead, so that when it becomes the leader it resumes from the
@@ -225,6 +227,12 @@ class Sync implements MirrorSync {
     const runtime = this.kinds.get(kind);
     if (!runtime || runtime.state.loaded || runtime.state.licenceMissing !== null) return false;
     return this.passes.covers(kind, key);
+  }
+
+  loadEtaMs(kind: RecordKind): number | null {
+    const runtime = this.kinds.get(kind);
+    if (!runtime || runtime.state.loaded) return null;
+    return this.passes.loadEtaMs(kind);
   }
 
   status(): MirrorSyncStatus {

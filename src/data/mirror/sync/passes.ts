@@ -1,5 +1,5 @@
 import { widenChangedSince } from '../../../domain/berlinTime';
-import type { KeyedKind, Station } from '../../../domain/models';
+import { API300_MAX_RECORDS, type KeyedKind, type Station } from '../../../domain/models';
 import type { Clock } from '../../../platform/clock';
 import type { Logger } from '../../../platform/logger';
 import type { Api300Page } from '../../api300/types';
@@ -13,7 +13,7 @@ import type {
   RecordKind,
   RecordOf,
 } from '../types';
-import { SyncStoppedError } from './budget';
+import { SYNC_WINDOW_MS, SyncStoppedError } from './budget';
 import type { CallAccount, SyncCaller } from './caller';
 import { adapterOf, type PagedKindAdapter } from './kinds';
 import type { ResolvedSyncOptions } from './options';
@@ -179,7 +179,12 @@ export class SyncPasses {
         if (mode !== 'load') return;
         const covered = k.coverage !== null;
         if (k.coverage && sound && lastKey !== undefined)
-          k.coverage.push({ lastKey, at: this.deps.clock.now() });
+          k.coverage.push({
+            lastKey,
+            at: this.deps.clock.now(),
+            loaded: keysRead,
+            total: page.totalCount,
+          });
         else k.coverage = null; // a boundary failed: nothing past it is known complete
         if (covered) await this.publishCoverage(kind);
         this.deps.progressed();
@@ -305,6 +310,28 @@ export class SyncPasses {
   adoptCoverage(kind: RecordKind): void {
     const k = this.deps.runtime(kind);
     k.coverage = !k.state.loaded && k.state.loadPages ? [...k.state.loadPages] : null;
+  }
+
+  /**
+   * While `kind`'s initial load runs: the ms until it is expected to end — the longer of two
+   * estimates: its pages at the pace read so far (records per ms between its first and last
+   * page), and its pages still to read at the load's share a window (a start burst is fast,
+   * but a large load is bound by the budget). `null` before its first page.
+   */
+  loadEtaMs(kind: RecordKind): number | null {
+    const pages = this.deps.runtime(kind).coverage;
+    const last = pages?.[pages.length - 1];
+    if (!pages || !last || last.loaded === undefined || last.total === undefined) return null;
+    const left = Math.max(0, last.total - last.loaded);
+    const sinceLast = this.deps.clock.now() - last.at;
+    const share = Math.max(1, this.deps.options.loadCallsPerMinute);
+    const pagesLeft = Math.ceil(left / API300_MAX_RECORDS);
+    // Whole windows of the share still needed (the current window's places may be spent).
+    const byBudget = Math.floor(pagesLeft / share) * SYNC_WINDOW_MS;
+    const first = pages[0];
+    const read = last.loaded - (first.loaded ?? last.loaded);
+    const byPace = read > 0 ? left * ((last.at - first.at) / read) : 0;
+    return Math.max(0, Math.max(byBudget, byPace) - sinceLast);
   }
 
   /** Stores the kind's state (fenced when there is a lease). */

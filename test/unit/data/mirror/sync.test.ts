@@ -453,6 +453,7 @@ describe('the initial load under a flood of interactive misses', () => {
   it('spends its load share as fast as the pages come (the start burst), so a small POS loads in seconds', async () => {
     r = rig({ customers: 2000, reservations: 6000, tickets: 1500 }); // 5 + 13 + 4 pages
     const reads = flood(r);
+    expect(r.sync.loadEtaMs('reservations')).toBeNull(); // before its first page
     r.sync.start();
     let s = 0;
     while (!['customers', 'reservations', 'tickets'].every((k) => r.sync.ready(k as RecordKind))) {
@@ -470,6 +471,8 @@ describe('the initial load under a flood of interactive misses', () => {
     for (let i = 0; i < 50 && !r.sync.covers('customers', 1); i++) await r.clock.advance(100);
     expect(r.sync.covers('customers', 1)).toBe(true);
     expect(r.sync.covers('customers', 39_999)).toBe(false);
+    // 80 pages at the load's share (36 a window) are more than a minute away.
+    expect(r.sync.loadEtaMs('customers')).toBeGreaterThan(60_000);
     // Stop the load where it is: a page older than urgentAfterMs (15 s) answers no more.
     r.api.hold();
     await r.clock.advance(16_000);

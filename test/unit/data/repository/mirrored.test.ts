@@ -26,6 +26,8 @@ function setup(
     covers?: (kind: KeyedKind, key: string | number) => boolean;
     /** Kinds not held that never will be (their licence is missing). */
     licenceMissing?: RecordKind[];
+    /** ms until a loading kind's load is expected to end (`null`: unknown). */
+    loadEtaMs?: number | null;
   } = {},
 ) {
   const index = createMirrorIndex();
@@ -45,6 +47,7 @@ function setup(
     holds: (kind) => held.has(kind),
     covers: (kind, key) => !held.has(kind) && (options.covers?.(kind, key) ?? false),
     loading: (kind) => !held.has(kind) && !(options.licenceMissing ?? []).includes(kind),
+    loadEtaMs: () => options.loadEtaMs ?? null,
     progressed: () => new Promise((resolve) => waiting.push(resolve)),
     reservationsFrom: () => options.from ?? null,
     recordWrite: (batch) => {
@@ -167,6 +170,24 @@ describe('the repository over the mirror', () => {
       const page = await answer;
       expect(page.source).toBe('mirror');
       expect(page.items.map((c) => c.number)).toEqual([7]);
+    });
+
+    it('fails at once when the load cannot end before the deadline (a large venue’s first minutes)', async () => {
+      const r = setup({ holds: ['reservations', 'tickets', 'stations'], loadEtaMs: 10 * 60_000 });
+      r.upstream.fail('findCustomers', refused());
+      await expect(r.repository.findCustomers({ first: 5 }, opts)).rejects.toMatchObject({
+        code: 'UPSTREAM_RATE_LIMITED',
+      });
+      expect(r.waiting).toHaveLength(0);
+      // A load expected to end within the deadline is waited for.
+      const soon = setup({ holds: ['reservations', 'tickets', 'stations'], loadEtaMs: 2_000 });
+      soon.upstream.fail('findCustomers', refused());
+      const answer = soon.repository.findCustomers({ first: 5 }, opts);
+      await settle();
+      expect(soon.waiting).toHaveLength(1);
+      soon.held.add('customers');
+      soon.progress();
+      expect((await answer).source).toBe('mirror');
     });
 
     it('fails as refused when the deadline comes first', async () => {
