@@ -73,11 +73,20 @@ function callsOf(subgraph: E2eSubgraph): number {
   return subgraph.running.dataPath.stats().upstream.calls.reduce((sum, c) => sum + c.count, 0);
 }
 
-/** Every answer was the asked customer's data or a clear UPSTREAM_RATE_LIMITED; both occurred. */
+/**
+ * Every answer was the asked customer's data or a clear UPSTREAM_RATE_LIMITED, and both
+ * occurred. On a loaded machine a call of the first burst can outlive the 2 s deadline: the
+ * requests that joined it hear a clear UPSTREAM_UNAVAILABLE ("did not answer before the request
+ * deadline"); a machine's speed decides that, not the budget, so it is allowed, never required.
+ */
 function expectDataOrRateLimited(report: CustomerLoadReport): void {
   expect(report.unclear).toEqual([]);
   expect(report.answers).toHaveLength(LOAD.queries);
-  expect(Object.keys(report.outcomes).sort()).toEqual(['UPSTREAM_RATE_LIMITED', 'data']);
+  const outcomes = Object.keys(report.outcomes);
+  expect(outcomes).toEqual(expect.arrayContaining(['UPSTREAM_RATE_LIMITED', 'data']));
+  expect(
+    outcomes.filter((o) => !['UPSTREAM_RATE_LIMITED', 'data', 'UPSTREAM_UNAVAILABLE'].includes(o)),
+  ).toEqual([]);
 }
 
 async function readiness(subgraph: E2eSubgraph): Promise<{ status: number; reasons: string[] }> {
