@@ -101,6 +101,10 @@ describeWithPostgres('subscriptions across replicas', () => {
     await eventually('the second Redis event', async () =>
       messages.length >= 2 ? true : undefined,
     );
+    // The invalidation is an HTTP call of its own, sent beside the Redis event: wait for it too.
+    await eventually('the second invalidation', async () =>
+      receiver.tags().filter((t) => t === 'customer-10001').length >= 2 ? true : undefined,
+    );
     expect(messages).toHaveLength(2);
     expect(receiver.tags().filter((t) => t === 'customer-10001')).toHaveLength(2);
   });
