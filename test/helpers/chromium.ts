@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+import { describeWith } from './describeWith';
 
 /**
  * Headless Chromium for browser tests: Debian's `chromium` package (`.ci/run` installs it),
@@ -43,21 +44,12 @@ export async function launchChromium(executablePath: string): Promise<Browser> {
  * Chromium the block is skipped with a warning, or, under CI=true, replaced by a failing test.
  */
 export function describeInChromium(name: string, body: (executablePath: string) => void): void {
-  const executablePath = findChromium();
-  if (executablePath) {
-    describe(name, () => body(executablePath));
-    return;
-  }
-  const missing =
-    'Chromium not found (set CHROMIUM_PATH or install Debian\'s "chromium" package: apt-get install -y chromium)';
-  if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('has Chromium to run in', () => {
-        throw new Error(`${missing}; CI must run the browser tests.`);
-      });
-    });
-    return;
-  }
-  console.warn(`Skipping "${name}": ${missing}.`);
-  describe.skip(name, () => body(''));
+  describeWith(
+    name,
+    findChromium(),
+    () =>
+      'Chromium not found (set CHROMIUM_PATH or install Debian\'s "chromium" package: apt-get install -y chromium)',
+    'Chromium to run in',
+    body,
+  );
 }

@@ -6,6 +6,7 @@ export {
   type RunningHiveGateway,
   type Supergraph,
 } from '../../bench/lib/hiveGateway';
+import { describeWith } from './describeWith';
 
 /**
  * `describe` for tests through a real Hive Gateway (`.ci/run` installs it into a cache outside
@@ -14,24 +15,16 @@ export {
  * replaced by a failing test: CI can never pass by not running it.
  */
 export function describeWithHiveGateway(name: string, body: (bin: string) => void): void {
-  const bin = findHiveGateway();
-  if (bin) {
-    describe(name, () => body(bin));
-    return;
-  }
-  const missing = process.env.HIVE_GATEWAY_BIN
-    ? `HIVE_GATEWAY_BIN=${process.env.HIVE_GATEWAY_BIN} does not exist`
-    : `hive-gateway not found (run .ci/run, or set HIVE_GATEWAY_BIN, or: npm install --prefix ` +
-      `"\${XDG_CACHE_HOME:-$HOME/.cache}/hypersoft-hive-gateway/hive-gateway-v${HIVE_GATEWAY_VERSION}" ` +
-      `@graphql-hive/gateway@${HIVE_GATEWAY_VERSION})`;
-  if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('has Hive Gateway to run', () => {
-        throw new Error(`${missing}; CI must run the gateway tests.`);
-      });
-    });
-    return;
-  }
-  console.warn(`Skipping "${name}": ${missing}.`);
-  describe.skip(name, () => body(''));
+  describeWith(
+    name,
+    findHiveGateway(),
+    () =>
+      process.env.HIVE_GATEWAY_BIN
+        ? `HIVE_GATEWAY_BIN=${process.env.HIVE_GATEWAY_BIN} does not exist`
+        : `hive-gateway not found (run .ci/run, or set HIVE_GATEWAY_BIN, or: npm install --prefix ` +
+          `"\${XDG_CACHE_HOME:-$HOME/.cache}/hypersoft-hive-gateway/hive-gateway-v${HIVE_GATEWAY_VERSION}" ` +
+          `@graphql-hive/gateway@${HIVE_GATEWAY_VERSION})`,
+    'Hive Gateway to run',
+    body,
+  );
 }

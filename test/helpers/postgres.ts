@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { describeWith } from './describeWith';
 
 /**
  * A throwaway PostgreSQL database for integration tests, on the server at
@@ -93,19 +94,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 
 /** `describe` for tests that need a real PostgreSQL; skipped with a warning when none answers (fails under CI=true). */
 export function describeWithPostgres(name: string, body: () => void): void {
-  if (postgresAvailable()) {
-    describe(name, body);
-    return;
-  }
-  const missing = `no PostgreSQL server answers at ${new URL(ADMIN_URL).host} (start one, or set TEST_POSTGRES_URL)`;
-  if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('has a PostgreSQL server to run against', () => {
-        throw new Error(`${missing}; CI must run the PostgreSQL tests.`);
-      });
-    });
-    return;
-  }
-  console.warn(`Skipping "${name}": ${missing}.`);
-  describe.skip(name, body);
+  describeWith(
+    name,
+    postgresAvailable() ? true : null,
+    () =>
+      `no PostgreSQL server answers at ${new URL(ADMIN_URL).host} (start one, or set TEST_POSTGRES_URL)`,
+    'a PostgreSQL server to run against',
+    () => body(),
+  );
 }

@@ -1,6 +1,7 @@
 import { endWithParent } from '../../bench/lib/endWithParent';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { describeWith } from './describeWith';
 
 /**
  * A throwaway `redis-server` for integration tests: a free port, no persistence, stopped and
@@ -102,19 +103,12 @@ export async function startRedis(): Promise<RunningRedis> {
 
 /** `describe` for tests that need a real Redis; skipped with a warning when there is none (fails under CI=true). */
 export function describeWithRedis(name: string, body: () => void): void {
-  if (redisServerAvailable()) {
-    describe(name, body);
-    return;
-  }
-  const missing = `redis-server not found (install Debian's "redis-server" package or set REDIS_SERVER_PATH)`;
-  if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('has a redis-server to run against', () => {
-        throw new Error(`${missing}; CI must run the Redis tests.`);
-      });
-    });
-    return;
-  }
-  console.warn(`Skipping "${name}": ${missing}.`);
-  describe.skip(name, body);
+  describeWith(
+    name,
+    redisServerAvailable() ? true : null,
+    () =>
+      `redis-server not found (install Debian's "redis-server" package or set REDIS_SERVER_PATH)`,
+    'a redis-server to run against',
+    () => body(),
+  );
 }
