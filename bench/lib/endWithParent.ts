@@ -1,12 +1,15 @@
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 
 /**
  * Child processes that must not outlive this process: when it exits — normally, through
  * `process.exit`, or on SIGINT/SIGTERM/SIGHUP — every child still running is killed with
  * its whole process tree (a scenario of `bench/run.ts` with the subgraphs, simulators and
  * redis-servers it started). A benchmark or test that is interrupted (or fails between start
- * and stop) then leaves no server behind. (A SIGKILL of this process runs no handler; forked
- * subgraphs also stop when their IPC channel closes.)
+ * and stop) then leaves no server behind. A SIGKILL of this process runs no handler (Jest
+ * kills a worker that does not exit in time so): a watchdog process, started with the first
+ * child, holds the other end of a pipe from this process and, when the pipe closes however
+ * this process ended, kills the tree of every child still registered with it.
  */
 
 const running = new Set<ChildProcess>();
@@ -42,6 +45,52 @@ export function killTree(pid: number): void {
   }
 }
 
+/**
+ * The watchdog's program: pids arrive as `+pid` / `-pid` lines; at the end of its input (this
+ * process ended, whichever way) it kills each remaining pid's tree, read with `ps` (the
+ * children keep their own children when they are reparented).
+ */
+const WATCHDOG = `
+const { execFileSync } = require('node:child_process');
+const pids = new Set();
+let rest = '';
+process.stdin.on('data', (chunk) => {
+  const lines = (rest + chunk).split('\\n');
+  rest = lines.pop();
+  for (const line of lines) (line[0] === '+' ? pids.add(Number(line.slice(1))) : pids.delete(Number(line.slice(1))));
+});
+process.stdin.on('end', () => {
+  let table = '';
+  try { table = execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' }); } catch {}
+  const childrenOf = new Map();
+  for (const line of table.split('\\n')) {
+    const [child, parent] = line.trim().split(/\\s+/).map(Number);
+    if (Number.isInteger(child) && Number.isInteger(parent)) childrenOf.set(parent, [...(childrenOf.get(parent) || []), child]);
+  }
+  for (const pid of pids) {
+    const tree = [pid];
+    for (let i = 0; i < tree.length; i++) tree.push(...(childrenOf.get(tree[i]) || []));
+    for (const member of tree) { try { process.kill(member, 'SIGKILL'); } catch {} }
+  }
+  process.exit(0);
+});
+`;
+
+let watchdog: ChildProcess | null = null;
+
+/** Tells the watchdog (started on first use) that `pid` is ours (`+`) or gone (`-`). */
+function tellWatchdog(sign: '+' | '-', pid: number): void {
+  if (!watchdog) {
+    if (sign === '-') return;
+    watchdog = spawn(process.execPath, ['-e', WATCHDOG], { stdio: ['pipe', 'ignore', 'ignore'] });
+    // Neither the watchdog nor its pipe keeps this process alive.
+    watchdog.unref();
+    (watchdog.stdin as Socket | null)?.unref();
+    watchdog.stdin?.on('error', () => {}); // the watchdog gone first: nothing to tell
+  }
+  watchdog.stdin?.write(`${sign}${pid}\n`);
+}
+
 function killAll(): void {
   for (const child of running) if (child.pid !== undefined) killTree(child.pid);
   running.clear();
@@ -49,7 +98,12 @@ function killAll(): void {
 
 export function endWithParent<T extends ChildProcess>(child: T): T {
   running.add(child);
-  child.once('exit', () => running.delete(child));
+  const pid = child.pid;
+  if (pid !== undefined) tellWatchdog('+', pid);
+  child.once('exit', () => {
+    running.delete(child);
+    if (pid !== undefined) tellWatchdog('-', pid);
+  });
   if (!installed) {
     installed = true;
     process.once('exit', killAll);

@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
 import { killTree, processTree } from '../../../bench/lib/endWithParent';
 import { eventually } from '../../helpers/eventually';
 
@@ -36,5 +37,34 @@ describe('ending a child with its process tree', () => {
     await eventually('both to end', () => !alive(child) && !alive(grandchild)).catch(() => {});
 
     expect([alive(child), alive(grandchild)]).toEqual([false, false]);
+  });
+
+  it('ends the children of a process that was killed with SIGKILL (no exit handler runs)', async () => {
+    const module = path.join(__dirname, '../../../bench/lib/endWithParent.ts');
+    const script = `
+      const { spawn } = require('node:child_process');
+      const { endWithParent } = require(${JSON.stringify(module)});
+      const server = endWithParent(
+        spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }),
+      );
+      console.log(server.pid);
+      setInterval(() => {}, 1000);
+    `;
+    const parent = spawn(
+      process.execPath,
+      ['-r', path.join(__dirname, '../../helpers/tsRegister.cjs'), '-e', script],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const server = Number(
+      await new Promise<string>((resolve) =>
+        parent.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())),
+      ),
+    );
+    expect(alive(server)).toBe(true);
+
+    parent.kill('SIGKILL');
+    await eventually('the orphaned server to end', () => !alive(server), 15_000).catch(() => {});
+
+    expect(alive(server)).toBe(false);
   });
 });
