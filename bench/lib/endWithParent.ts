@@ -77,18 +77,29 @@ process.stdin.on('end', () => {
 `;
 
 let watchdog: ChildProcess | null = null;
+/** The pids the watchdog guards; when none is left it ends (a later child starts another). */
+const watched = new Set<number>();
 
 /** Tells the watchdog (started on first use) that `pid` is ours (`+`) or gone (`-`). */
 function tellWatchdog(sign: '+' | '-', pid: number): void {
+  if (sign === '-') {
+    if (!watched.delete(pid) || !watchdog) return;
+    watchdog.stdin?.write(`-${pid}\n`);
+    if (watched.size === 0) {
+      watchdog.stdin?.end();
+      watchdog = null;
+    }
+    return;
+  }
   if (!watchdog) {
-    if (sign === '-') return;
     watchdog = spawn(process.execPath, ['-e', WATCHDOG], { stdio: ['pipe', 'ignore', 'ignore'] });
     // Neither the watchdog nor its pipe keeps this process alive.
     watchdog.unref();
     (watchdog.stdin as Socket | null)?.unref();
     watchdog.stdin?.on('error', () => {}); // the watchdog gone first: nothing to tell
   }
-  watchdog.stdin?.write(`${sign}${pid}\n`);
+  watched.add(pid);
+  watchdog.stdin?.write(`+${pid}\n`);
 }
 
 function killAll(): void {
