@@ -59,16 +59,17 @@ function launch(port: number): Promise<ChildProcess> {
       clearTimeout(timer);
       reject(error);
     });
-    child.once('exit', (code) => {
+    const exitedEarly = (code: number | null) => {
       clearTimeout(timer);
       reject(new Error(`redis-server exited with ${code}:\n${output}`));
-    });
+    };
+    child.once('exit', exitedEarly);
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (!ready && output.includes('Ready to accept connections')) {
         ready = true;
         clearTimeout(timer);
-        child.removeAllListeners('exit');
+        child.off('exit', exitedEarly); // not endWithParent's: it must hear the exit
         resolve(child);
       }
     });

@@ -46,13 +46,14 @@ export function startSubgraphProcess(env: Record<string, string>): Promise<Subgr
       child.kill('SIGKILL');
       reject(new Error('the subgraph process did not report its URL within 60 s'));
     }, 60_000);
-    child.once('exit', (code) => {
+    const exitedEarly = (code: number | null) => {
       clearTimeout(timer);
       reject(new Error(`the subgraph process exited with code ${code} before listening`));
-    });
+    };
+    child.once('exit', exitedEarly);
     child.once('message', (message) => {
       clearTimeout(timer);
-      child.removeAllListeners('exit');
+      child.off('exit', exitedEarly); // not endWithParent's: it must hear the exit
       resolve({
         url: (message as { url: string }).url,
         pid: child.pid!,
